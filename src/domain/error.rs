@@ -1,0 +1,76 @@
+//! The domain's one error type: what a rule refused, in words a client can act on.
+
+use super::status::{Status, Transition};
+
+/// One field that failed to parse, named as the client sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("cannot {transition} a user who is {from}")]
+    Transition {
+        from: Status,
+        transition: Transition,
+    },
+}
+
+impl DomainError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<FieldError> for DomainError {
+    fn from(e: FieldError) -> Self {
+        DomainError::Invalid(vec![e])
+    }
+}
+
+/// Collects every field error of a request instead of stopping at the first, so a client
+/// fixes its body in one round trip.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Keeps the parsed value, or records the error and returns None.
+    pub fn take<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        match parsed {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.0))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The audit log's entries: who did what to whom, when it happened and when it was recorded.
+
+use super::status::Status;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use std::fmt;
+use uuid::Uuid;
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    ApiKey(Uuid),
+    User(Uuid),
+    Operator,
+    System,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::ApiKey(id) => write!(f, "api_key:{id}"),
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::Operator => f.write_str("operator"),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// The client's account of a change: why, its reference, and when it really happened.
+#[derive(Debug, Clone, Default)]
+pub struct Note {
+    pub reason: Option<String>,
+    pub reference_id: Option<String>,
+    pub occurred_at: Option<DateTime<Utc>>,
+}
+
+/// An event about to be appended.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub user_id: Option<Uuid>,
+    pub action: &'static str,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
+    pub details: Option<Value>,
+}
+
+impl NewEvent {
+    pub fn about(user_id: Uuid, action: &'static str) -> Self {
+        Self {
+            user_id: Some(user_id),
+            action,
+            from_status: None,
+            to_status: None,
+            details: None,
+        }
+    }
+
+    pub fn status(mut self, from: Option<Status>, to: Status) -> Self {
+        self.from_status = from;
+        self.to_status = Some(to);
+        self
+    }
+
+    pub fn details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+/// An event as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub seq: i64,
+    pub tx_order: i64,
+    pub id: Uuid,
+    pub user_id: Option<Uuid>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub actor: String,
+    pub reference_id: Option<String>,
+    pub description: Option<String>,
+    pub details: Option<Value>,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub request_id: Option<String>,
+}

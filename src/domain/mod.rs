@@ -1,0 +1,21 @@
+//! Roster's domain: pure types and rules. Nothing here knows about HTTP or SQL.
+
+pub mod error;
+pub mod event;
+pub mod fields;
+pub mod group;
+pub mod room;
+pub mod session;
+pub mod status;
+pub mod user;
+
+pub use error::{DomainError, FieldError, FieldErrors};
+pub use status::{Outcome, Status, Transition};
+
+use chrono::{DateTime, SubsecRound, Utc};
+
+/// The current time at the precision both stores keep (microseconds), so that a value read
+/// back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,350 @@
+//! Users: the stored person, the command that creates one, and the patch that edits a profile.
+//! Create-only fields (status, parent, groups at creation) exist on `NewUser` and not on
+//! `UserPatch`, so no update path can set them.
+
+use super::error::FieldError;
+use super::fields::{Email, ExternalId, GroupKey, Password, PersonName, Phone};
+use super::status::Status;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "admin" => Ok(Role::Admin),
+            other => Err(FieldError::new(
+                field,
+                format!("unknown role {other:?}; known roles: admin"),
+            )),
+        }
+    }
+}
+
+/// A user's roles, stored as a comma-separated list of role names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Roles(BTreeSet<Role>);
+
+impl Roles {
+    pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
+        Self(roles.into_iter().collect())
+    }
+
+    pub fn contains(&self, role: Role) -> bool {
+        self.0.contains(&role)
+    }
+
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0.iter().map(|r| r.as_str()).collect()
+    }
+
+    pub fn to_stored(&self) -> String {
+        self.names().join(",")
+    }
+
+    /// Reads the stored form; names this build does not know are dropped rather than failing
+    /// the whole user.
+    pub fn from_stored(s: &str) -> Self {
+        Self(
+            s.split(',')
+                .filter_map(|name| Role::parse("roles", name).ok())
+                .collect(),
+        )
+    }
+}
+
+/// A user as stored. Its text fields were validated when they were written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: Uuid,
+    pub number: i64,
+    pub tenant_id: Uuid,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub status: Status,
+    pub roles: Roles,
+    pub referral_code: String,
+    pub parent_id: Option<Uuid>,
+    pub sessions_limit: Option<i32>,
+    pub has_password: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub status_changed_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The statuses a user may be created in.
+pub fn initial_status(field: &str, raw: &str) -> Result<Status, FieldError> {
+    match raw {
+        "invited" => Ok(Status::Invited),
+        "active" => Ok(Status::Active),
+        _ => Err(FieldError::new(field, "must be \"invited\" or \"active\"")),
+    }
+}
+
+/// A session limit: 1 to 999999 live sessions.
+pub fn sessions_limit(field: &str, n: i64) -> Result<i32, FieldError> {
+    if (1..=999_999).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(FieldError::new(field, "must be between 1 and 999999"))
+    }
+}
+
+/// Everything needed to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: Option<Email>,
+    pub external_id: Option<ExternalId>,
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<PersonName>,
+    pub phone_number: Option<Phone>,
+    pub status: Status,
+    pub roles: Roles,
+    pub password: Option<Password>,
+    pub parent_id: Option<Uuid>,
+    pub sessions_limit: Option<i32>,
+    pub groups: Vec<GroupKey>,
+}
+
+impl NewUser {
+    /// A user with only an email, in the given status; callers fill in the rest.
+    pub fn with_email(email: Email, status: Status) -> Self {
+        Self {
+            email: Some(email),
+            external_id: None,
+            first_name: None,
+            last_name: None,
+            phone_number: None,
+            status,
+            roles: Roles::default(),
+            password: None,
+            parent_id: None,
+            sessions_limit: None,
+            groups: Vec::new(),
+        }
+    }
+}
+
+/// One field of a patch: leave it, clear it, or set it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Change<T> {
+    #[default]
+    Keep,
+    Clear,
+    Set(T),
+}
+
+/// An edit of a user's profile (JSON merge patch semantics: absent keeps, null clears).
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    pub email: Option<Email>,
+    pub external_id: Change<ExternalId>,
+    pub first_name: Change<PersonName>,
+    pub last_name: Change<PersonName>,
+    pub phone_number: Change<Phone>,
+    pub roles: Option<Roles>,
+    pub sessions_limit: Change<i32>,
+    pub password: Option<Password>,
+}
+
+/// The profile columns a patch writes, after it is applied to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub roles: Roles,
+    pub sessions_limit: Option<i32>,
+}
+
+impl Profile {
+    pub fn of(user: &User) -> Self {
+        Self {
+            email: user.email.clone(),
+            external_id: user.external_id.clone(),
+            first_name: user.first_name.clone(),
+            last_name: user.last_name.clone(),
+            phone_number: user.phone_number.clone(),
+            roles: user.roles.clone(),
+            sessions_limit: user.sessions_limit,
+        }
+    }
+}
+
+/// What a patch changes: the new profile and, per changed field, its value before and after.
+#[derive(Debug, Clone)]
+pub struct ProfileChange {
+    pub profile: Profile,
+    pub changes: Vec<(&'static str, Value, Value)>,
+}
+
+impl ProfileChange {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The audit details: `{"field": {"before": .., "after": ..}}`.
+    pub fn details(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        for (field, before, after) in &self.changes {
+            map.insert(
+                (*field).to_owned(),
+                json!({"before": before, "after": after}),
+            );
+        }
+        Value::Object(map)
+    }
+}
+
+fn changed<T: AsRef<str>>(current: &Option<String>, change: &Change<T>) -> Option<String> {
+    match change {
+        Change::Keep => current.clone(),
+        Change::Clear => None,
+        Change::Set(v) => Some(v.as_ref().to_owned()),
+    }
+}
+
+impl UserPatch {
+    pub fn is_empty(&self) -> bool {
+        self.email.is_none()
+            && self.external_id == Change::Keep
+            && self.first_name == Change::Keep
+            && self.last_name == Change::Keep
+            && self.phone_number == Change::Keep
+            && self.roles.is_none()
+            && self.sessions_limit == Change::Keep
+            && self.password.is_none()
+    }
+
+    /// Applies the profile part of the patch (the password is the service's concern).
+    pub fn apply(&self, user: &User) -> ProfileChange {
+        let before = Profile::of(user);
+        let profile = Profile {
+            email: self
+                .email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .or_else(|| before.email.clone()),
+            external_id: changed(&before.external_id, &self.external_id),
+            first_name: changed(&before.first_name, &self.first_name),
+            last_name: changed(&before.last_name, &self.last_name),
+            phone_number: changed(&before.phone_number, &self.phone_number),
+            roles: self.roles.clone().unwrap_or_else(|| before.roles.clone()),
+            sessions_limit: match self.sessions_limit {
+                Change::Keep => before.sessions_limit,
+                Change::Clear => None,
+                Change::Set(n) => Some(n),
+            },
+        };
+        let mut changes = Vec::new();
+        let mut diff = |field: &'static str, a: Value, b: Value| {
+            if a != b {
+                changes.push((field, a, b));
+            }
+        };
+        diff("email", json!(before.email), json!(profile.email));
+        diff(
+            "external_id",
+            json!(before.external_id),
+            json!(profile.external_id),
+        );
+        diff(
+            "first_name",
+            json!(before.first_name),
+            json!(profile.first_name),
+        );
+        diff(
+            "last_name",
+            json!(before.last_name),
+            json!(profile.last_name),
+        );
+        diff(
+            "phone_number",
+            json!(before.phone_number),
+            json!(profile.phone_number),
+        );
+        diff(
+            "roles",
+            json!(before.roles.names()),
+            json!(profile.roles.names()),
+        );
+        diff(
+            "sessions_limit",
+            json!(before.sessions_limit),
+            json!(profile.sessions_limit),
+        );
+        ProfileChange { profile, changes }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        let now = Utc::now();
+        User {
+            id: Uuid::nil(),
+            number: 1,
+            tenant_id: Uuid::nil(),
+            email: Some("a@example.com".into()),
+            external_id: None,
+            first_name: Some("Ada".into()),
+            last_name: None,
+            phone_number: Some("+15555555555".into()),
+            status: Status::Active,
+            roles: Roles::default(),
+            referral_code: "R".into(),
+            parent_id: None,
+            sessions_limit: None,
+            has_password: false,
+            created_at: now,
+            updated_at: now,
+            status_changed_at: now,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn patch_reports_only_what_changed() {
+        let patch = UserPatch {
+            first_name: Change::Set(PersonName::parse("first_name", "Ada").unwrap()),
+            last_name: Change::Set(PersonName::parse("last_name", "Lovelace").unwrap()),
+            phone_number: Change::Clear,
+            ..Default::default()
+        };
+        let change = patch.apply(&user());
+        let fields: Vec<_> = change.changes.iter().map(|c| c.0).collect();
+        assert_eq!(fields, ["last_name", "phone_number"]);
+        assert_eq!(change.profile.phone_number, None);
+        assert_eq!(
+            change.details()["last_name"],
+            json!({"before": null, "after": "Lovelace"})
+        );
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        let roles = Roles::new([Role::Admin]);
+        assert_eq!(Roles::from_stored(&roles.to_stored()), roles);
+        assert_eq!(Roles::from_stored(""), Roles::default());
+    }
+}

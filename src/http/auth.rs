@@ -1,0 +1,92 @@
+//! Who is calling: API keys (the tenant's credential), the operator token, session tokens.
+
+use super::problem::Problem;
+use super::AppState;
+use crate::domain::event::Actor;
+use crate::service::{secrets, Context};
+use crate::store::KeyOwner;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+
+/// The value of `Authorization: Bearer <value>`.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+/// The request's id, set by the request-id layer before any handler runs.
+pub fn request_id(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// A caller holding a live API key: the tenant is the key's.
+pub struct Caller {
+    pub ctx: Context,
+    pub owner: KeyOwner,
+}
+
+impl Caller {
+    pub fn new(owner: KeyOwner, parts: &Parts) -> Self {
+        Self {
+            ctx: Context::new(
+                owner.tenant_id,
+                Actor::ApiKey(owner.key_id),
+                request_id(parts),
+            ),
+            owner,
+        }
+    }
+}
+
+/// Looks up an API key; `Ok(None)` when it is unknown or revoked.
+pub async fn key_owner(
+    state: &AppState,
+    secret: &str,
+) -> Result<Option<KeyOwner>, crate::service::Error> {
+    state.services.authenticate_key(secret).await
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let secret = bearer(parts).ok_or_else(|| {
+            Problem::unauthorized("send the tenant's API key as Authorization: Bearer <key>")
+        })?;
+        let owner = key_owner(state, secret)
+            .await?
+            .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
+        Ok(Caller::new(owner, parts))
+    }
+}
+
+/// The operator, who manages tenants with `ROSTER_OPERATOR_TOKEN`.
+pub struct Operator;
+
+impl FromRequestParts<AppState> for Operator {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let Some(expected) = &state.operator_token_hash else {
+            return Err(Problem::unauthorized(
+                "the operator API is disabled: start roster with ROSTER_OPERATOR_TOKEN set",
+            ));
+        };
+        // Comparing hashes keeps the comparison's time independent of the secret.
+        match bearer(parts) {
+            Some(token) if secrets::hash(token) == **expected => Ok(Operator),
+            _ => Err(Problem::unauthorized(
+                "send the operator token as Authorization: Bearer <token>",
+            )),
+        }
+    }
+}

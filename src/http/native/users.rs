@@ -1,0 +1,405 @@
+//! `/v1/users`: create, list, read, patch, and the lifecycle actions.
+
+use super::wire::{decode_cursor, encode_cursor, path_uuid, List, UserBody};
+use crate::domain::event::Note;
+use crate::domain::fields::{
+    self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
+};
+use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
+use crate::domain::{FieldError, FieldErrors, Transition};
+use crate::http::auth::Caller;
+use crate::http::json::{nullable, ApiJson, ApiQuery, OptionalJson};
+use crate::http::problem::{ApiResult, Problem};
+use crate::http::AppState;
+use crate::service::users::{status_filter, Creation};
+use crate::service::{page_size, UserView};
+use crate::store::UserFilter;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/users", post(create).get(list))
+        .route("/v1/users/{id}", get(read).patch(patch))
+        .route("/v1/users/{id}/{action}", post(act))
+}
+
+/// The client's account of a change, accepted by every action and by create.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    reason: Option<String>,
+    reference_id: Option<String>,
+    occurred_at: Option<DateTime<Utc>>,
+}
+
+fn note(
+    reason: Option<String>,
+    reference_id: Option<String>,
+    occurred_at: Option<DateTime<Utc>>,
+    errors: &mut FieldErrors,
+) -> Note {
+    Note {
+        reason: reason.and_then(|r| errors.take(fields::note("reason", &r))),
+        reference_id: reference_id.and_then(|r| errors.take(fields::note("reference_id", &r))),
+        occurred_at,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateUser {
+    email: Option<String>,
+    external_id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone_number: Option<String>,
+    status: Option<String>,
+    password: Option<String>,
+    roles: Option<Vec<String>>,
+    groups: Option<Vec<String>>,
+    parent_id: Option<Uuid>,
+    sessions_limit: Option<i64>,
+    metadata: Option<Value>,
+    reason: Option<String>,
+    reference_id: Option<String>,
+    occurred_at: Option<DateTime<Utc>>,
+}
+
+fn parse_roles(raw: Vec<String>, errors: &mut FieldErrors) -> Roles {
+    Roles::new(
+        raw.iter()
+            .enumerate()
+            .filter_map(|(i, r)| errors.take(Role::parse(&format!("roles[{i}]"), r))),
+    )
+}
+
+impl CreateUser {
+    fn into_command(self) -> Result<(NewUser, Creation), Problem> {
+        let mut errors = FieldErrors::new();
+        let email = match (&self.email, self.parent_id) {
+            (Some(e), _) => errors.take(Email::parse("email", e)),
+            (None, Some(_)) => None,
+            (None, None) => {
+                errors.push(FieldError::new(
+                    "email",
+                    "is required (only a child account, with parent_id, may have none)",
+                ));
+                None
+            }
+        };
+        let name = |field: &str, v: &Option<String>, errors: &mut FieldErrors| {
+            v.as_deref()
+                .and_then(|s| errors.take(PersonName::parse(field, s)))
+        };
+        let new = NewUser {
+            email,
+            external_id: self
+                .external_id
+                .as_deref()
+                .and_then(|x| errors.take(ExternalId::parse("external_id", x))),
+            first_name: name("first_name", &self.first_name, &mut errors),
+            last_name: name("last_name", &self.last_name, &mut errors),
+            phone_number: self
+                .phone_number
+                .as_deref()
+                .and_then(|p| errors.take(Phone::parse("phone_number", p))),
+            status: errors
+                .take(user::initial_status(
+                    "status",
+                    self.status.as_deref().unwrap_or("invited"),
+                ))
+                .unwrap_or(crate::domain::Status::Invited),
+            roles: parse_roles(self.roles.unwrap_or_default(), &mut errors),
+            password: self
+                .password
+                .as_deref()
+                .and_then(|p| errors.take(Password::parse("password", p))),
+            parent_id: self.parent_id,
+            sessions_limit: self
+                .sessions_limit
+                .and_then(|n| errors.take(user::sessions_limit("sessions_limit", n))),
+            groups: self
+                .groups
+                .unwrap_or_default()
+                .iter()
+                .enumerate()
+                .filter_map(|(i, k)| errors.take(GroupKey::parse(&format!("groups[{i}]"), k)))
+                .collect(),
+        };
+        if self.metadata.as_ref().is_some_and(|m| !m.is_object()) {
+            errors.push(FieldError::new("metadata", "must be a JSON object"));
+        }
+        let note = note(
+            self.reason,
+            self.reference_id,
+            self.occurred_at,
+            &mut errors,
+        );
+        errors.finish()?;
+        Ok((
+            new,
+            Creation {
+                note,
+                metadata: self.metadata,
+            },
+        ))
+    }
+}
+
+/// A user with its ETag, the version a conditional PATCH must name.
+fn user_response(status: StatusCode, view: UserView) -> Response {
+    let etag = format!("\"v{}\"", view.user.version);
+    let mut res = (status, Json(UserBody::from(view))).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> ApiResult<Response> {
+    let (new, creation) = body.into_command()?;
+    let view = state
+        .services
+        .create_user(&caller.ctx, new, creation)
+        .await?;
+    Ok(user_response(StatusCode::CREATED, view))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = path_uuid(&id, "user")?;
+    let view = state.services.user(&caller.ctx, id).await?;
+    Ok(user_response(StatusCode::OK, view))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    status: Option<String>,
+    email: Option<String>,
+    external_id: Option<String>,
+    group: Option<String>,
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<List<UserBody>>> {
+    let filter = UserFilter {
+        status: q
+            .status
+            .as_deref()
+            .map(|s| status_filter("status", s))
+            .transpose()?,
+        email_key: q.email.as_deref().map(email_key),
+        external_id: q.external_id,
+        group_key: q.group,
+        text: q.q.filter(|t| !t.trim().is_empty()),
+    };
+    let after = match &q.cursor {
+        Some(c) => Some(decode_cursor("cursor", "u", c, 1)?[0]),
+        None => None,
+    };
+    let page = state
+        .services
+        .users(&caller.ctx, &filter, after, page_size(q.limit))
+        .await?;
+    Ok(Json(List::page(page, |n| encode_cursor("u", &[n]))))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchUser {
+    #[serde(default, deserialize_with = "nullable")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    external_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    first_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    last_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    phone_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    roles: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    sessions_limit: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    password: Option<Option<String>>,
+}
+
+/// Turns a merge-patch member into a change: absent keeps, null clears, a value is parsed.
+fn change<T>(
+    v: Option<Option<String>>,
+    errors: &mut FieldErrors,
+    parse: impl Fn(&str) -> Result<T, FieldError>,
+) -> Change<T> {
+    match v {
+        None => Change::Keep,
+        Some(None) => Change::Clear,
+        Some(Some(s)) => errors.take(parse(&s)).map_or(Change::Keep, Change::Set),
+    }
+}
+
+impl PatchUser {
+    fn into_patch(self) -> Result<UserPatch, Problem> {
+        let mut errors = FieldErrors::new();
+        let cannot_clear = |field: &str, errors: &mut FieldErrors| {
+            errors.push(FieldError::new(field, "cannot be null"))
+        };
+        let email = match self.email {
+            None => None,
+            Some(None) => {
+                cannot_clear("email", &mut errors);
+                None
+            }
+            Some(Some(e)) => errors.take(Email::parse("email", &e)),
+        };
+        let roles = match self.roles {
+            None => None,
+            Some(None) => Some(Roles::default()),
+            Some(Some(r)) => Some(parse_roles(r, &mut errors)),
+        };
+        let password = match self.password {
+            None => None,
+            Some(None) => {
+                cannot_clear("password", &mut errors);
+                None
+            }
+            Some(Some(p)) => errors.take(Password::parse("password", &p)),
+        };
+        let patch = UserPatch {
+            email,
+            external_id: change(self.external_id, &mut errors, |s| {
+                ExternalId::parse("external_id", s)
+            }),
+            first_name: change(self.first_name, &mut errors, |s| {
+                PersonName::parse("first_name", s)
+            }),
+            last_name: change(self.last_name, &mut errors, |s| {
+                PersonName::parse("last_name", s)
+            }),
+            phone_number: change(self.phone_number, &mut errors, |s| {
+                Phone::parse("phone_number", s)
+            }),
+            roles,
+            sessions_limit: match self.sessions_limit {
+                None => Change::Keep,
+                Some(None) => Change::Clear,
+                Some(Some(n)) => errors
+                    .take(user::sessions_limit("sessions_limit", n))
+                    .map_or(Change::Keep, Change::Set),
+            },
+            password,
+        };
+        errors.finish()?;
+        Ok(patch)
+    }
+}
+
+/// The version an `If-Match` header names; `*` (any) is no condition.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
+    let Some(raw) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = raw.to_str().unwrap_or("").trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.strip_prefix("\"v")
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|n| n.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version-mismatch",
+                "Precondition failed",
+                "If-Match must be an ETag this API gave out, such as \"v3\"",
+            )
+        })
+}
+
+async fn patch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PatchUser>,
+) -> ApiResult<Response> {
+    let id = path_uuid(&id, "user")?;
+    let expected = if_match(&headers)?;
+    let patch = body.into_patch()?;
+    if patch.is_empty() {
+        return Err(Problem::invalid(vec![FieldError::new(
+            ".",
+            "name at least one field to change",
+        )]));
+    }
+    let view = state
+        .services
+        .patch_user(&caller.ctx, id, patch, expected)
+        .await?;
+    Ok(user_response(StatusCode::OK, view))
+}
+
+/// `POST /v1/users/{id}/{action}`.
+async fn act(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, action)): Path<(String, String)>,
+    OptionalJson(body): OptionalJson<NoteBody>,
+) -> ApiResult<Response> {
+    let transition = match action.as_str() {
+        "deactivate" => Transition::Deactivate,
+        "reactivate" => Transition::Reactivate,
+        "ban" => Transition::Ban,
+        "unban" => Transition::Unban,
+        "revoke-invite" => Transition::RevokeInvite,
+        "logout" => {
+            let id = path_uuid(&id, "user")?;
+            let note = checked_note(body)?;
+            let revoked = state.services.logout(&caller.ctx, id, &note).await?;
+            return Ok(Json(json!({ "sessions_revoked": revoked })).into_response());
+        }
+        _ => return Err(Problem::not_found("route")),
+    };
+    let id = path_uuid(&id, "user")?;
+    let note = checked_note(body)?;
+    let change = state
+        .services
+        .change_status(&caller.ctx, id, transition, &note)
+        .await?;
+    Ok(user_response(StatusCode::OK, change.user))
+}
+
+fn checked_note(body: NoteBody) -> Result<Note, Problem> {
+    let mut errors = FieldErrors::new();
+    let note = note(
+        body.reason,
+        body.reference_id,
+        body.occurred_at,
+        &mut errors,
+    );
+    errors.finish()?;
+    Ok(note)
+}

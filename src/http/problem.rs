@@ -1,0 +1,224 @@
+//! The native API's error envelope: RFC 9457 `application/problem+json`.
+
+use crate::domain::{DomainError, FieldError};
+use crate::service::Error;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// An error that reached a client as a 500. The response carries it so that one middleware
+/// logs it, with the request id, exactly once; the client sees a generic message.
+#[derive(Clone)]
+pub struct InternalError(pub Arc<anyhow::Error>);
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// Extension members (e.g. `current_status`).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+    #[serde(skip)]
+    internal: Option<Arc<anyhow::Error>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProblemField {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<FieldError> for ProblemField {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        code: &str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            kind: format!("urn:roster:problem:{code}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            extra: Map::new(),
+            internal: None,
+        }
+    }
+
+    /// A body that could not be read as the request it should be (400).
+    pub fn malformed(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed",
+            "Malformed request",
+            detail,
+        )
+    }
+
+    /// Values that parsed but break a rule (422), each named by its field.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let detail = fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut p = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+            "Invalid request",
+            detail,
+        );
+        p.errors = fields.into_iter().map(ProblemField::from).collect();
+        p
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
+        self.errors.push(ProblemField {
+            field: field.into(),
+            message: message.into(),
+        });
+        self
+    }
+
+    fn internal(error: anyhow::Error) -> Self {
+        let mut p = Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "roster failed to answer this request; it has been logged",
+        );
+        p.internal = Some(Arc::new(error));
+        p
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the database is unreachable; retry shortly",
+        )
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Invalid(fields) => Problem::invalid(fields),
+            Error::NotFound(what) => Problem::not_found(what),
+            Error::Taken(fields) => {
+                let mut p = Problem::new(
+                    StatusCode::CONFLICT,
+                    "taken",
+                    "Already taken",
+                    format!("already taken: {}", fields.join(", ")),
+                );
+                for f in fields {
+                    p = p.with_field(f, "is already taken");
+                }
+                p
+            }
+            Error::Transition {
+                current,
+                transition,
+            } => Problem::new(
+                StatusCode::CONFLICT,
+                "invalid-transition",
+                "Status change refused",
+                format!("cannot {transition} a user who is {current}"),
+            )
+            .with("current_status", current.as_str()),
+            Error::VersionMismatch { expected, current } => Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version-mismatch",
+                "Precondition failed",
+                format!("the user is at version {current}, not {expected}; read it again"),
+            )
+            .with("current_version", current),
+            Error::BadCredentials => Problem::unauthorized("invalid email or password"),
+            Error::Unavailable => Problem::unavailable(),
+            Error::Conflict => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "Conflict",
+                "conflicts with an existing record",
+            ),
+            Error::Internal(e) => Problem::internal(e),
+        }
+    }
+}
+
+impl From<DomainError> for Problem {
+    fn from(e: DomainError) -> Self {
+        Error::from(e).into()
+    }
+}
+
+impl From<FieldError> for Problem {
+    fn from(e: FieldError) -> Self {
+        Problem::invalid(vec![e])
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let Some(e) = self.internal {
+            res.extensions_mut().insert(InternalError(e));
+        }
+        res
+    }
+}
+
+/// Every native handler answers `Result<_, Problem>`.
+pub type ApiResult<T> = Result<T, Problem>;

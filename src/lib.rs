@@ -1,0 +1,7 @@
+//! Roster: a multi-tenant service that owns the lifecycle of a platform's users.
+
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod service;
+pub mod store;

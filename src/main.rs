@@ -1,0 +1,155 @@
+use anyhow::Context as _;
+use clap::Parser;
+use roster::config::{Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand};
+use roster::domain::fields::{DisplayName, Slug};
+use roster::http::{self, AppState};
+use roster::service::{Services, Settings};
+use roster::store::{PoolOptions, Store};
+use serde_json::json;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match cli.command {
+        Command::Serve(args) => {
+            let store = open(&cli.database).await?;
+            if !args.no_migrate {
+                store.migrate().await.context("applying migrations")?;
+            }
+            let settings = Settings {
+                session_ttl: chrono::Duration::from_std(args.session_ttl)
+                    .context("ROSTER_SESSION_TTL")?,
+            };
+            let services = Services::new(store.clone(), settings);
+            if let Some((tenant, key)) = services.ensure_default_tenant().await? {
+                // Printed once, to stdout, so a newcomer can use roster right away.
+                println!(
+                    "Created tenant {:?} (id {}). Its API key, shown only now:\n\n    {}\n",
+                    tenant.slug, tenant.id, key.secret
+                );
+            }
+            let listener = tokio::net::TcpListener::bind(&args.bind)
+                .await
+                .with_context(|| format!("binding {}", args.bind))?;
+            tracing::info!(address = %listener.local_addr()?, backend = ?store.backend(), "roster is serving");
+            let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
+            http::serve(listener, state, shutdown_signal()).await?;
+            store.close().await;
+            tracing::info!("roster stopped");
+        }
+        Command::Migrate => {
+            open(&cli.database).await?.migrate().await?;
+            tracing::info!("migrations applied");
+        }
+        Command::Tenant(cmd) => {
+            let services = services(&cli.database).await?;
+            match cmd {
+                TenantCommand::Create { slug, name } => {
+                    let slug = Slug::parse("--slug", &slug)
+                        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+                    let name =
+                        DisplayName::parse("--name", name.as_deref().unwrap_or(slug.as_str()))
+                            .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+                    let (t, key) = services.create_tenant(slug, name).await?;
+                    print_json(&json!({
+                        "id": t.id, "number": t.number, "slug": t.slug, "name": t.name,
+                        "created_at": t.created_at, "api_key": key.secret, "api_key_id": key.record.id,
+                    }));
+                }
+                TenantCommand::List => {
+                    let tenants: Vec<_> = services
+                        .tenants()
+                        .await?
+                        .into_iter()
+                        .map(|t| json!({"id": t.id, "number": t.number, "slug": t.slug, "name": t.name, "created_at": t.created_at}))
+                        .collect();
+                    print_json(&json!(tenants));
+                }
+            }
+        }
+        Command::Key(cmd) => {
+            let services = services(&cli.database).await?;
+            match cmd {
+                KeyCommand::Create { tenant } => {
+                    let tenant = services.tenant(&tenant).await?;
+                    let key = services.create_api_key(tenant.id).await?;
+                    print_json(&json!({
+                        "id": key.record.id, "tenant_id": tenant.id, "prefix": key.record.prefix,
+                        "created_at": key.record.created_at, "api_key": key.secret,
+                    }));
+                }
+                KeyCommand::Revoke { id } => {
+                    let key = services.revoke_api_key(id).await?;
+                    print_json(
+                        &json!({"id": key.id, "tenant_id": key.tenant_id, "revoked_at": key.revoked_at}),
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn open(db: &DatabaseArgs) -> anyhow::Result<Store> {
+    let options = PoolOptions {
+        max_connections: db.db_max_connections,
+        acquire_timeout: db.db_acquire_timeout,
+    };
+    let store = Store::connect(&db.database_url, &options).await?;
+    store
+        .wait_until_ready(db.db_wait)
+        .await
+        .context("waiting for the database")?;
+    Ok(store)
+}
+
+/// The CLI's commands work on a migrated database.
+async fn services(db: &DatabaseArgs) -> anyhow::Result<Services> {
+    let store = open(db).await?;
+    store.migrate().await?;
+    Ok(Services::new(store, Settings::default()))
+}
+
+fn print_json(value: &serde_json::Value) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+/// Resolves on ctrl-c or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

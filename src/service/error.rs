@@ -1,0 +1,89 @@
+//! What a use case can answer instead of a result. Each HTTP API maps these to its envelope.
+
+use crate::domain::{DomainError, FieldError, Status, Transition};
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Unique values another record already holds, by field name.
+    #[error("already taken: {0:?}")]
+    Taken(Vec<&'static str>),
+    /// The state machine refused the transition.
+    #[error("cannot {transition} a user who is {current}")]
+    Transition {
+        current: Status,
+        transition: Transition,
+    },
+    /// Another write happened since the version the client read.
+    #[error("the user changed since version {expected}; it is now at version {current}")]
+    VersionMismatch { expected: i64, current: i64 },
+    /// Wrong credentials, or a person who may not log in: deliberately one answer.
+    #[error("invalid credentials")]
+    BadCredentials,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("conflicts with an existing record")]
+    Conflict,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Invalid(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<DomainError> for Error {
+    fn from(e: DomainError) -> Self {
+        match e {
+            DomainError::Invalid(fields) => Error::Invalid(fields),
+            DomainError::Transition { from, transition } => Error::Transition {
+                current: from,
+                transition,
+            },
+        }
+    }
+}
+
+/// The one place a named unique constraint becomes a client error.
+fn field_of_constraint(constraint: &str) -> Option<&'static str> {
+    Some(match constraint {
+        "users_email_key" => "email",
+        "users_external_id_key" => "external_id",
+        "tenants_slug_key" => "slug",
+        "groups_key_key" => "key",
+        "rooms_name_key" => "name",
+        _ => return None,
+    })
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => Error::Unavailable,
+            StoreError::Conflict { constraint } => {
+                match constraint.as_deref().and_then(field_of_constraint) {
+                    Some(field) => Error::Taken(vec![field]),
+                    None => Error::Conflict,
+                }
+            }
+            other => Error::Internal(other.into()),
+        }
+    }
+}
+
+/// For inserts whose only client-chosen unique value is `field`: a unique violation means that
+/// field is taken, on every backend.
+pub(crate) fn taken_as(field: &'static str) -> impl Fn(StoreError) -> Error {
+    move |e| match e {
+        StoreError::Conflict { .. } => Error::Taken(vec![field]),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,98 @@
+//! Rooms and their members.
+
+use super::error::taken_as;
+use super::{Context, Error, Result, Services};
+use crate::domain::event::{NewEvent, Note};
+use crate::domain::fields::DisplayName;
+use crate::domain::now;
+use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
+use serde_json::json;
+use uuid::Uuid;
+
+impl Services {
+    pub async fn create_room(
+        &self,
+        ctx: &Context,
+        name: DisplayName,
+        kind: RoomKind,
+    ) -> Result<Room> {
+        let mut tx = self.store.write().await?;
+        let room = tx
+            .insert_room(ctx.tenant, Uuid::now_v7(), name.as_str(), kind, now())
+            .await
+            .map_err(taken_as("name"))?;
+        tx.commit().await?;
+        Ok(room)
+    }
+
+    pub async fn rooms(&self, ctx: &Context) -> Result<Vec<Room>> {
+        Ok(self.store.read().await?.rooms(ctx.tenant).await?)
+    }
+
+    pub async fn room(&self, ctx: &Context, id: Uuid) -> Result<(Room, Vec<RoomMember>)> {
+        let mut tx = self.store.read().await?;
+        let room = tx
+            .room(ctx.tenant, id)
+            .await?
+            .ok_or(Error::NotFound("room"))?;
+        let members = tx.room_members(ctx.tenant, id).await?;
+        Ok((room, members))
+    }
+
+    /// Adds the user to the room with `role`, or sets the role of a member.
+    pub async fn put_room_member(
+        &self,
+        ctx: &Context,
+        room: Uuid,
+        user: Uuid,
+        role: MemberRole,
+    ) -> Result<(Room, Vec<RoomMember>)> {
+        let at = now();
+        let mut tx = self.store.write().await?;
+        let r = tx
+            .room(ctx.tenant, room)
+            .await?
+            .ok_or(Error::NotFound("room"))?;
+        tx.user(ctx.tenant, user, true)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        let before = tx.room_members(ctx.tenant, room).await?;
+        let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
+        if previous != Some(role) {
+            tx.put_room_member(ctx.tenant, room, user, role, at).await?;
+            let action = if previous.is_some() {
+                "room_role_changed"
+            } else {
+                "room_joined"
+            };
+            tx.append_event(
+                &ctx.origin(&Note::default(), at),
+                &NewEvent::about(user, action)
+                    .details(json!({ "room": r.name, "role": role.as_str() })),
+            )
+            .await?;
+        }
+        let members = tx.room_members(ctx.tenant, room).await?;
+        tx.commit().await?;
+        Ok((r, members))
+    }
+
+    pub async fn remove_room_member(&self, ctx: &Context, room: Uuid, user: Uuid) -> Result<()> {
+        let at = now();
+        let mut tx = self.store.write().await?;
+        let r = tx
+            .room(ctx.tenant, room)
+            .await?
+            .ok_or(Error::NotFound("room"))?;
+        if !tx.remove_room_member(ctx.tenant, room, user).await? {
+            return Err(Error::NotFound("room member"));
+        }
+        tx.append_event(
+            &ctx.origin(&Note::default(), at),
+            &NewEvent::about(user, "room_left").details(json!({ "room": r.name })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! Logging in, and what a session token says about its holder.
+
+use super::secrets::{self, SESSION_PREFIX};
+use super::{view, Context, Error, Result, Services, UserView};
+use crate::domain::session::Session;
+use crate::domain::user::User;
+use crate::domain::{fields::email_key, now};
+use uuid::Uuid;
+
+/// A new session: the token (shown only now), the session and its user.
+#[derive(Debug)]
+pub struct Login {
+    pub token: String,
+    pub session: Session,
+    pub user: User,
+}
+
+impl Services {
+    /// Checks the password and opens a session. Every failure (unknown email, wrong password,
+    /// a user who may not log in) is the same [`Error::BadCredentials`], in the same time.
+    pub async fn login(&self, ctx: &Context, email: &str, password: &str) -> Result<Login> {
+        let key = email_key(email);
+        let (user, stored) = {
+            let mut tx = self.store.read().await?;
+            match tx.user_by_email(ctx.tenant, &key, false).await? {
+                Some(u) => {
+                    let hash = tx.password_hash(ctx.tenant, u.id).await?;
+                    (Some(u), hash)
+                }
+                None => (None, None),
+            }
+        };
+        let matches = self.passwords.verify(password, stored).await?;
+        let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {
+            return Err(Error::BadCredentials);
+        };
+        let at = now();
+        let mut tx = self.store.write().await?;
+        // The status may have changed while the hash was being checked.
+        let user = tx
+            .user(ctx.tenant, user.id, true)
+            .await?
+            .filter(|u| u.status.may_log_in())
+            .ok_or(Error::BadCredentials)?;
+        let minted = secrets::mint(SESSION_PREFIX);
+        let session = Session {
+            id: Uuid::now_v7(),
+            tenant_id: ctx.tenant,
+            user_id: user.id,
+            created_at: at,
+            expires_at: at + self.settings.session_ttl,
+            revoked_at: None,
+        };
+        tx.insert_session(&session, &minted.hash).await?;
+        if let Some(limit) = user.sessions_limit {
+            tx.revoke_sessions_beyond(ctx.tenant, user.id, limit, at)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(Login {
+            token: minted.secret,
+            session,
+            user,
+        })
+    }
+
+    /// The live session behind a token, and its user.
+    pub async fn session_by_token(&self, token: &str) -> Result<(Session, UserView)> {
+        let mut tx = self.store.read().await?;
+        let session = tx
+            .live_session_by_token(&secrets::hash(token), now())
+            .await?
+            .ok_or(Error::BadCredentials)?;
+        let user = tx
+            .user(session.tenant_id, session.user_id, false)
+            .await?
+            .ok_or(Error::BadCredentials)?;
+        Ok((session, view(&mut tx, user.tenant_id, user).await?))
+    }
+
+    pub async fn live_sessions(&self, ctx: &Context, user: Uuid) -> Result<Vec<Session>> {
+        let mut tx = self.store.read().await?;
+        tx.user(ctx.tenant, user, false)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        Ok(tx.live_sessions(ctx.tenant, user, now()).await?)
+    }
+}

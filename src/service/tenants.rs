@@ -1,0 +1,112 @@
+//! Tenants and API keys: the operator's part of roster.
+
+use super::error::taken_as;
+use super::secrets::{self, API_KEY_PREFIX};
+use super::{Error, Result, Services};
+use crate::domain::fields::{DisplayName, Slug};
+use crate::domain::now;
+use crate::store::{ApiKeyRecord, KeyOwner, TenantRecord, Tx};
+use uuid::Uuid;
+
+/// A new API key: the secret (shown only now) and its record.
+#[derive(Debug)]
+pub struct NewApiKey {
+    pub secret: String,
+    pub record: ApiKeyRecord,
+}
+
+impl Services {
+    pub async fn create_tenant(
+        &self,
+        slug: Slug,
+        name: DisplayName,
+    ) -> Result<(TenantRecord, NewApiKey)> {
+        let mut tx = self.store.write().await?;
+        let at = now();
+        let tenant = tx
+            .insert_tenant(Uuid::now_v7(), slug.as_str(), name.as_str(), at)
+            .await
+            .map_err(taken_as("slug"))?;
+        let key = issue_key(&mut tx, tenant.id).await?;
+        tx.commit().await?;
+        Ok((tenant, key))
+    }
+
+    pub async fn tenants(&self) -> Result<Vec<TenantRecord>> {
+        Ok(self.store.read().await?.tenants().await?)
+    }
+
+    /// The tenant with this slug or uuid.
+    pub async fn tenant(&self, slug_or_id: &str) -> Result<TenantRecord> {
+        let mut tx = self.store.read().await?;
+        let found = match Uuid::parse_str(slug_or_id) {
+            Ok(id) => tx.tenant_by_id(id).await?,
+            Err(_) => tx.tenant_by_slug(slug_or_id).await?,
+        };
+        found.ok_or(Error::NotFound("tenant"))
+    }
+
+    pub async fn create_api_key(&self, tenant: Uuid) -> Result<NewApiKey> {
+        let mut tx = self.store.write().await?;
+        tx.tenant_by_id(tenant)
+            .await?
+            .ok_or(Error::NotFound("tenant"))?;
+        let key = issue_key(&mut tx, tenant).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKeyRecord> {
+        let mut tx = self.store.write().await?;
+        let key = tx
+            .revoke_api_key(id, now())
+            .await?
+            .ok_or(Error::NotFound("API key"))?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// The tenant behind a presented API key, if the key is live.
+    pub async fn authenticate_key(&self, secret: &str) -> Result<Option<KeyOwner>> {
+        Ok(self
+            .store
+            .read()
+            .await?
+            .key_owner(&secrets::hash(secret))
+            .await?)
+    }
+
+    /// On an empty database, creates the tenant `default` and answers it with its key.
+    pub async fn ensure_default_tenant(&self) -> Result<Option<(TenantRecord, NewApiKey)>> {
+        if !self.tenants().await?.is_empty() {
+            return Ok(None);
+        }
+        let slug = Slug::parse("slug", "default").expect("a valid slug");
+        let name = DisplayName::parse("name", "Default").expect("a valid name");
+        match self.create_tenant(slug, name).await {
+            Ok(created) => Ok(Some(created)),
+            // Another roster process created it first.
+            Err(Error::Taken(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+async fn issue_key(tx: &mut Tx, tenant: Uuid) -> Result<NewApiKey> {
+    let minted = secrets::mint(API_KEY_PREFIX);
+    let id = Uuid::now_v7();
+    let at = now();
+    let prefix = secrets::display_prefix(&minted.secret);
+    tx.insert_api_key(id, tenant, &prefix, &minted.hash, at)
+        .await?;
+    Ok(NewApiKey {
+        secret: minted.secret,
+        record: ApiKeyRecord {
+            id,
+            tenant_id: tenant,
+            prefix,
+            created_at: at,
+            revoked_at: None,
+        },
+    })
+}

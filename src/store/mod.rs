@@ -1,0 +1,280 @@
+//! Persistence. [`Store`] opens transactions ([`Tx`]); each file of this module adds the
+//! queries of one table family to `Tx`.
+//!
+//! The two backends share their SQL text: sqlx-sqlite binds `$N` by number like Postgres does,
+//! and the schemas keep the same table and column names. What differs (connection set-up,
+//! row locks, how an error is classified, the event feed's visibility rule) lives in
+//! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
+//! transaction holds, so each query is written once and type-checked for both.
+
+mod events;
+mod groups;
+mod idempotency;
+mod postgres;
+mod rooms;
+mod sessions;
+mod sqlite;
+mod tenants;
+mod users;
+
+pub use events::{EventCursor, EventOrigin};
+pub use groups::GroupMember;
+pub use idempotency::{IdempotencyClaim, StoredResponse};
+pub use tenants::{ApiKeyRecord, KeyOwner, TenantRecord};
+pub use users::{UserFilter, UserRecord};
+
+use std::time::Duration;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// Picks the backend from the URL scheme; anything else is an error, never a guess.
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err(StoreError::Config(format!(
+                "DATABASE_URL must start with postgres:// or sqlite:, got {:?}",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is not accepting work right now; retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// A unique key already holds this value. `constraint` is known on Postgres; SQLite
+    /// serialises writers, so there the service's own checks inside the transaction name it.
+    #[error("unique key violated ({constraint:?})")]
+    Conflict { constraint: Option<String> },
+    #[error("invalid database configuration: {0}")]
+    Config(String),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Other(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        use sqlx::Error as E;
+        match e {
+            E::PoolTimedOut | E::PoolClosed | E::Io(_) | E::Tls(_) | E::WorkerCrashed => {
+                StoreError::Unavailable(e)
+            }
+            E::Database(ref db) => {
+                if db.is_unique_violation() {
+                    return StoreError::Conflict {
+                        constraint: db.constraint().map(str::to_owned),
+                    };
+                }
+                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                if postgres::is_transient(&code) || sqlite::is_transient(&code) {
+                    StoreError::Unavailable(e)
+                } else {
+                    StoreError::Other(e)
+                }
+            }
+            other => StoreError::Other(other),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Pool settings from the configuration.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before answering 503.
+    pub acquire_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+}
+
+#[derive(Clone)]
+enum Pools {
+    Postgres(sqlx::PgPool),
+    /// SQLite allows one writer at a time: all writes go through a one-connection pool, so
+    /// roster's own writers queue in-process instead of meeting `SQLITE_BUSY`; reads use a
+    /// separate pool and, in WAL mode, never wait for the writer.
+    Sqlite {
+        write: sqlx::SqlitePool,
+        read: sqlx::SqlitePool,
+    },
+}
+
+impl Store {
+    /// Opens the pools. Connections are made lazily, so this succeeds while the database is
+    /// still down; [`Store::wait_until_ready`] waits for it.
+    pub async fn connect(url: &str, options: &PoolOptions) -> Result<Self> {
+        let pools = match Backend::of_url(url)? {
+            Backend::Postgres => Pools::Postgres(postgres::connect(url, options)?),
+            Backend::Sqlite => {
+                let (write, read) = sqlite::connect(url, options).await?;
+                Pools::Sqlite { write, read }
+            }
+        };
+        Ok(Self { pools })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Postgres(_) => Backend::Postgres,
+            Pools::Sqlite { .. } => Backend::Sqlite,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Postgres(pool) => postgres::MIGRATOR.run(pool).await?,
+            Pools::Sqlite { write, .. } => sqlite::MIGRATOR.run(write).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        match &self.pools {
+            Pools::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await?.rows_affected(),
+            Pools::Sqlite { read, .. } => {
+                sqlx::query("SELECT 1").execute(read).await?.rows_affected()
+            }
+        };
+        Ok(())
+    }
+
+    /// Waits, retrying with a capped backoff, until the database answers (a container that
+    /// starts before its database is the common case). Gives up after `limit`.
+    pub async fn wait_until_ready(&self, limit: Duration) -> Result<()> {
+        let started = std::time::Instant::now();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            match self.ping().await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Unavailable(e)) if started.elapsed() < limit => {
+                    tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "database not reachable yet");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Begins a transaction that may write.
+    pub async fn write(&self) -> Result<Tx> {
+        Ok(Tx(match &self.pools {
+            Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+            // IMMEDIATE takes the write lock at BEGIN, so a transaction that reads before it
+            // writes can never fail to upgrade its lock half-way.
+            Pools::Sqlite { write, .. } => Conn::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+        }))
+    }
+
+    /// Begins a transaction that only reads (a consistent snapshot for multi-query answers).
+    pub async fn read(&self) -> Result<Tx> {
+        Ok(Tx(match &self.pools {
+            Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
+            Pools::Sqlite { read, .. } => Conn::Sqlite(read.begin().await?),
+        }))
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Postgres(pool) => pool.close().await,
+            Pools::Sqlite { write, read } => {
+                write.close().await;
+                read.close().await;
+            }
+        }
+    }
+}
+
+/// One transaction: the unit of work of a use case. Dropping it without [`Tx::commit`] rolls
+/// it back.
+pub struct Tx(Conn);
+
+enum Conn {
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+}
+
+/// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend it is.
+/// With `$pg, $lite` it also binds `$sql` to the text meant for that backend.
+macro_rules! with_conn {
+    ($tx:expr, |$conn:ident| $body:expr) => {
+        match &mut $tx.0 {
+            $crate::store::Conn::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::store::Conn::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+    ($tx:expr, $sql:ident = ($pg:expr, $lite:expr), |$conn:ident| $body:expr) => {
+        match &mut $tx.0 {
+            $crate::store::Conn::Postgres(t) => {
+                let $conn = &mut **t;
+                let $sql = $pg;
+                $body
+            }
+            $crate::store::Conn::Sqlite(t) => {
+                let $conn = &mut **t;
+                let $sql = $lite;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_conn;
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        match self.0 {
+            Conn::Postgres(t) => t.commit().await?,
+            Conn::Sqlite(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.0 {
+            Conn::Postgres(_) => Backend::Postgres,
+            Conn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Reads a stored enum-like text column back into its domain type.
+pub(crate) fn parse_stored<T: std::str::FromStr>(column: &str, raw: &str) -> Result<T> {
+    raw.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column} holds {raw:?}")))
+}

@@ -1,0 +1,47 @@
+//! SQLite: the embedded default, a single file that needs no server.
+
+use super::{PoolOptions, Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Opens the one-connection write pool and the read pool over the same file.
+pub async fn connect(
+    url: &str,
+    options: &PoolOptions,
+) -> Result<(sqlx::SqlitePool, sqlx::SqlitePool)> {
+    let connect = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        // FULL: a commit is on disk before roster answers 2xx, even if the machine loses power.
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        // Other processes on the same file (the CLI beside a running server) wait their turn.
+        .busy_timeout(Duration::from_secs(10));
+    if let Some(dir) = connect.get_filename().parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Config(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .min_connections(1)
+        // Writers queue here; a long queue is still served, not refused.
+        .acquire_timeout(options.acquire_timeout.max(Duration::from_secs(30)))
+        .connect_with(connect.clone())
+        .await?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(2))
+        .acquire_timeout(options.acquire_timeout)
+        .connect_lazy_with(connect);
+    Ok((write, read))
+}
+
+/// SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another process holds the
+/// file's lock longer than the busy timeout.
+pub fn is_transient(code: &str) -> bool {
+    matches!(code.parse::<i32>(), Ok(c) if c & 0xff == 5 || c & 0xff == 6)
+}

@@ -1,0 +1,383 @@
+//! Users.
+
+use super::{parse_stored, with_conn, Result, Tx};
+use crate::domain::user::{Profile, Roles, User};
+use crate::domain::Status;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+const USER_COLUMNS: &str = "id, number, tenant_id, email, external_id, first_name, last_name, \
+    phone_number, status, roles, referral_code, parent_id, sessions_limit, \
+    (password_hash IS NOT NULL) AS has_password, created_at, updated_at, status_changed_at, version";
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    number: i64,
+    tenant_id: Uuid,
+    email: Option<String>,
+    external_id: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    phone_number: Option<String>,
+    status: String,
+    roles: String,
+    referral_code: String,
+    parent_id: Option<Uuid>,
+    sessions_limit: Option<i64>,
+    has_password: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    status_changed_at: DateTime<Utc>,
+    version: i64,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            id: self.id,
+            number: self.number,
+            tenant_id: self.tenant_id,
+            email: self.email,
+            external_id: self.external_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            phone_number: self.phone_number,
+            status: parse_stored::<Status>("users.status", &self.status)?,
+            roles: Roles::from_stored(&self.roles),
+            referral_code: self.referral_code,
+            parent_id: self.parent_id,
+            sessions_limit: self.sessions_limit.map(|n| n as i32),
+            has_password: self.has_password,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            status_changed_at: self.status_changed_at,
+            version: self.version,
+        })
+    }
+}
+
+fn users(rows: Vec<UserRow>) -> Result<Vec<User>> {
+    rows.into_iter().map(UserRow::into_user).collect()
+}
+
+/// The columns of a user about to be inserted.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub password_hash: Option<String>,
+    pub status: Status,
+    pub roles: Roles,
+    pub referral_code: String,
+    pub parent_id: Option<Uuid>,
+    pub sessions_limit: Option<i32>,
+    pub at: DateTime<Utc>,
+}
+
+/// Filters of the user list; all present filters must match.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub status: Option<Status>,
+    pub email_key: Option<String>,
+    pub external_id: Option<String>,
+    pub group_key: Option<String>,
+    /// Case-insensitive substring of the email or a name.
+    pub text: Option<String>,
+}
+
+/// Escapes LIKE's wildcards so a search for `50%` finds the text `50%`.
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Which user a lookup is for.
+enum Key<'a> {
+    Id(Uuid),
+    EmailKey(&'a str),
+    Number(i64),
+    ExternalId(&'a str),
+}
+
+impl Tx {
+    pub async fn insert_user(&mut self, u: &UserRecord) -> Result<User> {
+        let sql = format!(
+            "INSERT INTO users (id, tenant_id, email, email_key, external_id, first_name, \
+             last_name, phone_number, password_hash, status, roles, referral_code, parent_id, \
+             sessions_limit, created_at, updated_at, status_changed_at, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1) \
+             RETURNING {USER_COLUMNS}"
+        );
+        let email_key = u.email.as_deref().map(crate::domain::fields::email_key);
+        let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(u.id)
+            .bind(u.tenant_id)
+            .bind(&u.email)
+            .bind(&email_key)
+            .bind(&u.external_id)
+            .bind(&u.first_name)
+            .bind(&u.last_name)
+            .bind(&u.phone_number)
+            .bind(&u.password_hash)
+            .bind(u.status.as_str())
+            .bind(u.roles.to_stored())
+            .bind(&u.referral_code)
+            .bind(u.parent_id)
+            .bind(u.sessions_limit.map(i64::from))
+            .bind(u.at)
+            .fetch_one(c)
+            .await?);
+        row.into_user()
+    }
+
+    async fn user_by(
+        &mut self,
+        tenant: Uuid,
+        key: Key<'_>,
+        for_update: bool,
+    ) -> Result<Option<User>> {
+        let column = match key {
+            Key::Id(_) => "id",
+            Key::EmailKey(_) => "email_key",
+            Key::Number(_) => "number",
+            Key::ExternalId(_) => "external_id",
+        };
+        let select =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND {column} = $2");
+        // Postgres locks the row until the transaction ends; SQLite's write transaction
+        // already holds the whole database.
+        let locked = if for_update {
+            format!("{select} FOR UPDATE")
+        } else {
+            select.clone()
+        };
+        let row: Option<UserRow> = with_conn!(self, sql = (&locked, &select), |c| {
+            let q = sqlx::query_as(sql).bind(tenant);
+            let q = match key {
+                Key::Id(id) => q.bind(id),
+                Key::EmailKey(k) => q.bind(k),
+                Key::Number(n) => q.bind(n),
+                Key::ExternalId(x) => q.bind(x),
+            };
+            q.fetch_optional(c).await?
+        });
+        row.map(UserRow::into_user).transpose()
+    }
+
+    /// The user with this id in the tenant. `for_update` locks the row for this transaction.
+    pub async fn user(&mut self, tenant: Uuid, id: Uuid, for_update: bool) -> Result<Option<User>> {
+        self.user_by(tenant, Key::Id(id), for_update).await
+    }
+
+    pub async fn user_by_email(
+        &mut self,
+        tenant: Uuid,
+        email_key: &str,
+        for_update: bool,
+    ) -> Result<Option<User>> {
+        self.user_by(tenant, Key::EmailKey(email_key), for_update)
+            .await
+    }
+
+    pub async fn user_by_number(
+        &mut self,
+        tenant: Uuid,
+        number: i64,
+        for_update: bool,
+    ) -> Result<Option<User>> {
+        self.user_by(tenant, Key::Number(number), for_update).await
+    }
+
+    pub async fn user_by_external_id(
+        &mut self,
+        tenant: Uuid,
+        external_id: &str,
+        for_update: bool,
+    ) -> Result<Option<User>> {
+        self.user_by(tenant, Key::ExternalId(external_id), for_update)
+            .await
+    }
+
+    /// Which of these unique values another user of the tenant already holds.
+    pub async fn taken_by_other(
+        &mut self,
+        tenant: Uuid,
+        except: Option<Uuid>,
+        email_key: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<Vec<&'static str>> {
+        let (email_taken, external_taken): (bool, bool) = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT \
+               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND email_key = $2 AND ($4 IS NULL OR id <> $4)), \
+               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND external_id = $3 AND ($4 IS NULL OR id <> $4))"
+        )
+        .bind(tenant)
+        .bind(email_key)
+        .bind(external_id)
+        .bind(except)
+        .fetch_one(c)
+        .await?
+        });
+        let mut taken = Vec::new();
+        if email_taken {
+            taken.push("email");
+        }
+        if external_taken {
+            taken.push("external_id");
+        }
+        Ok(taken)
+    }
+
+    /// The stored password hash of the user with this email, for login.
+    pub async fn password_hash(&mut self, tenant: Uuid, user_id: Uuid) -> Result<Option<String>> {
+        let hash: Option<Option<String>> = with_conn!(self, |c| sqlx::query_scalar(
+            "SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(tenant)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await?);
+        Ok(hash.flatten())
+    }
+
+    /// Writes a profile (and, when given, a new password hash); bumps the version.
+    pub async fn update_profile(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        p: &Profile,
+        password_hash: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<User> {
+        let sql = format!(
+            "UPDATE users SET email = $3, email_key = $4, external_id = $5, first_name = $6, \
+             last_name = $7, phone_number = $8, roles = $9, sessions_limit = $10, \
+             password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
+             WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+        );
+        let email_key = p.email.as_deref().map(crate::domain::fields::email_key);
+        let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id)
+            .bind(&p.email)
+            .bind(&email_key)
+            .bind(&p.external_id)
+            .bind(&p.first_name)
+            .bind(&p.last_name)
+            .bind(&p.phone_number)
+            .bind(p.roles.to_stored())
+            .bind(p.sessions_limit.map(i64::from))
+            .bind(password_hash)
+            .bind(at)
+            .fetch_one(c)
+            .await?);
+        row.into_user()
+    }
+
+    pub async fn set_status(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        status: Status,
+        at: DateTime<Utc>,
+    ) -> Result<User> {
+        let sql = format!(
+            "UPDATE users SET status = $3, status_changed_at = $4, updated_at = $4, version = version + 1 \
+             WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+        );
+        let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id)
+            .bind(status.as_str())
+            .bind(at)
+            .fetch_one(c)
+            .await?);
+        row.into_user()
+    }
+
+    /// One page of users in `number` order, after the user numbered `after`.
+    pub async fn users(
+        &mut self,
+        tenant: Uuid,
+        f: &UserFilter,
+        after: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<User>> {
+        let mut sql =
+            format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND number > $2");
+        let mut n = 2;
+        let mut arg = |sql: &mut String, clause: &str| {
+            n += 1;
+            sql.push_str(&clause.replace("$?", &format!("${n}")));
+        };
+        if f.status.is_some() {
+            arg(&mut sql, " AND status = $?");
+        }
+        if f.email_key.is_some() {
+            arg(&mut sql, " AND email_key = $?");
+        }
+        if f.external_id.is_some() {
+            arg(&mut sql, " AND external_id = $?");
+        }
+        if f.group_key.is_some() {
+            arg(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+                 WHERE gm.tenant_id = $1 AND gm.user_id = users.id AND g.key = $?)",
+            );
+        }
+        if f.text.is_some() {
+            arg(
+                &mut sql,
+                " AND (email_key LIKE $? ESCAPE '\\' OR lower(first_name) LIKE $? ESCAPE '\\' \
+                 OR lower(last_name) LIKE $? ESCAPE '\\')",
+            );
+        }
+        sql.push_str(" ORDER BY number LIMIT ");
+        sql.push_str(&limit.to_string());
+        let pattern = f.text.as_deref().map(like_pattern);
+        let rows: Vec<UserRow> = with_conn!(self, |c| {
+            let mut q = sqlx::query_as(&sql).bind(tenant).bind(after.unwrap_or(0));
+            if let Some(s) = f.status {
+                q = q.bind(s.as_str());
+            }
+            if let Some(e) = &f.email_key {
+                q = q.bind(e);
+            }
+            if let Some(x) = &f.external_id {
+                q = q.bind(x);
+            }
+            if let Some(g) = &f.group_key {
+                q = q.bind(g);
+            }
+            if let Some(p) = &pattern {
+                q = q.bind(p);
+            }
+            q.fetch_all(c).await?
+        });
+        users(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(super::like_pattern("50%_Off"), "%50\\%\\_off%");
+    }
+}
