@@ -1,0 +1,619 @@
+//! The store conformance suite: every store operation, the same assertions on every backend.
+
+use crate::backend_tests;
+use crate::support::{eventually, Backend, TestDb};
+use chrono::{Duration, Utc};
+use roster::domain::event::{NewEvent, Note};
+use roster::domain::room::{MemberRole, RoomKind};
+use roster::domain::session::Session;
+use roster::domain::user::{Profile, Roles};
+use roster::domain::{now, Status};
+use roster::store::{
+    EventCursor, EventOrigin, IdempotencyClaim, Store, StoreError, StoredResponse, UserFilter,
+    UserRecord,
+};
+use uuid::Uuid;
+
+backend_tests!(
+    tenants_and_keys,
+    users_insert_find_update,
+    unique_keys_conflict,
+    sessions_live_and_revoked,
+    events_append_and_page,
+    events_are_append_only,
+    groups_and_rooms,
+    idempotency_claims,
+    rollback_leaves_nothing,
+);
+
+async fn store(b: Backend) -> (TestDb, Store) {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    (db, store)
+}
+
+async fn tenant(store: &Store, slug: &str) -> Uuid {
+    let mut tx = store.write().await.unwrap();
+    let t = tx
+        .insert_tenant(Uuid::now_v7(), slug, slug, now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    t.id
+}
+
+fn record(tenant: Uuid, email: &str) -> UserRecord {
+    UserRecord {
+        id: Uuid::now_v7(),
+        tenant_id: tenant,
+        email: Some(email.to_owned()),
+        external_id: None,
+        first_name: Some("Ada".into()),
+        last_name: None,
+        phone_number: None,
+        password_hash: Some("$argon2id$stub".into()),
+        status: Status::Invited,
+        roles: Roles::default(),
+        referral_code: Uuid::new_v4().simple().to_string()[..10].to_owned(),
+        parent_id: None,
+        sessions_limit: Some(3),
+        at: now(),
+    }
+}
+
+async fn tenants_and_keys(b: Backend) {
+    let (_db, store) = store(b).await;
+    let id = tenant(&store, "t-one").await;
+    let mut tx = store.write().await.unwrap();
+    let t = tx.tenant_by_id(id).await.unwrap().unwrap();
+    assert_eq!(t.slug, "t-one");
+    assert!(t.number >= 1000);
+    assert_eq!(tx.tenant_by_slug("t-one").await.unwrap().unwrap().id, id);
+    assert!(tx.tenant_by_slug("nope").await.unwrap().is_none());
+    let key = Uuid::now_v7();
+    tx.insert_api_key(key, id, "rst_abc", b"hash-1", now())
+        .await
+        .unwrap();
+    let owner = tx.key_owner(b"hash-1").await.unwrap().unwrap();
+    assert_eq!(
+        (owner.key_id, owner.tenant_id, owner.tenant_slug.as_str()),
+        (key, id, "t-one")
+    );
+    let revoked = tx.revoke_api_key(key, now()).await.unwrap().unwrap();
+    assert!(revoked.revoked_at.is_some());
+    assert!(tx.key_owner(b"hash-1").await.unwrap().is_none());
+    assert!(tx
+        .revoke_api_key(Uuid::now_v7(), now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(tx.tenants().await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+
+async fn users_insert_find_update(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "users").await;
+    let other = tenant(&store, "others").await;
+    let mut tx = store.write().await.unwrap();
+    let mut r = record(t, "Ada@Example.com");
+    r.external_id = Some("x-1".into());
+    let u = tx.insert_user(&r).await.unwrap();
+    assert_eq!(
+        (u.email.as_deref(), u.status, u.version, u.has_password),
+        (Some("Ada@Example.com"), Status::Invited, 1, true)
+    );
+    assert_eq!(u.created_at, r.at, "timestamps round-trip exactly");
+    assert_eq!(tx.user(t, u.id, true).await.unwrap().unwrap(), u);
+    assert_eq!(
+        tx.user_by_email(t, "ada@example.com", false)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert_eq!(
+        tx.user_by_number(t, u.number, false)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert_eq!(
+        tx.user_by_external_id(t, "x-1", false)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        u.id
+    );
+    assert!(
+        tx.user(other, u.id, false).await.unwrap().is_none(),
+        "scoped by tenant"
+    );
+    assert!(tx
+        .user_by_email(other, "ada@example.com", false)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        tx.taken_by_other(t, None, Some("ada@example.com"), Some("x-1"))
+            .await
+            .unwrap(),
+        ["email", "external_id"]
+    );
+    assert!(tx
+        .taken_by_other(t, Some(u.id), Some("ada@example.com"), Some("x-1"))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(tx
+        .taken_by_other(other, None, Some("ada@example.com"), None)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        tx.password_hash(t, u.id).await.unwrap().as_deref(),
+        Some("$argon2id$stub")
+    );
+
+    let mut profile = Profile::of(&u);
+    profile.last_name = Some("Lovelace".into());
+    profile.email = Some("ada@lovelace.org".into());
+    let updated = tx
+        .update_profile(t, u.id, &profile, Some("$argon2id$new"), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (updated.last_name.as_deref(), updated.version),
+        (Some("Lovelace"), 2)
+    );
+    assert!(tx
+        .user_by_email(t, "ada@lovelace.org", false)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        tx.password_hash(t, u.id).await.unwrap().as_deref(),
+        Some("$argon2id$new")
+    );
+    let banned = tx.set_status(t, u.id, Status::Banned, now()).await.unwrap();
+    assert_eq!((banned.status, banned.version), (Status::Banned, 3));
+
+    for i in 0..4 {
+        tx.insert_user(&record(t, &format!("u{i}@example.com")))
+            .await
+            .unwrap();
+    }
+    let page = tx.users(t, &UserFilter::default(), None, 3).await.unwrap();
+    assert_eq!(page.len(), 3);
+    let rest = tx
+        .users(t, &UserFilter::default(), Some(page[2].number), 3)
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    let banned_only = UserFilter {
+        status: Some(Status::Banned),
+        ..Default::default()
+    };
+    assert_eq!(tx.users(t, &banned_only, None, 10).await.unwrap().len(), 1);
+    let text = UserFilter {
+        text: Some("LOVELACE".into()),
+        ..Default::default()
+    };
+    assert_eq!(tx.users(t, &text, None, 10).await.unwrap().len(), 1);
+    assert!(tx
+        .users(other, &UserFilter::default(), None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    tx.commit().await.unwrap();
+}
+
+async fn unique_keys_conflict(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "uniq").await;
+    let mut tx = store.write().await.unwrap();
+    tx.insert_user(&record(t, "same@example.com"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = store.write().await.unwrap();
+    let err = tx
+        .insert_user(&record(t, "SAME@example.com"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    if b == Backend::Postgres {
+        assert!(
+            matches!(err, StoreError::Conflict { constraint: Some(ref c) } if c == "users_email_key")
+        );
+    }
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    let err = tx
+        .insert_tenant(Uuid::now_v7(), "uniq", "again", now())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+}
+
+async fn sessions_live_and_revoked(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "sess").await;
+    let mut tx = store.write().await.unwrap();
+    let mut r = record(t, "s@example.com");
+    r.status = Status::Active;
+    let u = tx.insert_user(&r).await.unwrap();
+    let base = now();
+    for i in 0..3 {
+        let s = Session {
+            id: Uuid::now_v7(),
+            tenant_id: t,
+            user_id: u.id,
+            created_at: base + Duration::seconds(i),
+            expires_at: base + Duration::days(1),
+            revoked_at: None,
+        };
+        tx.insert_session(&s, format!("token-{i}").as_bytes())
+            .await
+            .unwrap();
+    }
+    let expired = Session {
+        id: Uuid::now_v7(),
+        tenant_id: t,
+        user_id: u.id,
+        created_at: base,
+        expires_at: base - Duration::seconds(1),
+        revoked_at: None,
+    };
+    tx.insert_session(&expired, b"token-old").await.unwrap();
+    assert_eq!(
+        tx.live_session_by_token(b"token-0", base)
+            .await
+            .unwrap()
+            .unwrap()
+            .user_id,
+        u.id
+    );
+    assert!(
+        tx.live_session_by_token(b"token-old", base)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert_eq!(tx.live_sessions(t, u.id, base).await.unwrap().len(), 3);
+    assert_eq!(
+        tx.revoke_sessions_beyond(t, u.id, 2, base).await.unwrap(),
+        2,
+        "the oldest live one and the expired one"
+    );
+    assert!(tx
+        .live_session_by_token(b"token-0", base)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(tx
+        .live_session_by_token(b"token-2", base)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(tx
+        .revoke_session_by_token(t, b"token-2", base)
+        .await
+        .unwrap());
+    assert!(!tx
+        .revoke_session_by_token(t, b"token-2", base)
+        .await
+        .unwrap());
+    assert_eq!(tx.revoke_sessions(t, u.id, base).await.unwrap(), 1);
+    assert!(tx.live_sessions(t, u.id, base).await.unwrap().is_empty());
+    // A session of a user who may not log in is not live.
+    let s = Session {
+        id: Uuid::now_v7(),
+        tenant_id: t,
+        user_id: u.id,
+        created_at: base,
+        expires_at: base + Duration::days(1),
+        revoked_at: None,
+    };
+    tx.insert_session(&s, b"token-new").await.unwrap();
+    tx.set_status(t, u.id, Status::Deactivated, base)
+        .await
+        .unwrap();
+    assert!(tx
+        .live_session_by_token(b"token-new", base)
+        .await
+        .unwrap()
+        .is_none());
+    tx.commit().await.unwrap();
+}
+
+async fn events_append_and_page(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "ev").await;
+    let other = tenant(&store, "ev-other").await;
+    let user = Uuid::now_v7();
+    let note = Note {
+        reason: Some("why".into()),
+        reference_id: Some("ref".into()),
+        occurred_at: Some(Utc::now() - Duration::days(1)),
+    };
+    for (tenant_id, n) in [(t, 5), (other, 2)] {
+        let mut tx = store.write().await.unwrap();
+        let origin = EventOrigin {
+            tenant: tenant_id,
+            actor: "system",
+            request_id: Some("req-1"),
+            note: &note,
+            recorded_at: now(),
+        };
+        for _ in 0..n {
+            tx.append_event(
+                &origin,
+                &NewEvent::about(user, "banned")
+                    .status(Some(Status::Active), Status::Banned)
+                    .details(serde_json::json!({"k": 1})),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+    let mut tx = store.read().await.unwrap();
+    let timeline = tx.user_events(t, user, 0, 3).await.unwrap();
+    assert_eq!(timeline.len(), 3);
+    assert_eq!(timeline[0].description.as_deref(), Some("why"));
+    assert_eq!(
+        timeline[0].occurred_at.timestamp_micros(),
+        note.occurred_at.unwrap().timestamp_micros()
+    );
+    assert_eq!(timeline[0].details, Some(serde_json::json!({"k": 1})));
+    assert_eq!(
+        tx.user_events(t, user, timeline[2].seq, 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    drop(tx);
+    let first = eventually(|| async {
+        let mut tx = store.read().await.unwrap();
+        let page = tx.feed(t, EventCursor::default(), 4).await.unwrap();
+        (page.len() == 4).then_some(page)
+    })
+    .await;
+    let mut tx = store.read().await.unwrap();
+    let last = first.last().unwrap();
+    let rest = tx
+        .feed(
+            t,
+            EventCursor {
+                tx_order: last.tx_order,
+                seq: last.seq,
+            },
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 1);
+    assert_eq!(
+        tx.feed(other, EventCursor::default(), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+async fn events_are_append_only(b: Backend) {
+    let (db, store) = store(b).await;
+    let t = tenant(&store, "ao").await;
+    let mut tx = store.write().await.unwrap();
+    let note = Note::default();
+    let origin = EventOrigin {
+        tenant: t,
+        actor: "system",
+        request_id: None,
+        note: &note,
+        recorded_at: now(),
+    };
+    tx.append_event(&origin, &NewEvent::about(Uuid::now_v7(), "created"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    store.close().await;
+    // Straight SQL, past roster's code: the database itself refuses.
+    use sqlx::Connection;
+    match b {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+            assert!(sqlx::query("UPDATE events SET action = 'x'")
+                .execute(&mut c)
+                .await
+                .is_err());
+            assert!(sqlx::query("DELETE FROM events")
+                .execute(&mut c)
+                .await
+                .is_err());
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
+            assert!(sqlx::query("UPDATE events SET action = 'x'")
+                .execute(&mut c)
+                .await
+                .is_err());
+            assert!(sqlx::query("DELETE FROM events")
+                .execute(&mut c)
+                .await
+                .is_err());
+        }
+    }
+}
+
+async fn groups_and_rooms(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "gr").await;
+    let other = tenant(&store, "gr-other").await;
+    let mut tx = store.write().await.unwrap();
+    let u = tx.insert_user(&record(t, "g@example.com")).await.unwrap();
+    let v = tx.insert_user(&record(t, "h@example.com")).await.unwrap();
+    let g = tx.insert_group(t, "vip", "VIP", now()).await.unwrap();
+    tx.insert_group(other, "vip", "Other VIP", now())
+        .await
+        .unwrap();
+    assert!(matches!(
+        tx.insert_group(t, "vip", "again", now()).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.groups(t).await.unwrap().len(),
+        0,
+        "the rolled-back transaction left nothing"
+    );
+    let g = tx
+        .insert_group(t, g.key.as_str(), "VIP", now())
+        .await
+        .unwrap();
+    let u = tx
+        .insert_user(&record(t, u.email.as_deref().unwrap()))
+        .await
+        .unwrap();
+    let v = tx
+        .insert_user(&record(t, v.email.as_deref().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(tx.group(t, g.id).await.unwrap().unwrap().key, "vip");
+    assert!(tx.group(other, g.id).await.unwrap().is_none());
+    assert_eq!(
+        tx.groups_by_keys(t, &["vip".into(), "nope".into()])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(tx.add_group_member(t, g.id, u.id, now()).await.unwrap());
+    assert!(!tx.add_group_member(t, g.id, u.id, now()).await.unwrap());
+    assert_eq!(tx.group_members(t, g.id).await.unwrap().len(), 1);
+    assert_eq!(
+        tx.group_keys_of(t, &[u.id, v.id]).await.unwrap(),
+        vec![(u.id, "vip".to_owned())]
+    );
+    assert!(tx.remove_group_member(t, g.id, u.id).await.unwrap());
+    assert!(!tx.remove_group_member(t, g.id, u.id).await.unwrap());
+
+    let room = tx
+        .insert_room(t, Uuid::now_v7(), "general", RoomKind::Channel, now())
+        .await
+        .unwrap();
+    assert!(tx.room(other, room.id).await.unwrap().is_none());
+    tx.put_room_member(t, room.id, u.id, MemberRole::Owner, now())
+        .await
+        .unwrap();
+    tx.put_room_member(t, room.id, v.id, MemberRole::Member, now())
+        .await
+        .unwrap();
+    tx.put_room_member(t, room.id, v.id, MemberRole::Owner, now())
+        .await
+        .unwrap();
+    let members = tx.room_members(t, room.id).await.unwrap();
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (m.user_id, m.role))
+            .collect::<Vec<_>>(),
+        vec![(u.id, MemberRole::Owner), (v.id, MemberRole::Owner)]
+    );
+    assert!(tx.remove_room_member(t, room.id, u.id).await.unwrap());
+    assert_eq!(tx.rooms(t).await.unwrap().len(), 1);
+    tx.commit().await.unwrap();
+}
+
+async fn idempotency_claims(b: Backend) {
+    let (_db, store) = store(b).await;
+    let at = now();
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.claim_idempotency_key(b"scope", "k", b"h1", at, at - Duration::seconds(60))
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        tx.claim_idempotency_key(b"scope", "k", b"h1", at, at - Duration::seconds(60))
+            .await
+            .unwrap(),
+        IdempotencyClaim::InProgress
+    );
+    assert_eq!(
+        tx.claim_idempotency_key(b"scope", "k", b"h2", at, at - Duration::seconds(60))
+            .await
+            .unwrap(),
+        IdempotencyClaim::Mismatch
+    );
+    // A claim older than the staleness limit is taken over.
+    let later = at + Duration::seconds(120);
+    assert_eq!(
+        tx.claim_idempotency_key(b"scope", "k", b"h1", later, later - Duration::seconds(60))
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    let answer = StoredResponse {
+        status: 201,
+        content_type: Some("application/json".into()),
+        body: b"{}".to_vec(),
+    };
+    tx.complete_idempotency_key(b"scope", "k", &answer)
+        .await
+        .unwrap();
+    assert_eq!(
+        tx.claim_idempotency_key(b"scope", "k", b"h1", at, at)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Done(answer)
+    );
+    assert_eq!(
+        tx.claim_idempotency_key(b"other", "k", b"h1", at, at)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    tx.release_idempotency_key(b"other", "k").await.unwrap();
+    assert_eq!(
+        tx.claim_idempotency_key(b"other", "k", b"h9", at, at)
+            .await
+            .unwrap(),
+        IdempotencyClaim::Claimed
+    );
+    assert_eq!(
+        tx.expire_idempotency_keys(later + Duration::seconds(1))
+            .await
+            .unwrap(),
+        2
+    );
+    tx.commit().await.unwrap();
+}
+
+async fn rollback_leaves_nothing(b: Backend) {
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "rb").await;
+    {
+        let mut tx = store.write().await.unwrap();
+        tx.insert_user(&record(t, "gone@example.com"))
+            .await
+            .unwrap();
+        // Dropped without commit.
+    }
+    let mut tx = store.read().await.unwrap();
+    assert!(tx
+        .user_by_email(t, "gone@example.com", false)
+        .await
+        .unwrap()
+        .is_none());
+}

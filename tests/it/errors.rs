@@ -1,0 +1,159 @@
+//! Bad input of every kind gets a 4xx problem+json, never a 500.
+
+use crate::backend_tests;
+use crate::support::{read, Backend, TestApp};
+use serde_json::json;
+
+backend_tests!(bad_bodies_are_4xx_problems, routes_and_health);
+
+async fn bad_bodies_are_4xx_problems(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let raw = |body: Vec<u8>, content_type: Option<&'static str>| {
+        let mut req = app
+            .http
+            .post(app.url("/v1/users"))
+            .bearer_auth(&app.key)
+            .body(body);
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        req.send()
+    };
+    let cases: Vec<(Vec<u8>, Option<&str>, u16, Option<&str>)> = vec![
+        (
+            b"{\"email\": ".to_vec(),
+            Some("application/json"),
+            400,
+            None,
+        ),
+        (
+            "{\"email\": \"a@b.co\", \"first_name\": \"raw\u{7}\"}"
+                .as_bytes()
+                .to_vec(),
+            Some("application/json"),
+            400,
+            Some("first_name"),
+        ),
+        (
+            b"not json at all".to_vec(),
+            Some("application/json"),
+            400,
+            None,
+        ),
+        (b"[1, 2]".to_vec(), Some("application/json"), 400, None),
+        (
+            b"{\"email\": 42}".to_vec(),
+            Some("application/json"),
+            400,
+            Some("email"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"surprise\": true}".to_vec(),
+            Some("application/json"),
+            400,
+            Some("surprise"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\"}".to_vec(),
+            Some("text/plain"),
+            415,
+            None,
+        ),
+        (b"{\"email\": \"a@b.co\"}".to_vec(), None, 415, None),
+        (Vec::new(), Some("application/json"), 400, None),
+        (vec![b' '; 70 * 1024], Some("application/json"), 413, None),
+        (
+            b"{\"email\": \"not-an-email\"}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("email"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"status\": \"banned\"}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("status"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"sessions_limit\": 0}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("sessions_limit"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"password\": \"short\"}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("password"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"roles\": [\"god\"]}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("roles[0]"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"parent_id\": \"00000000-0000-0000-0000-000000000000\"}"
+                .to_vec(),
+            Some("application/json"),
+            422,
+            Some("parent_id"),
+        ),
+        (
+            b"{\"email\": \"a@b.co\", \"first_name\": \"bell\\u0007\"}".to_vec(),
+            Some("application/json"),
+            422,
+            Some("first_name"),
+        ),
+    ];
+    for (body, ct, status, field) in cases {
+        let shown = String::from_utf8_lossy(&body[..body.len().min(60)]).into_owned();
+        let r = read(raw(body, ct).await.unwrap()).await;
+        assert_eq!(r.status, status, "{shown:?} as {ct:?}: {:?}", r.body);
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/problem+json"),
+            "{shown:?}"
+        );
+        assert_eq!(r.body["status"], status);
+        assert!(
+            r.body["title"].is_string()
+                && r.body["type"].is_string()
+                && r.body["detail"].is_string()
+        );
+        if let Some(f) = field {
+            assert_eq!(r.body["errors"][0]["field"], f, "{shown:?}: {:?}", r.body);
+        }
+    }
+    assert_eq!(
+        app.get("/v1/users").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0,
+        "nothing was written"
+    );
+}
+
+async fn routes_and_health(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let r = app.get("/v1/nowhere").await;
+    assert_eq!(r.status, 404);
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(app.get("/healthz").await.status, 200);
+    assert_eq!(app.get("/readyz").await.status, 200);
+    let r = app
+        .post("/v1/users", json!({"email": "rid@example.com"}))
+        .await;
+    assert!(r.header("x-request-id").is_some());
+    let mine = read(
+        app.http
+            .get(app.url("/healthz"))
+            .header("x-request-id", "my-trace-1")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mine.header("x-request-id"), Some("my-trace-1"));
+}

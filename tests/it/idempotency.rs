@@ -1,0 +1,74 @@
+use crate::backend_tests;
+use crate::support::{read, Backend, TestApp};
+use serde_json::{json, Value};
+
+backend_tests!(a_retried_post_replays_its_first_answer);
+
+async fn a_retried_post_replays_its_first_answer(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let send = |key: &'static str, body: Value| {
+        app.http
+            .post(app.url("/v1/users"))
+            .bearer_auth(&app.key)
+            .header("idempotency-key", key)
+            .json(&body)
+            .send()
+    };
+    let first = read(
+        send("k-1", json!({"email": "idem@example.com"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(first.status, 201);
+    let again = read(
+        send("k-1", json!({"email": "idem@example.com"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body, first.body);
+    assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    let other_body = read(
+        send("k-1", json!({"email": "else@example.com"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(other_body.status, 422);
+    assert_eq!(
+        app.get("/v1/users").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A refused request is replayed as refused too.
+    let bad = read(send("k-2", json!({"email": "nope"})).await.unwrap()).await;
+    let bad_again = read(send("k-2", json!({"email": "nope"})).await.unwrap()).await;
+    assert_eq!((bad.status, bad_again.status), (422, 422));
+    // Without a key, the same body is a second request.
+    assert_eq!(
+        app.post("/v1/users", json!({"email": "idem@example.com"}))
+            .await
+            .status,
+        409
+    );
+    // Another caller's key space is its own.
+    let (_, other) = app.other_tenant("idem-other").await;
+    let r = read(
+        app.http
+            .post(app.url("/v1/users"))
+            .bearer_auth(&other)
+            .header("idempotency-key", "k-1")
+            .json(&json!({"email": "idem@example.com"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 201);
+    assert!(r.header("idempotent-replayed").is_none());
+    assert_ne!(r.body["id"], first.body["id"]);
+}

@@ -1,0 +1,15 @@
+//! Roster's integration tests: one binary, one module per API area. Every test runs once per
+//! backend (see `support::backend_tests!`).
+
+mod support;
+
+mod concurrency;
+mod conformance;
+mod errors;
+mod groups_rooms;
+mod idempotency;
+mod isolation;
+mod lifecycle;
+mod sessions;
+mod tenants;
+mod users;

@@ -1,0 +1,343 @@
+//! The test harness: a real roster on a real port, over a fresh database per test.
+//!
+//! `backend_tests!` turns one `async fn(Backend)` into a test per backend. SQLite always runs;
+//! Postgres runs when `TEST_DATABASE_URL` names a server (each test gets its own database,
+//! dropped afterwards). With `ROSTER_TEST_REQUIRE_POSTGRES=1` (as CI sets) a missing
+//! `TEST_DATABASE_URL` fails the Postgres tests instead of skipping them.
+
+use reqwest::Method;
+use roster::http::{serve, AppState};
+use roster::service::{Services, Settings};
+use roster::store::{PoolOptions, Store};
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Defines `<name>_sqlite` and `<name>_postgres` tests from `async fn <name>(Backend)`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        pub mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+            )*
+        }
+        pub mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::support::postgres_url().is_some() {
+                        super::$name($crate::support::Backend::Postgres).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The server for Postgres tests, or None to skip them.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("ROSTER_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("ROSTER_TEST_REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set");
+            }
+            eprintln!("TEST_DATABASE_URL is not set: skipping a Postgres test");
+            None
+        }
+    }
+}
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    drop_with: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temp dir");
+                let url = format!("sqlite://{}", dir.path().join("roster.db").display());
+                TestDb {
+                    url,
+                    drop_with: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin = postgres_url().expect("TEST_DATABASE_URL");
+                let name = format!("roster_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = connect_admin(&admin).await;
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("CREATE DATABASE");
+                let url = with_database(&admin, &name);
+                TestDb {
+                    url,
+                    drop_with: Some((admin, name)),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        let options = PoolOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        };
+        let store = Store::connect(&self.url, &options).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        store
+    }
+}
+
+async fn connect_admin(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to TEST_DATABASE_URL")
+}
+
+/// The URL of another database on the same server.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.drop_with.take() {
+            // Drop runs outside any runtime we may block; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    let mut conn = connect_admin(&admin).await;
+                    let _ = sqlx::Executor::execute(
+                        &mut conn,
+                        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                    )
+                    .await;
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub const OPERATOR_TOKEN: &str = "test-operator-token";
+
+/// A running roster with one tenant (`acme`) whose API key is `key`.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub key: String,
+    pub tenant_id: String,
+    pub services: Services,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    pub db: TestDb,
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::new(backend).await;
+        Self::spawn_on(db).await
+    }
+
+    pub async fn spawn_on(db: TestDb) -> Self {
+        let store = db.store().await;
+        let services = Services::new(store.clone(), Settings::default());
+        let slug = roster::domain::fields::Slug::parse("slug", "acme").unwrap();
+        let name = roster::domain::fields::DisplayName::parse("name", "Acme").unwrap();
+        let (tenant, key) = services
+            .create_tenant(slug, name)
+            .await
+            .expect("create tenant");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = oneshot::channel::<()>();
+        let state = AppState::new(services.clone(), Some(OPERATOR_TOKEN));
+        let server = tokio::spawn(async move {
+            serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        TestApp {
+            addr,
+            http: reqwest::Client::new(),
+            key: key.secret,
+            tenant_id: tenant.id.to_string(),
+            services,
+            store,
+            shutdown: Some(tx),
+            server: Some(server),
+            db,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Sends a request with `key` as the bearer credential (None: no Authorization header).
+    pub async fn call_as(
+        &self,
+        key: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        read(req.send().await.expect("request sent")).await
+    }
+
+    /// Sends a request with the tenant's API key.
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        self.call_as(Some(&self.key.clone()), method, path, body)
+            .await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Creates a user through the API and answers its JSON.
+    pub async fn create_user(&self, body: Value) -> Value {
+        let r = self.post("/v1/users", body).await;
+        assert_eq!(r.status, 201, "create user: {:?}", r.body);
+        r.body
+    }
+
+    /// A second tenant through the operator API: (tenant id, API key).
+    pub async fn other_tenant(&self, slug: &str) -> (String, String) {
+        let r = self
+            .call_as(
+                Some(OPERATOR_TOKEN),
+                Method::POST,
+                "/v1/tenants",
+                Some(serde_json::json!({"slug": slug, "name": slug})),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{:?}", r.body);
+        (
+            r.body["id"].as_str().unwrap().to_owned(),
+            r.body["api_key"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn stop(mut self) -> TestDb {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        self.store.close().await;
+        let db = std::mem::replace(
+            &mut self.db,
+            TestDb {
+                url: String::new(),
+                drop_with: None,
+                _dir: None,
+            },
+        );
+        db
+    }
+}
+
+pub async fn read(res: reqwest::Response) -> Reply {
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let bytes = res.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// Polls `check` until it answers Some, for at most ten seconds. For effects that are
+/// eventually visible by design (the event feed waits for older transactions to end).
+pub async fn eventually<T, F, Fut>(mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not met within 10 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
