@@ -13,8 +13,13 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct InternalError(pub Arc<anyhow::Error>);
 
+/// A problem document. Boxed, so that `Result<T, Problem>` stays one pointer wide on every
+/// handler's return path.
+#[derive(Debug, Clone)]
+pub struct Problem(Box<ProblemBody>);
+
 #[derive(Debug, Clone, Serialize)]
-pub struct Problem {
+pub struct ProblemBody {
     #[serde(rename = "type")]
     pub kind: String,
     pub title: &'static str,
@@ -51,7 +56,7 @@ impl Problem {
         title: &'static str,
         detail: impl Into<String>,
     ) -> Self {
-        Self {
+        Self(Box::new(ProblemBody {
             kind: format!("urn:roster:problem:{code}"),
             title,
             status: status.as_u16(),
@@ -59,7 +64,11 @@ impl Problem {
             errors: Vec::new(),
             extra: Map::new(),
             internal: None,
-        }
+        }))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// A body that could not be read as the request it should be (400).
@@ -85,7 +94,7 @@ impl Problem {
             "Invalid request",
             detail,
         );
-        p.errors = fields.into_iter().map(ProblemField::from).collect();
+        p.0.errors = fields.into_iter().map(ProblemField::from).collect();
         p
     }
 
@@ -108,12 +117,12 @@ impl Problem {
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.extra.insert(key.to_owned(), value.into());
+        self.0.extra.insert(key.to_owned(), value.into());
         self
     }
 
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
-        self.errors.push(ProblemField {
+        self.0.errors.push(ProblemField {
             field: field.into(),
             message: message.into(),
         });
@@ -127,7 +136,7 @@ impl Problem {
             "Internal error",
             "roster failed to answer this request; it has been logged",
         );
-        p.internal = Some(Arc::new(error));
+        p.0.internal = Some(Arc::new(error));
         p
     }
 
@@ -202,8 +211,8 @@ impl From<FieldError> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let status = self.status();
+        let body = serde_json::to_vec(&self.0).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -213,7 +222,7 @@ impl IntoResponse for Problem {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
-        if let Some(e) = self.internal {
+        if let Some(e) = self.0.internal {
             res.extensions_mut().insert(InternalError(e));
         }
         res

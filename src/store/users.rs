@@ -108,7 +108,7 @@ fn like_pattern(text: &str) -> String {
 /// Which user a lookup is for.
 enum Key<'a> {
     Id(Uuid),
-    EmailKey(&'a str),
+    Email(&'a str),
     Number(i64),
     ExternalId(&'a str),
 }
@@ -152,7 +152,7 @@ impl Tx {
     ) -> Result<Option<User>> {
         let column = match key {
             Key::Id(_) => "id",
-            Key::EmailKey(_) => "email_key",
+            Key::Email(_) => "email_key",
             Key::Number(_) => "number",
             Key::ExternalId(_) => "external_id",
         };
@@ -169,7 +169,7 @@ impl Tx {
             let q = sqlx::query_as(sql).bind(tenant);
             let q = match key {
                 Key::Id(id) => q.bind(id),
-                Key::EmailKey(k) => q.bind(k),
+                Key::Email(k) => q.bind(k),
                 Key::Number(n) => q.bind(n),
                 Key::ExternalId(x) => q.bind(x),
             };
@@ -189,7 +189,7 @@ impl Tx {
         email_key: &str,
         for_update: bool,
     ) -> Result<Option<User>> {
-        self.user_by(tenant, Key::EmailKey(email_key), for_update)
+        self.user_by(tenant, Key::Email(email_key), for_update)
             .await
     }
 

@@ -19,7 +19,9 @@ async fn bad_bodies_are_4xx_problems(b: Backend) {
         }
         req.send()
     };
-    let cases: Vec<(Vec<u8>, Option<&str>, u16, Option<&str>)> = vec![
+    // (body, content type, expected status, field named in the problem)
+    type Case = (Vec<u8>, Option<&'static str>, u16, Option<&'static str>);
+    let cases: Vec<Case> = vec![
         (
             b"{\"email\": ".to_vec(),
             Some("application/json"),

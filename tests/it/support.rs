@@ -161,11 +161,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub key: String,
-    pub tenant_id: String,
-    pub services: Services,
-    pub store: Store,
-    shutdown: Option<oneshot::Sender<()>>,
-    server: Option<tokio::task::JoinHandle<()>>,
+    /// Dropping the sender stops the server.
+    _shutdown: oneshot::Sender<()>,
     pub db: TestDb,
 }
 
@@ -191,6 +188,11 @@ impl TestApp {
 
     pub async fn spawn_on(db: TestDb) -> Self {
         let store = db.store().await;
+        Self::spawn_with(db, store).await
+    }
+
+    /// Serves over `store`, which the caller opened on `db` (or on a path to it).
+    pub async fn spawn_with(db: TestDb, store: Store) -> Self {
         let services = Services::new(store.clone(), Settings::default());
         let slug = roster::domain::fields::Slug::parse("slug", "acme").unwrap();
         let name = roster::domain::fields::DisplayName::parse("name", "Acme").unwrap();
@@ -204,7 +206,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let state = AppState::new(services.clone(), Some(OPERATOR_TOKEN));
-        let server = tokio::spawn(async move {
+        tokio::spawn(async move {
             serve(listener, state, async {
                 let _ = rx.await;
             })
@@ -215,11 +217,7 @@ impl TestApp {
             addr,
             http: reqwest::Client::new(),
             key: key.secret,
-            tenant_id: tenant.id.to_string(),
-            services,
-            store,
-            shutdown: Some(tx),
-            server: Some(server),
+            _shutdown: tx,
             db,
         }
     }
@@ -282,26 +280,6 @@ impl TestApp {
             r.body["id"].as_str().unwrap().to_owned(),
             r.body["api_key"].as_str().unwrap().to_owned(),
         )
-    }
-
-    /// Stops the server, letting in-flight requests finish.
-    pub async fn stop(mut self) -> TestDb {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
-        }
-        self.store.close().await;
-        let db = std::mem::replace(
-            &mut self.db,
-            TestDb {
-                url: String::new(),
-                drop_with: None,
-                _dir: None,
-            },
-        );
-        db
     }
 }
 

@@ -1,0 +1,282 @@
+//! Outages and crashes: a database that goes away, and a roster killed mid-write.
+
+use crate::support::{postgres_url, with_database, Backend, TestApp, TestDb};
+use futures::future::join_all;
+use roster::store::{PoolOptions, Store};
+use serde_json::json;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::AbortHandle;
+
+/// A TCP relay to Postgres that the test can cut and restore, standing in for a database
+/// that crashes, restarts or drops off the network.
+struct Relay {
+    port: u16,
+    up: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl Relay {
+    async fn start(target: String) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let (up2, links2) = (up.clone(), links.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    continue;
+                };
+                if !up2.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let target = target.clone();
+                let link = tokio::spawn(async move {
+                    if let Ok(mut server) = TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                links2.lock().unwrap().push(link.abort_handle());
+            }
+        });
+        Relay { port, up, links }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// host:port of a postgres:// URL.
+fn host_port(url: &str) -> String {
+    let after_scheme = &url[url.find("://").unwrap() + 3..];
+    let authority = after_scheme.split('/').next().unwrap();
+    let host = authority.rsplit('@').next().unwrap();
+    if host.contains(':') {
+        host.to_owned()
+    } else {
+        format!("{host}:5432")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_answers_503_and_recovers_without_restart() {
+    let Some(admin) = postgres_url() else { return };
+    let db = TestDb::new(Backend::Postgres).await;
+    let relay = Relay::start(host_port(&admin)).await;
+    let name = db
+        .url
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let relayed = with_database(&admin, &name).replacen(
+        &host_port(&admin),
+        &format!("127.0.0.1:{}", relay.port),
+        1,
+    );
+    let options = PoolOptions {
+        max_connections: 4,
+        acquire_timeout: Duration::from_millis(500),
+    };
+    let store = Store::connect(&relayed, &options).await.unwrap();
+    store.migrate().await.unwrap();
+    let app = TestApp::spawn_with(db, store).await;
+    assert_eq!(
+        app.post("/v1/users", json!({"email": "before@example.com"}))
+            .await
+            .status,
+        201
+    );
+
+    relay.cut();
+    for _ in 0..3 {
+        let r = app
+            .post("/v1/users", json!({"email": "during@example.com"}))
+            .await;
+        assert_eq!(r.status, 503, "{:?}", r.body);
+        assert_eq!(r.header("retry-after"), Some("1"));
+        assert_eq!(r.header("content-type"), Some("application/problem+json"));
+        assert_eq!(app.get("/v1/users").await.status, 503);
+    }
+    assert_eq!(app.get("/readyz").await.status, 503);
+    assert_eq!(
+        app.get("/healthz").await.status,
+        200,
+        "the process itself is up"
+    );
+
+    relay.restore();
+    let back = Instant::now();
+    loop {
+        if app.get("/readyz").await.status == 200 {
+            break;
+        }
+        assert!(
+            back.elapsed() < Duration::from_secs(5),
+            "roster did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(
+        app.post("/v1/users", json!({"email": "after@example.com"}))
+            .await
+            .status,
+        201
+    );
+    let users = app.get("/v1/users").await;
+    let emails: Vec<_> = users.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        emails,
+        ["before@example.com", "after@example.com"],
+        "nothing half-written during the outage"
+    );
+}
+
+/// The real binary, started as a newcomer would, killed with SIGKILL mid-load.
+struct Server {
+    child: Child,
+    addr: String,
+    key: Option<String>,
+}
+
+impl Server {
+    fn start(database_url: &str) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("ROSTER_BIND", "127.0.0.1:0")
+            .env("ROSTER_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start roster");
+        // Both pipes are drained on their own threads, so the server never blocks on a full one.
+        let lines = |pipe: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel::<String>();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+            rx
+        };
+        let stdout = lines(Box::new(child.stdout.take().unwrap()));
+        let stderr = lines(Box::new(child.stderr.take().unwrap()));
+        let addr = stderr
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+            .find(|v| v["fields"]["message"] == "roster is serving")
+            .and_then(|v| v["fields"]["address"].as_str().map(str::to_owned))
+            .expect("roster announced its address");
+        std::thread::spawn(move || for _ in stderr {});
+        // The default tenant's key is printed once, before serving starts.
+        let key = std::iter::from_fn(|| stdout.recv_timeout(Duration::from_millis(200)).ok())
+            .find_map(|line| {
+                line.split_whitespace()
+                    .find(|w| w.starts_with("rst_"))
+                    .map(str::to_owned)
+            });
+        Server { child, addr, key }
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+async fn acknowledged_writes_survive_a_kill(b: Backend) {
+    let db = TestDb::new(b).await;
+    let first = Server::start(&db.url);
+    let key = first
+        .key
+        .clone()
+        .expect("a fresh database prints the default tenant's key");
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/v1/users", first.addr);
+    let acked = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers = (0..8).map(|w| {
+        let (http, url, key, acked) = (http.clone(), url.clone(), key.clone(), acked.clone());
+        async move {
+            for i in 0..200 {
+                let email = format!("w{w}-{i}@example.com");
+                let sent = http
+                    .post(&url)
+                    .bearer_auth(&key)
+                    .json(&json!({"email": email}))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 201 => acked.lock().unwrap().push(email),
+                    _ => return,
+                }
+            }
+        }
+    });
+    let killer = async {
+        while acked.lock().unwrap().len() < 60 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        first.kill();
+    };
+    tokio::join!(join_all(writers), killer);
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 60);
+
+    let second = Server::start(&db.url);
+    assert!(
+        second.key.is_none(),
+        "the tenant survived: no new default key"
+    );
+    let base = format!("http://{}", second.addr);
+    for email in &acked {
+        let r = http
+            .get(format!("{base}/v1/users?email={email}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            body["data"].as_array().map(Vec::len),
+            Some(1),
+            "acknowledged {email} was lost"
+        );
+    }
+    second.kill();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_kill_sqlite() {
+    acknowledged_writes_survive_a_kill(Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_kill_postgres() {
+    if postgres_url().is_some() {
+        acknowledged_writes_survive_a_kill(Backend::Postgres).await
+    }
+}
