@@ -73,7 +73,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ROSTER_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
     /// Do not apply pending migrations at start.
-    #[arg(long, env = "ROSTER_NO_MIGRATE")]
+    #[arg(long, env = "ROSTER_NO_MIGRATE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub no_migrate: bool,
     /// Token for the operator API (`/v1/tenants`); unset disables it.
     #[arg(long, env = "ROSTER_OPERATOR_TOKEN", value_parser = secret, hide_env_values = true)]

@@ -32,6 +32,8 @@ CREATE TABLE users (
     password_hash     TEXT,
     status            TEXT NOT NULL,
     roles             TEXT NOT NULL DEFAULT '',
+    -- Lowercased email and names (folded in Rust, for every script alike), for `q` search.
+    search_text       TEXT NOT NULL DEFAULT '',
     referral_code     TEXT NOT NULL,
     parent_id         UUID REFERENCES users (id),
     sessions_limit    BIGINT,
@@ -132,7 +134,8 @@ CREATE TABLE idempotency_keys (
     key           TEXT NOT NULL,
     request_hash  BYTEA NOT NULL,
     status_code   BIGINT,
-    content_type  TEXT,
+    -- The replayed headers (content-type, etag, location) as a JSON object.
+    headers       TEXT,
     body          BYTEA,
     created_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (scope, key)

@@ -34,6 +34,8 @@ CREATE TABLE users (
     password_hash     TEXT,
     status            TEXT NOT NULL,
     roles             TEXT NOT NULL DEFAULT '',
+    -- Lowercased email and names (folded in Rust, for every script alike), for `q` search.
+    search_text       TEXT NOT NULL DEFAULT '',
     referral_code     TEXT NOT NULL,
     parent_id         BLOB REFERENCES users (id),
     sessions_limit    INTEGER,
@@ -130,7 +132,8 @@ CREATE TABLE idempotency_keys (
     key           TEXT NOT NULL,
     request_hash  BLOB NOT NULL,
     status_code   INTEGER,
-    content_type  TEXT,
+    -- The replayed headers (content-type, etag, location) as a JSON object.
+    headers       TEXT,
     body          BLOB,
     created_at    TEXT NOT NULL,
     PRIMARY KEY (scope, key)

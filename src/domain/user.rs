@@ -88,6 +88,21 @@ pub struct User {
     pub version: i64,
 }
 
+/// What the user list's text search `q` matches: the email and names, lowercased for every
+/// script (databases' own `lower()` may fold ASCII only).
+pub fn search_text(
+    email: Option<&str>,
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+) -> String {
+    [email, first_name, last_name]
+        .into_iter()
+        .flatten()
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The statuses a user may be created in.
 pub fn initial_status(field: &str, raw: &str) -> Result<Status, FieldError> {
     match raw {

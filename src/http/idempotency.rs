@@ -7,12 +7,15 @@ use super::AppState;
 use crate::store::{IdempotencyClaim, StoredResponse};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
+
+/// Headers of an answer that a replay gives back with its body.
+const REPLAYED_HEADERS: [&str; 3] = ["content-type", "etag", "location"];
 
 /// Keys are scoped by the credential that sent them, so two callers never share one.
 fn credential_scope(headers: &HeaderMap) -> Option<Vec<u8>> {
@@ -103,11 +106,13 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
             let outcome = if replayable(res_parts.status) {
                 let stored = StoredResponse {
                     status: res_parts.status.as_u16(),
-                    content_type: res_parts
-                        .headers
-                        .get(header::CONTENT_TYPE)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned),
+                    headers: REPLAYED_HEADERS
+                        .iter()
+                        .filter_map(|name| {
+                            let value = res_parts.headers.get(*name)?.to_str().ok()?;
+                            Some(((*name).to_owned(), value.to_owned()))
+                        })
+                        .collect(),
                     body: bytes.to_vec(),
                 };
                 services
@@ -129,11 +134,10 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
 fn replay(stored: StoredResponse) -> Response {
     let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
     let mut res = (status, stored.body).into_response();
-    if let Some(ct) = stored
-        .content_type
-        .and_then(|c| HeaderValue::from_str(&c).ok())
-    {
-        res.headers_mut().insert(header::CONTENT_TYPE, ct);
+    for (name, value) in stored.headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
+            res.headers_mut().insert(name, value);
+        }
     }
     res.headers_mut()
         .insert("idempotent-replayed", HeaderValue::from_static("true"));

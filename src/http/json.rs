@@ -70,12 +70,21 @@ pub fn parse_json<T: DeserializeOwned>(
             "the body must be JSON, sent with Content-Type: application/json",
         ));
     }
+    // serde reads a JSON array as a struct's fields in order; roster's bodies are objects.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(BodyError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            "the body must be a JSON object",
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = (path != ".").then_some(path);
         let inner = e.into_inner();
-        let message = if inner.is_syntax() || inner.is_eof() {
+        let broken = inner.is_syntax() || inner.is_eof();
+        let field = (path != "." && !broken).then_some(path);
+        let message = if broken {
             format!("the body is not valid JSON: {inner}")
         } else {
             // serde's message without its "at line 1 column 7" suffix, which means little to
@@ -105,11 +114,14 @@ pub async fn read_body(req: Request) -> Result<(Parts, Bytes), BodyError> {
 
 /// Parses a query string into `T`.
 pub fn parse_query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, BodyError> {
-    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| {
+    let pairs = form_urlencoded::parse(query.unwrap_or("").as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
+        let path = e.path().to_string();
+        let field = (path != ".").then_some(path);
         BodyError::new(
             StatusCode::BAD_REQUEST,
-            None,
-            format!("invalid query string: {e}"),
+            field,
+            format!("invalid query parameter: {}", e.inner()),
         )
     })
 }

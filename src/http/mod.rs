@@ -46,6 +46,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(native::router(state.clone()))
         .fallback(|| async { Problem::not_found("route") })
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+                "this route does not answer that method",
+            )
+        })
         .with_state(state)
         .layer(middleware::from_fn(log_internal_errors))
         .layer(CatchPanicLayer::custom(|_| {

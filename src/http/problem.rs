@@ -184,6 +184,12 @@ impl From<Error> for Problem {
                 format!("the user is at version {current}, not {expected}; read it again"),
             )
             .with("current_version", current),
+            Error::Exists(what) => Problem::new(
+                StatusCode::CONFLICT,
+                "exists",
+                "Already exists",
+                format!("{what} already exists"),
+            ),
             Error::BadCredentials => Problem::unauthorized("invalid email or password"),
             Error::Unavailable => Problem::unavailable(),
             Error::Conflict => Problem::new(
@@ -218,6 +224,10 @@ impl IntoResponse for Problem {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
         if status == StatusCode::SERVICE_UNAVAILABLE {
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));

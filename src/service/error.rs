@@ -10,8 +10,11 @@ pub enum Error {
     #[error("{0} not found")]
     NotFound(&'static str),
     /// Unique values another record already holds, by field name.
-    #[error("already taken: {0:?}")]
+    #[error("already taken: {}", .0.join(", "))]
     Taken(Vec<&'static str>),
+    /// The thing to add is already there.
+    #[error("{0} already exists")]
+    Exists(&'static str),
     /// The state machine refused the transition.
     #[error("cannot {transition} a user who is {current}")]
     Transition {

@@ -9,6 +9,13 @@ use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
 use serde_json::json;
 use uuid::Uuid;
 
+/// Whether a membership change expects the user to be a member already.
+#[derive(Clone, Copy)]
+enum Membership {
+    New,
+    Existing,
+}
+
 impl Services {
     pub async fn create_room(
         &self,
@@ -39,13 +46,37 @@ impl Services {
         Ok((room, members))
     }
 
-    /// Adds the user to the room with `role`, or sets the role of a member.
-    pub async fn put_room_member(
+    /// Adds the user to the room with `role`; a member already there is a conflict.
+    pub async fn add_room_member(
         &self,
         ctx: &Context,
         room: Uuid,
         user: Uuid,
         role: MemberRole,
+    ) -> Result<(Room, Vec<RoomMember>)> {
+        self.put_room_member(ctx, room, user, role, Membership::New)
+            .await
+    }
+
+    /// Sets the role of a member of the room.
+    pub async fn set_room_role(
+        &self,
+        ctx: &Context,
+        room: Uuid,
+        user: Uuid,
+        role: MemberRole,
+    ) -> Result<(Room, Vec<RoomMember>)> {
+        self.put_room_member(ctx, room, user, role, Membership::Existing)
+            .await
+    }
+
+    async fn put_room_member(
+        &self,
+        ctx: &Context,
+        room: Uuid,
+        user: Uuid,
+        role: MemberRole,
+        expected: Membership,
     ) -> Result<(Room, Vec<RoomMember>)> {
         let at = now();
         let mut tx = self.store.write().await?;
@@ -58,6 +89,11 @@ impl Services {
             .ok_or(Error::NotFound("user"))?;
         let before = tx.room_members(ctx.tenant, room).await?;
         let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
+        match (expected, previous) {
+            (Membership::New, Some(_)) => return Err(Error::Exists("room member")),
+            (Membership::Existing, None) => return Err(Error::NotFound("room member")),
+            _ => {}
+        }
         if previous != Some(role) {
             tx.put_room_member(ctx.tenant, room, user, role, at).await?;
             let action = if previous.is_some() {

@@ -1,13 +1,21 @@
 //! Creating, reading and editing users.
 
+use super::lifecycle::apply_transition;
 use super::{view, with_groups, Context, Error, Page, Result, Services, UserView};
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
 use crate::domain::user::{NewUser, UserPatch};
-use crate::domain::{now, Status};
+use crate::domain::{now, Status, Transition};
 use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+/// What creating a user did: made a new one, or invited a revoked one again.
+#[derive(Debug, Clone)]
+pub struct CreateOutcome {
+    pub user: UserView,
+    pub created: bool,
+}
 
 /// Extra facts recorded on the `created` event.
 #[derive(Debug, Clone, Default)]
@@ -18,21 +26,44 @@ pub struct Creation {
 }
 
 impl Services {
+    /// Creates a user. Creating the email of a revoked user invites that user again instead
+    /// (the only way out of `revoked`); then nothing else of `new` is applied.
     pub async fn create_user(
         &self,
         ctx: &Context,
         new: NewUser,
         creation: Creation,
-    ) -> Result<UserView> {
+    ) -> Result<CreateOutcome> {
         // Hash before the transaction: argon2 takes tens of milliseconds, a lock should not.
         let password_hash = match &new.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let view = insert_user(&mut tx, ctx, &new, password_hash, &creation).await?;
+        if let Some(email) = &new.email {
+            let existing = tx.user_by_email(ctx.tenant, &email.key(), true).await?;
+            if let Some(revoked) = existing.filter(|u| u.status == Status::Revoked) {
+                let change = apply_transition(
+                    &mut tx,
+                    ctx,
+                    revoked.id,
+                    Transition::Reinvite,
+                    &creation.note,
+                )
+                .await?;
+                tx.commit().await?;
+                return Ok(CreateOutcome {
+                    user: change.user,
+                    created: false,
+                });
+            }
+        }
+        let user = insert_user(&mut tx, ctx, &new, password_hash, &creation).await?;
         tx.commit().await?;
-        Ok(view)
+        Ok(CreateOutcome {
+            user,
+            created: true,
+        })
     }
 
     pub async fn user(&self, ctx: &Context, id: Uuid) -> Result<UserView> {
@@ -128,7 +159,7 @@ impl Services {
         if password_hash.is_some() {
             // The audit log says the password changed, never what to.
             details["password"] = json!("changed");
-            tx.revoke_sessions(ctx.tenant, id, at).await?;
+            details["sessions_revoked"] = json!(tx.revoke_sessions(ctx.tenant, id, at).await?);
         }
         tx.append_event(
             &ctx.origin(&Note::default(), at),

@@ -1,13 +1,14 @@
 //! Stored answers for `Idempotency-Key`.
 
-use super::{with_conn, Result, Tx};
+use super::{with_conn, Result, StoreError, Tx};
 use chrono::{DateTime, Utc};
 
 /// The first answer to a request, kept to replay it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
     pub status: u16,
-    pub content_type: Option<String>,
+    /// The headers worth replaying (content type, ETag, location), by lowercase name.
+    pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
 }
 
@@ -27,7 +28,7 @@ pub enum IdempotencyClaim {
 struct KeyRow {
     request_hash: Vec<u8>,
     status_code: Option<i64>,
-    content_type: Option<String>,
+    headers: Option<String>,
     body: Option<Vec<u8>>,
     created_at: DateTime<Utc>,
 }
@@ -58,7 +59,7 @@ impl Tx {
             return Ok(IdempotencyClaim::Claimed);
         }
         let row: KeyRow = with_conn!(self, |c| sqlx::query_as(
-            "SELECT request_hash, status_code, content_type, body, created_at \
+            "SELECT request_hash, status_code, headers, body, created_at \
              FROM idempotency_keys WHERE scope = $1 AND key = $2"
         )
         .bind(scope)
@@ -71,7 +72,13 @@ impl Tx {
         match (row.status_code, row.body) {
             (Some(status), body) => Ok(IdempotencyClaim::Done(StoredResponse {
                 status: status as u16,
-                content_type: row.content_type,
+                headers: row
+                    .headers
+                    .as_deref()
+                    .map(serde_json::from_str)
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("idempotency_keys.headers: {e}")))?
+                    .unwrap_or_default(),
                 body: body.unwrap_or_default(),
             })),
             (None, _) if row.created_at < stale_before => {
@@ -97,13 +104,13 @@ impl Tx {
         response: &StoredResponse,
     ) -> Result<()> {
         with_conn!(self, |c| sqlx::query(
-            "UPDATE idempotency_keys SET status_code = $3, content_type = $4, body = $5 \
+            "UPDATE idempotency_keys SET status_code = $3, headers = $4, body = $5 \
              WHERE scope = $1 AND key = $2"
         )
         .bind(scope)
         .bind(key)
         .bind(i64::from(response.status))
-        .bind(&response.content_type)
+        .bind(serde_json::to_string(&response.headers).unwrap_or_default())
         .bind(&response.body)
         .execute(c)
         .await?

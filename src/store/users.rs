@@ -1,7 +1,7 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, Tx};
-use crate::domain::user::{Profile, Roles, User};
+use crate::domain::user::{search_text, Profile, Roles, User};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -118,8 +118,8 @@ impl Tx {
         let sql = format!(
             "INSERT INTO users (id, tenant_id, email, email_key, external_id, first_name, \
              last_name, phone_number, password_hash, status, roles, referral_code, parent_id, \
-             sessions_limit, created_at, updated_at, status_changed_at, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1) \
+             sessions_limit, created_at, updated_at, status_changed_at, version, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1, $16) \
              RETURNING {USER_COLUMNS}"
         );
         let email_key = u.email.as_deref().map(crate::domain::fields::email_key);
@@ -139,6 +139,11 @@ impl Tx {
             .bind(u.parent_id)
             .bind(u.sessions_limit.map(i64::from))
             .bind(u.at)
+            .bind(search_text(
+                u.email.as_deref(),
+                u.first_name.as_deref(),
+                u.last_name.as_deref()
+            ))
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -267,7 +272,8 @@ impl Tx {
         let sql = format!(
             "UPDATE users SET email = $3, email_key = $4, external_id = $5, first_name = $6, \
              last_name = $7, phone_number = $8, roles = $9, sessions_limit = $10, \
-             password_hash = COALESCE($11, password_hash), updated_at = $12, version = version + 1 \
+             password_hash = COALESCE($11, password_hash), updated_at = $12, search_text = $13, \
+             version = version + 1 \
              WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
         );
         let email_key = p.email.as_deref().map(crate::domain::fields::email_key);
@@ -284,6 +290,11 @@ impl Tx {
             .bind(p.sessions_limit.map(i64::from))
             .bind(password_hash)
             .bind(at)
+            .bind(search_text(
+                p.email.as_deref(),
+                p.first_name.as_deref(),
+                p.last_name.as_deref()
+            ))
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -342,11 +353,7 @@ impl Tx {
             );
         }
         if f.text.is_some() {
-            arg(
-                &mut sql,
-                " AND (email_key LIKE $? ESCAPE '\\' OR lower(first_name) LIKE $? ESCAPE '\\' \
-                 OR lower(last_name) LIKE $? ESCAPE '\\')",
-            );
+            arg(&mut sql, " AND search_text LIKE $? ESCAPE '\\'");
         }
         sql.push_str(" ORDER BY number LIMIT ");
         sql.push_str(&limit.to_string());

@@ -566,7 +566,7 @@ async fn idempotency_claims(b: Backend) {
     );
     let answer = StoredResponse {
         status: 201,
-        content_type: Some("application/json".into()),
+        headers: vec![("etag".into(), "\"v1\"".into())],
         body: b"{}".to_vec(),
     };
     tx.complete_idempotency_key(b"scope", "k", &answer)

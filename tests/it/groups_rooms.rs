@@ -158,6 +158,30 @@ async fn rooms_and_members(b: Backend) {
     assert_eq!(r.status, 201);
     app.post(&format!("/v1/rooms/{rid}/members"), json!({"user_id": bid}))
         .await;
+    let twice = app
+        .post(
+            &format!("/v1/rooms/{rid}/members"),
+            json!({"user_id": bid, "role": "owner"}),
+        )
+        .await;
+    assert_eq!(
+        twice.status, 409,
+        "adding a member twice is refused; PUT changes a role"
+    );
+    let stranger = app
+        .create_user(json!({"email": "stranger@example.com"}))
+        .await;
+    let put = app
+        .call(
+            Method::PUT,
+            &format!(
+                "/v1/rooms/{rid}/members/{}",
+                stranger["id"].as_str().unwrap()
+            ),
+            Some(json!({"role": "owner"})),
+        )
+        .await;
+    assert_eq!(put.status, 404);
     let r = app.get(&format!("/v1/rooms/{rid}")).await;
     let members = r.body["members"].as_array().unwrap();
     assert_eq!(members.len(), 2);

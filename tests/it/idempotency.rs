@@ -30,6 +30,8 @@ async fn a_retried_post_replays_its_first_answer(b: Backend) {
     assert_eq!(again.status, 201);
     assert_eq!(again.body, first.body);
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
+    assert_eq!(again.header("etag"), first.header("etag"));
+    assert!(again.header("etag").is_some());
     let other_body = read(
         send("k-1", json!({"email": "else@example.com"}))
             .await

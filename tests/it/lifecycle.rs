@@ -36,6 +36,11 @@ async fn statuses_follow_the_state_machine(b: Backend) {
         assert_eq!(r.status, 200, "{action}: {:?}", r.body);
         assert_eq!(r.body["status"], status, "{action}");
     }
+    let joining = id(&app.create_user(json!({"email": "join@example.com"})).await);
+    assert_eq!(
+        act(&app, &joining, "activate").await.body["status"],
+        "active"
+    );
     let invited = id(&app.create_user(json!({"email": "i@example.com"})).await);
     let r = act(&app, &invited, "revoke-invite").await;
     assert_eq!(r.body["status"], "revoked");
@@ -47,6 +52,23 @@ async fn statuses_follow_the_state_machine(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 200, "an empty body is allowed");
+    // Creating a revoked user again is the way back: the same user, invited anew.
+    let again = app
+        .post(
+            "/v1/users",
+            json!({"email": "I@example.com", "first_name": "Ignored"}),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(again.body["id"].as_str(), Some(invited.as_str()));
+    assert_eq!(again.body["status"], "invited");
+    assert_eq!(
+        again.body["first_name"],
+        Value::Null,
+        "nothing else of the body is applied"
+    );
+    let events = app.get(&format!("/v1/users/{invited}/events")).await;
+    assert_eq!(events.body["data"][2]["action"], "reinvited");
 }
 
 async fn refusals_name_the_current_status(b: Backend) {

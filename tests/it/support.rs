@@ -163,7 +163,8 @@ pub struct TestApp {
     pub key: String,
     /// Dropping the sender stops the server.
     _shutdown: oneshot::Sender<()>,
-    pub db: TestDb,
+    /// Kept so the database lives (and is dropped) with the app.
+    _db: TestDb,
 }
 
 /// A response, read whole.
@@ -196,7 +197,7 @@ impl TestApp {
         let services = Services::new(store.clone(), Settings::default());
         let slug = roster::domain::fields::Slug::parse("slug", "acme").unwrap();
         let name = roster::domain::fields::DisplayName::parse("name", "Acme").unwrap();
-        let (tenant, key) = services
+        let (_, key) = services
             .create_tenant(slug, name)
             .await
             .expect("create tenant");
@@ -218,7 +219,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             key: key.secret,
             _shutdown: tx,
-            db,
+            _db: db,
         }
     }
 

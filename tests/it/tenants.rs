@@ -128,4 +128,5 @@ async fn keys_are_checked(b: Backend) {
     );
     let r = app.call_as(None, Method::GET, "/v1/users", None).await;
     assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
 }

@@ -121,6 +121,14 @@ async fn list_filters_and_pages(b: Backend) {
     assert_eq!(app.get("/v1/users?status=gone").await.status, 422);
     assert_eq!(app.get("/v1/users?cursor=nonsense").await.status, 400);
     assert_eq!(app.get("/v1/users?colour=red").await.status, 400);
+    let bad_limit = app.get("/v1/users?limit=abc").await;
+    assert_eq!(bad_limit.status, 400);
+    assert_eq!(bad_limit.body["errors"][0]["field"], "limit");
+    // Search folds case in every script, on every backend.
+    app.create_user(json!({"email": "emile@example.com", "first_name": "Émile"}))
+        .await;
+    assert_eq!(count(&app.get("/v1/users?q=%C3%A9mile").await), 1);
+    assert_eq!(count(&app.get("/v1/users?q=%C3%89MILE").await), 1);
 }
 
 async fn patch_is_a_merge_patch(b: Backend) {

@@ -96,7 +96,7 @@ async fn add_member(
     let role = MemberRole::parse("role", body.role.as_deref().unwrap_or("member"))?;
     let (room, members) = state
         .services
-        .put_room_member(&caller.ctx, id, body.user_id, role)
+        .add_room_member(&caller.ctx, id, body.user_id, role)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -115,7 +115,7 @@ async fn set_member(
     let role = MemberRole::parse("role", &body.role)?;
     let (room, members) = state
         .services
-        .put_room_member(&caller.ctx, id, user, role)
+        .set_room_role(&caller.ctx, id, user, role)
         .await?;
     Ok(Json(RoomBody::new(room, Some(members))))
 }

@@ -170,11 +170,16 @@ async fn create(
     ApiJson(body): ApiJson<CreateUser>,
 ) -> ApiResult<Response> {
     let (new, creation) = body.into_command()?;
-    let view = state
+    let outcome = state
         .services
         .create_user(&caller.ctx, new, creation)
         .await?;
-    Ok(user_response(StatusCode::CREATED, view))
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(user_response(status, outcome.user))
 }
 
 async fn read(
@@ -370,6 +375,7 @@ async fn act(
     OptionalJson(body): OptionalJson<NoteBody>,
 ) -> ApiResult<Response> {
     let transition = match action.as_str() {
+        "activate" => Transition::Activate,
         "deactivate" => Transition::Deactivate,
         "reactivate" => Transition::Reactivate,
         "ban" => Transition::Ban,
