@@ -36,6 +36,8 @@ CREATE TABLE users (
     search_text       TEXT NOT NULL DEFAULT '',
     referral_code     TEXT NOT NULL,
     parent_id         UUID REFERENCES users (id),
+    -- Who referred this user (a create-only fact: Village's referrer).
+    referred_by       UUID REFERENCES users (id),
     sessions_limit    BIGINT,
     created_at        TIMESTAMPTZ NOT NULL,
     updated_at        TIMESTAMPTZ NOT NULL,
@@ -140,3 +142,21 @@ CREATE TABLE idempotency_keys (
     created_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (scope, key)
 );
+
+-- The outbox: every email is written in the same transaction as the change that causes it,
+-- and delivered from here.
+CREATE TABLE emails (
+    id              UUID PRIMARY KEY,
+    tenant_id       UUID NOT NULL REFERENCES tenants (id),
+    user_id         UUID NOT NULL REFERENCES users (id),
+    kind            TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TIMESTAMPTZ NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    sent_at         TIMESTAMPTZ
+);
+CREATE INDEX emails_user ON emails (tenant_id, user_id, created_at);
+CREATE INDEX emails_due ON emails (status, next_attempt_at);

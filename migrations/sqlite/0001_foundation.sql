@@ -38,6 +38,8 @@ CREATE TABLE users (
     search_text       TEXT NOT NULL DEFAULT '',
     referral_code     TEXT NOT NULL,
     parent_id         BLOB REFERENCES users (id),
+    -- Who referred this user (a create-only fact: Village's referrer).
+    referred_by       BLOB REFERENCES users (id),
     sessions_limit    INTEGER,
     created_at        TEXT NOT NULL,
     updated_at        TEXT NOT NULL,
@@ -138,3 +140,21 @@ CREATE TABLE idempotency_keys (
     created_at    TEXT NOT NULL,
     PRIMARY KEY (scope, key)
 );
+
+-- The outbox: every email is written in the same transaction as the change that causes it,
+-- and delivered from here.
+CREATE TABLE emails (
+    id              BLOB PRIMARY KEY,
+    tenant_id       BLOB NOT NULL REFERENCES tenants (id),
+    user_id         BLOB NOT NULL REFERENCES users (id),
+    kind            TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    next_attempt_at TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    sent_at         TEXT
+);
+CREATE INDEX emails_user ON emails (tenant_id, user_id, created_at);
+CREATE INDEX emails_due ON emails (status, next_attempt_at);

@@ -2,7 +2,7 @@
 //! Create-only fields (status, parent, groups at creation) exist on `NewUser` and not on
 //! `UserPatch`, so no update path can set them.
 
-use super::error::FieldError;
+use super::error::{FieldError, FieldErrors};
 use super::fields::{Email, ExternalId, GroupKey, Password, PersonName, Phone};
 use super::status::Status;
 use chrono::{DateTime, Utc};
@@ -80,6 +80,7 @@ pub struct User {
     pub roles: Roles,
     pub referral_code: String,
     pub parent_id: Option<Uuid>,
+    pub referred_by: Option<Uuid>,
     pub sessions_limit: Option<i32>,
     pub has_password: bool,
     pub created_at: DateTime<Utc>,
@@ -163,6 +164,22 @@ pub enum Change<T> {
     Keep,
     Clear,
     Set(T),
+}
+
+impl<T> Change<T> {
+    /// Reads one member of a JSON merge patch: absent keeps, null clears, a value is parsed
+    /// (a value that fails to parse is recorded in `errors` and keeps).
+    pub fn from_member(
+        member: Option<Option<&str>>,
+        errors: &mut FieldErrors,
+        parse: impl Fn(&str) -> Result<T, FieldError>,
+    ) -> Self {
+        match member {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(s)) => errors.take(parse(s)).map_or(Change::Keep, Change::Set),
+        }
+    }
 }
 
 /// An edit of a user's profile (JSON merge patch semantics: absent keeps, null clears).
@@ -329,6 +346,7 @@ mod tests {
             roles: Roles::default(),
             referral_code: "R".into(),
             parent_id: None,
+            referred_by: None,
             sessions_limit: None,
             has_password: false,
             created_at: now,

@@ -1,10 +1,12 @@
 //! HTTP: router assembly, middleware, and the APIs (native `/v1`; vendor dialects).
 
 pub mod auth;
+mod dialects;
 mod idempotency;
 pub mod json;
 mod native;
 pub mod problem;
+pub mod tenancy;
 
 use crate::service::Services;
 use axum::extract::Request;
@@ -45,6 +47,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(native::router(state.clone()))
+        .merge(dialects::router())
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

@@ -4,25 +4,42 @@ use super::lifecycle::apply_transition;
 use super::{view, with_groups, Context, Error, Page, Result, Services, UserView};
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
-use crate::domain::user::{NewUser, UserPatch};
+use crate::domain::user::{NewUser, User, UserPatch};
 use crate::domain::{now, Status, Transition};
 use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// What creating a user did: made a new one, or invited a revoked one again.
+/// What creating a user did: made a new one, or found the email's user already there (and,
+/// if that user was revoked, invited them again).
 #[derive(Debug, Clone)]
 pub struct CreateOutcome {
     pub user: UserView,
     pub created: bool,
+    /// The email's user was revoked and is invited again.
+    pub reinvited: bool,
 }
 
-/// Extra facts recorded on the `created` event.
+/// What a create means when the email already belongs to a user who is not revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnExisting {
+    /// 409: the email is taken (roster's native API).
+    Refuse,
+    /// Answer that user, unchanged (Village's `create_user`).
+    Return,
+}
+
+/// Facts of a creation beyond the user's own fields. They count only when a user is created:
+/// for an existing user they are ignored.
 #[derive(Debug, Clone, Default)]
 pub struct Creation {
     pub note: Note,
-    /// Client metadata kept on the event as given.
+    /// Client metadata kept on the `created` event as given.
     pub metadata: Option<Value>,
+    /// Another user's referral code: that user referred this one.
+    pub referrer: Option<String>,
+    /// Queue the invite email in the same transaction.
+    pub send_invite: bool,
 }
 
 impl Services {
@@ -33,37 +50,48 @@ impl Services {
         ctx: &Context,
         new: NewUser,
         creation: Creation,
+        on_existing: OnExisting,
     ) -> Result<CreateOutcome> {
         // Hash before the transaction: argon2 takes tens of milliseconds, a lock should not.
         let password_hash = match &new.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
         };
-        let mut tx = self.store.write().await?;
-        if let Some(email) = &new.email {
-            let existing = tx.user_by_email(ctx.tenant, &email.key(), true).await?;
-            if let Some(revoked) = existing.filter(|u| u.status == Status::Revoked) {
-                let change = apply_transition(
-                    &mut tx,
-                    ctx,
-                    revoked.id,
-                    Transition::Reinvite,
-                    &creation.note,
-                )
-                .await?;
+        // A second attempt only follows a lost race on Postgres: two creates of one new email,
+        // where the other committed first and is found the second time.
+        for attempt in 0..2 {
+            let mut tx = self.store.write().await?;
+            if let Some(outcome) = existing_user(&mut tx, ctx, &new, &creation, on_existing).await?
+            {
                 tx.commit().await?;
-                return Ok(CreateOutcome {
-                    user: change.user,
-                    created: false,
-                });
+                return Ok(outcome);
+            }
+            match insert_user(&mut tx, ctx, &new, password_hash.clone(), &creation).await {
+                Ok(user) => {
+                    tx.commit().await?;
+                    return Ok(CreateOutcome {
+                        user,
+                        created: true,
+                        reinvited: false,
+                    });
+                }
+                Err(Error::Taken(fields))
+                    if attempt == 0 && on_existing == OnExisting::Return && fields == ["email"] => {
+                }
+                Err(e) => return Err(e),
             }
         }
-        let user = insert_user(&mut tx, ctx, &new, password_hash, &creation).await?;
-        tx.commit().await?;
-        Ok(CreateOutcome {
-            user,
-            created: true,
-        })
+        Err(Error::Conflict)
+    }
+
+    /// The user with this email (matched case-insensitively).
+    pub async fn user_by_email(&self, ctx: &Context, email: &str) -> Result<UserView> {
+        let mut tx = self.store.read().await?;
+        let user = tx
+            .user_by_email(ctx.tenant, &email_key(email), false)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        view(&mut tx, ctx.tenant, user).await
     }
 
     pub async fn user(&self, ctx: &Context, id: Uuid) -> Result<UserView> {
@@ -242,6 +270,17 @@ pub(crate) async fn insert_user(
             format!("unknown group keys: {}", unknown.join(", ")),
         ));
     }
+    let referred_by = match &creation.referrer {
+        Some(code) => Some(
+            tx.user_by_referral_code(ctx.tenant, code)
+                .await?
+                .ok_or_else(|| {
+                    Error::invalid("referrer", "no user of this tenant has this referral code")
+                })?
+                .id,
+        ),
+        None => None,
+    };
     if let Some(parent) = new.parent_id {
         tx.user(ctx.tenant, parent, false)
             .await?
@@ -260,6 +299,7 @@ pub(crate) async fn insert_user(
         roles: new.roles.clone(),
         referral_code: super::secrets::referral_code(),
         parent_id: new.parent_id,
+        referred_by,
         sessions_limit: new.sessions_limit,
         at,
     };
@@ -271,6 +311,12 @@ pub(crate) async fn insert_user(
     let mut details = json!({ "groups": keys });
     if let Some(metadata) = &creation.metadata {
         details["metadata"] = metadata.clone();
+    }
+    if let Some(code) = &creation.referrer {
+        details["referrer"] = json!(code);
+    }
+    if creation.send_invite {
+        details["invite_email"] = json!(queue_invite(tx, ctx, &user, at).await?);
     }
     tx.append_event(
         &ctx.origin(&creation.note, at),
@@ -293,4 +339,56 @@ pub fn status_filter(field: &str, raw: &str) -> Result<Status> {
             "must be one of invited, active, deactivated, banned, revoked",
         )
     })
+}
+
+/// The user a create finds already holding its email, or None to insert a new one.
+async fn existing_user(
+    tx: &mut Tx,
+    ctx: &Context,
+    new: &NewUser,
+    creation: &Creation,
+    on_existing: OnExisting,
+) -> Result<Option<CreateOutcome>> {
+    let Some(email) = &new.email else {
+        return Ok(None);
+    };
+    let Some(existing) = tx.user_by_email(ctx.tenant, &email.key(), true).await? else {
+        return Ok(None);
+    };
+    if existing.status == Status::Revoked {
+        let change =
+            apply_transition(tx, ctx, existing.id, Transition::Reinvite, &creation.note).await?;
+        if creation.send_invite {
+            queue_invite(tx, ctx, &change.user.user, now()).await?;
+        }
+        return Ok(Some(CreateOutcome {
+            user: change.user,
+            created: false,
+            reinvited: true,
+        }));
+    }
+    match on_existing {
+        OnExisting::Refuse => Err(Error::Taken(vec!["email"])),
+        OnExisting::Return => Ok(Some(CreateOutcome {
+            user: view(tx, ctx.tenant, existing).await?,
+            created: false,
+            reinvited: false,
+        })),
+    }
+}
+
+/// Queues the invite email to the user (the delivery worker sends it); answers its id.
+async fn queue_invite(
+    tx: &mut Tx,
+    ctx: &Context,
+    user: &User,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<Uuid> {
+    let recipient = user
+        .email
+        .as_deref()
+        .ok_or_else(|| Error::invalid("send_email", "the user has no email address to invite"))?;
+    Ok(tx
+        .queue_email(ctx.tenant, user.id, "invite", recipient, at)
+        .await?)
 }

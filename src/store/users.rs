@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 const USER_COLUMNS: &str = "id, number, tenant_id, email, external_id, first_name, last_name, \
-    phone_number, status, roles, referral_code, parent_id, sessions_limit, \
+    phone_number, status, roles, referral_code, parent_id, referred_by, sessions_limit, \
     (password_hash IS NOT NULL) AS has_password, created_at, updated_at, status_changed_at, version";
 
 #[derive(sqlx::FromRow)]
@@ -24,6 +24,7 @@ struct UserRow {
     roles: String,
     referral_code: String,
     parent_id: Option<Uuid>,
+    referred_by: Option<Uuid>,
     sessions_limit: Option<i64>,
     has_password: bool,
     created_at: DateTime<Utc>,
@@ -47,6 +48,7 @@ impl UserRow {
             roles: Roles::from_stored(&self.roles),
             referral_code: self.referral_code,
             parent_id: self.parent_id,
+            referred_by: self.referred_by,
             sessions_limit: self.sessions_limit.map(|n| n as i32),
             has_password: self.has_password,
             created_at: self.created_at,
@@ -76,6 +78,7 @@ pub struct UserRecord {
     pub roles: Roles,
     pub referral_code: String,
     pub parent_id: Option<Uuid>,
+    pub referred_by: Option<Uuid>,
     pub sessions_limit: Option<i32>,
     pub at: DateTime<Utc>,
 }
@@ -111,6 +114,7 @@ enum Key<'a> {
     Email(&'a str),
     Number(i64),
     ExternalId(&'a str),
+    ReferralCode(&'a str),
 }
 
 impl Tx {
@@ -118,8 +122,8 @@ impl Tx {
         let sql = format!(
             "INSERT INTO users (id, tenant_id, email, email_key, external_id, first_name, \
              last_name, phone_number, password_hash, status, roles, referral_code, parent_id, \
-             sessions_limit, created_at, updated_at, status_changed_at, version, search_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1, $16) \
+             sessions_limit, created_at, updated_at, status_changed_at, version, search_text, referred_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1, $16, $17) \
              RETURNING {USER_COLUMNS}"
         );
         let email_key = u.email.as_deref().map(crate::domain::fields::email_key);
@@ -142,8 +146,9 @@ impl Tx {
             .bind(search_text(
                 u.email.as_deref(),
                 u.first_name.as_deref(),
-                u.last_name.as_deref()
+                u.last_name.as_deref(),
             ))
+            .bind(u.referred_by)
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -160,6 +165,7 @@ impl Tx {
             Key::Email(_) => "email_key",
             Key::Number(_) => "number",
             Key::ExternalId(_) => "external_id",
+            Key::ReferralCode(_) => "referral_code",
         };
         let select =
             format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND {column} = $2");
@@ -176,7 +182,7 @@ impl Tx {
                 Key::Id(id) => q.bind(id),
                 Key::Email(k) => q.bind(k),
                 Key::Number(n) => q.bind(n),
-                Key::ExternalId(x) => q.bind(x),
+                Key::ExternalId(x) | Key::ReferralCode(x) => q.bind(x),
             };
             q.fetch_optional(c).await?
         });
@@ -215,6 +221,15 @@ impl Tx {
     ) -> Result<Option<User>> {
         self.user_by(tenant, Key::ExternalId(external_id), for_update)
             .await
+    }
+
+    /// The user whose referral code this is.
+    pub async fn user_by_referral_code(
+        &mut self,
+        tenant: Uuid,
+        code: &str,
+    ) -> Result<Option<User>> {
+        self.user_by(tenant, Key::ReferralCode(code), false).await
     }
 
     /// Which of these unique values another user of the tenant already holds.

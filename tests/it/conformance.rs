@@ -56,6 +56,7 @@ fn record(tenant: Uuid, email: &str) -> UserRecord {
         roles: Roles::default(),
         referral_code: Uuid::new_v4().simple().to_string()[..10].to_owned(),
         parent_id: None,
+        referred_by: None,
         sessions_limit: Some(3),
         at: now(),
     }

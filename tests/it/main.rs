@@ -14,3 +14,4 @@ mod resilience;
 mod sessions;
 mod tenants;
 mod users;
+mod village;

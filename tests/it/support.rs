@@ -266,6 +266,21 @@ impl TestApp {
         r.body
     }
 
+    /// The account number of this app's tenant (`acme`).
+    pub async fn tenant_number(&self) -> i64 {
+        let r = self
+            .call_as(Some(OPERATOR_TOKEN), Method::GET, "/v1/tenants", None)
+            .await;
+        r.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["slug"] == "acme")
+            .unwrap()["number"]
+            .as_i64()
+            .unwrap()
+    }
+
     /// A second tenant through the operator API: (tenant id, API key).
     pub async fn other_tenant(&self, slug: &str) -> (String, String) {
         let r = self

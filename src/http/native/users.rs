@@ -11,7 +11,7 @@ use crate::http::auth::Caller;
 use crate::http::json::{nullable, ApiJson, ApiQuery, OptionalJson};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::AppState;
-use crate::service::users::{status_filter, Creation};
+use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
 use crate::store::UserFilter;
 use axum::extract::{Path, State};
@@ -68,6 +68,8 @@ struct CreateUser {
     parent_id: Option<Uuid>,
     sessions_limit: Option<i64>,
     metadata: Option<Value>,
+    referrer: Option<String>,
+    send_invite: Option<bool>,
     reason: Option<String>,
     reference_id: Option<String>,
     occurred_at: Option<DateTime<Utc>>,
@@ -149,6 +151,8 @@ impl CreateUser {
             Creation {
                 note,
                 metadata: self.metadata,
+                referrer: self.referrer,
+                send_invite: self.send_invite.unwrap_or(false),
             },
         ))
     }
@@ -172,7 +176,7 @@ async fn create(
     let (new, creation) = body.into_command()?;
     let outcome = state
         .services
-        .create_user(&caller.ctx, new, creation)
+        .create_user(&caller.ctx, new, creation, OnExisting::Refuse)
         .await?;
     let status = if outcome.created {
         StatusCode::CREATED
@@ -252,19 +256,6 @@ struct PatchUser {
     password: Option<Option<String>>,
 }
 
-/// Turns a merge-patch member into a change: absent keeps, null clears, a value is parsed.
-fn change<T>(
-    v: Option<Option<String>>,
-    errors: &mut FieldErrors,
-    parse: impl Fn(&str) -> Result<T, FieldError>,
-) -> Change<T> {
-    match v {
-        None => Change::Keep,
-        Some(None) => Change::Clear,
-        Some(Some(s)) => errors.take(parse(&s)).map_or(Change::Keep, Change::Set),
-    }
-}
-
 impl PatchUser {
     fn into_patch(self) -> Result<UserPatch, Problem> {
         let mut errors = FieldErrors::new();
@@ -294,18 +285,26 @@ impl PatchUser {
         };
         let patch = UserPatch {
             email,
-            external_id: change(self.external_id, &mut errors, |s| {
-                ExternalId::parse("external_id", s)
-            }),
-            first_name: change(self.first_name, &mut errors, |s| {
-                PersonName::parse("first_name", s)
-            }),
-            last_name: change(self.last_name, &mut errors, |s| {
-                PersonName::parse("last_name", s)
-            }),
-            phone_number: change(self.phone_number, &mut errors, |s| {
-                Phone::parse("phone_number", s)
-            }),
+            external_id: Change::from_member(
+                self.external_id.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| ExternalId::parse("external_id", s),
+            ),
+            first_name: Change::from_member(
+                self.first_name.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| PersonName::parse("first_name", s),
+            ),
+            last_name: Change::from_member(
+                self.last_name.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| PersonName::parse("last_name", s),
+            ),
+            phone_number: Change::from_member(
+                self.phone_number.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| Phone::parse("phone_number", s),
+            ),
             roles,
             sessions_limit: match self.sessions_limit {
                 None => Change::Keep,

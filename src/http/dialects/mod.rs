@@ -1,0 +1,15 @@
+//! Vendor dialects. Each translates one vendor's wire format to roster's service layer and
+//! back, with its own error envelope; no business rule lives here. Every dialect is served at
+//! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
+
+mod village;
+
+use super::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    let dialects = Router::new().merge(village::router());
+    Router::new()
+        .merge(dialects.clone())
+        .nest("/t/{tenant}", dialects)
+}
