@@ -154,6 +154,17 @@ pub fn apply(from: Status, transition: Transition) -> Result<Outcome, DomainErro
     }
 }
 
+/// The transition that makes a user active again from `current`: an invited user joins, any
+/// other is reactivated (which the state machine refuses for banned and revoked users).
+pub fn activation_for(current: Status) -> Transition {
+    match current {
+        Status::Invited => Transition::Activate,
+        Status::Active | Status::Deactivated | Status::Banned | Status::Revoked => {
+            Transition::Reactivate
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -190,6 +190,23 @@ impl From<Error> for Problem {
                 "Already exists",
                 format!("{what} already exists"),
             ),
+            Error::LastAdmin => Problem::new(
+                StatusCode::CONFLICT,
+                "last-admin",
+                "Last active admin",
+                "the tenant's last active admin cannot be deactivated",
+            ),
+            Error::LastOwner {
+                should_change_owner,
+                should_be_removed,
+            } => Problem::new(
+                StatusCode::CONFLICT,
+                "last-owner",
+                "Last owner of rooms",
+                "the user is the only owner of rooms; confirm with {\"relinquish\": true} to hand them over",
+            )
+            .with("should_change_owner", should_change_owner)
+            .with("should_be_removed", should_be_removed),
             Error::BadCredentials => Problem::unauthorized("invalid email or password"),
             Error::Unavailable => Problem::unavailable(),
             Error::Conflict => Problem::new(

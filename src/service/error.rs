@@ -21,6 +21,15 @@ pub enum Error {
         current: Status,
         transition: Transition,
     },
+    /// Deactivating this user would leave the tenant without an active admin.
+    #[error("the tenant's last active admin cannot be deactivated")]
+    LastAdmin,
+    /// The user alone owns rooms, and handing them over was not confirmed.
+    #[error("the user is the last owner of rooms")]
+    LastOwner {
+        should_change_owner: Vec<String>,
+        should_be_removed: Vec<String>,
+    },
     /// Another write happened since the version the client read.
     #[error("the user changed since version {expected}; it is now at version {current}")]
     VersionMismatch { expected: i64, current: i64 },

@@ -2,9 +2,11 @@
 
 use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, UserView};
+use crate::domain::event::{NewEvent, Note};
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::domain::{fields::email_key, now};
+use serde_json::json;
 use uuid::Uuid;
 
 /// A new session: the token (shown only now), the session and its user.
@@ -76,6 +78,27 @@ impl Services {
             .await?
             .ok_or(Error::BadCredentials)?;
         Ok((session, view(&mut tx, user.tenant_id, user).await?))
+    }
+
+    /// Ends the one session behind `token` (a client logging itself out).
+    pub async fn end_session(&self, ctx: &Context, token: &str) -> Result<()> {
+        let at = now();
+        let mut tx = self.store.write().await?;
+        let hash = secrets::hash(token);
+        let session = tx
+            .live_session_by_token(&hash, at)
+            .await?
+            .filter(|s| s.tenant_id == ctx.tenant)
+            .ok_or(Error::BadCredentials)?;
+        tx.revoke_session_by_token(ctx.tenant, &hash, at).await?;
+        tx.append_event(
+            &ctx.origin(&Note::default(), at),
+            &NewEvent::about(session.user_id, "logged_out")
+                .details(json!({ "sessions_revoked": 1 })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn live_sessions(&self, ctx: &Context, user: Uuid) -> Result<Vec<Session>> {

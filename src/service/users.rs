@@ -356,8 +356,14 @@ async fn existing_user(
         return Ok(None);
     };
     if existing.status == Status::Revoked {
-        let change =
-            apply_transition(tx, ctx, existing.id, Transition::Reinvite, &creation.note).await?;
+        let change = apply_transition(
+            tx,
+            ctx,
+            existing.id,
+            |_| Transition::Reinvite,
+            &creation.note,
+        )
+        .await?;
         if creation.send_invite {
             queue_invite(tx, ctx, &change.user.user, now()).await?;
         }

@@ -74,28 +74,52 @@ pub struct EventOrigin<'a> {
 
 impl Tx {
     pub async fn append_event(&mut self, origin: &EventOrigin<'_>, e: &NewEvent) -> Result<()> {
-        let details = e.details.as_ref().map(|d| d.to_string());
-        with_conn!(self, |c| sqlx::query(
-            "INSERT INTO events (id, tenant_id, user_id, action, from_status, to_status, actor, \
-             reference_id, description, details, occurred_at, recorded_at, request_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        )
-        .bind(Uuid::now_v7())
-        .bind(origin.tenant)
-        .bind(e.user_id)
-        .bind(e.action)
-        .bind(e.from_status.map(|s| s.as_str()))
-        .bind(e.to_status.map(|s| s.as_str()))
-        .bind(origin.actor)
-        .bind(&origin.note.reference_id)
-        .bind(&origin.note.reason)
-        .bind(details)
-        .bind(origin.note.occurred_at.unwrap_or(origin.recorded_at))
-        .bind(origin.recorded_at)
-        .bind(origin.request_id)
-        .execute(c)
-        .await?
-        .rows_affected());
+        self.append_events(origin, std::slice::from_ref(e)).await
+    }
+
+    /// Appends events with one statement per batch of rows.
+    pub async fn append_events(
+        &mut self,
+        origin: &EventOrigin<'_>,
+        events: &[NewEvent],
+    ) -> Result<()> {
+        const COLUMNS: usize = 13;
+        for chunk in events.chunks(100) {
+            let rows = (0..chunk.len())
+                .map(|i| {
+                    let n = i * COLUMNS;
+                    let params = (1..=COLUMNS)
+                        .map(|k| format!("${}", n + k))
+                        .collect::<Vec<_>>();
+                    format!("({})", params.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "INSERT INTO events (id, tenant_id, user_id, action, from_status, to_status, actor, \
+                 reference_id, description, details, occurred_at, recorded_at, request_id) VALUES {rows}"
+            );
+            with_conn!(self, |c| {
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(Uuid::now_v7())
+                        .bind(origin.tenant)
+                        .bind(e.user_id)
+                        .bind(e.action)
+                        .bind(e.from_status.map(|s| s.as_str()))
+                        .bind(e.to_status.map(|s| s.as_str()))
+                        .bind(origin.actor)
+                        .bind(&origin.note.reference_id)
+                        .bind(&origin.note.reason)
+                        .bind(e.details.as_ref().map(|d| d.to_string()))
+                        .bind(origin.note.occurred_at.unwrap_or(origin.recorded_at))
+                        .bind(origin.recorded_at)
+                        .bind(origin.request_id);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
         Ok(())
     }
 

@@ -1,7 +1,7 @@
 //! Rooms and room memberships.
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
-use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
+use crate::domain::room::{MemberRole, Room, RoomFacts, RoomKind, RoomMember};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -149,5 +149,122 @@ impl Tx {
         .await?
         .rows_affected()
             > 0))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    room_id: Uuid,
+    name: String,
+    kind: String,
+    role: String,
+    other_active_owners: i64,
+    other_members: i64,
+    oldest_active_member: Option<Uuid>,
+}
+
+/// Rows per statement when a change touches many rooms: few round trips, and well below
+/// either backend's limit on bound parameters.
+const BATCH: usize = 200;
+
+impl Tx {
+    /// Locks every room the user belongs to, in id order, so that two deactivations touching
+    /// one room run one after the other (and, locking in one order, cannot deadlock).
+    pub async fn lock_rooms_of(&mut self, tenant: Uuid, user: Uuid) -> Result<()> {
+        let select = "SELECT r.id FROM rooms r \
+             WHERE r.tenant_id = $1 AND r.id IN (SELECT room_id FROM room_members WHERE tenant_id = $1 AND user_id = $2) \
+             ORDER BY r.id";
+        let locked = format!("{select} FOR UPDATE");
+        // SQLite's write transaction already holds the whole database.
+        let _: Vec<(Uuid,)> =
+            with_conn!(self, sql = (locked.as_str(), select), |c| sqlx::query_as(
+                sql
+            )
+            .bind(tenant)
+            .bind(user)
+            .fetch_all(c)
+            .await?);
+        Ok(())
+    }
+
+    /// The facts of every room the user belongs to, in one query however many rooms.
+    pub async fn room_facts(&mut self, tenant: Uuid, user: Uuid) -> Result<Vec<RoomFacts>> {
+        let rows: Vec<FactsRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT r.id AS room_id, r.name, r.kind, m.role, \
+               (SELECT COUNT(*) FROM room_members o JOIN users u ON u.id = o.user_id \
+                 WHERE o.room_id = r.id AND o.user_id <> $2 AND o.role = 'owner' AND u.status = 'active') AS other_active_owners, \
+               (SELECT COUNT(*) FROM room_members o WHERE o.room_id = r.id AND o.user_id <> $2) AS other_members, \
+               (SELECT o.user_id FROM room_members o JOIN users u ON u.id = o.user_id \
+                 WHERE o.room_id = r.id AND o.user_id <> $2 AND u.status = 'active' ORDER BY o.seq LIMIT 1) AS oldest_active_member \
+             FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             WHERE m.tenant_id = $1 AND m.user_id = $2 \
+             ORDER BY r.name"
+        )
+        .bind(tenant)
+        .bind(user)
+        .fetch_all(c)
+        .await?
+        });
+        rows.into_iter()
+            .map(|r| {
+                Ok(RoomFacts {
+                    room_id: r.room_id,
+                    kind: RoomKind::parse("kind", &r.kind).map_err(|_| {
+                        StoreError::Corrupt(format!("rooms.kind holds {:?}", r.kind))
+                    })?,
+                    role: parse_stored("room_members.role", &r.role)?,
+                    name: r.name,
+                    other_active_owners: r.other_active_owners,
+                    other_members: r.other_members,
+                    oldest_active_member: r.oldest_active_member,
+                })
+            })
+            .collect()
+    }
+
+    /// Gives each (room, user) member the role `role`.
+    pub async fn set_roles(
+        &mut self,
+        tenant: Uuid,
+        members: &[(Uuid, Uuid)],
+        role: MemberRole,
+    ) -> Result<()> {
+        for chunk in members.chunks(BATCH) {
+            let pairs = (0..chunk.len())
+                .map(|i| format!("(room_id = ${} AND user_id = ${})", 3 + 2 * i, 4 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            let sql =
+                format!("UPDATE room_members SET role = $2 WHERE tenant_id = $1 AND ({pairs})");
+            with_conn!(self, |c| {
+                let mut q = sqlx::query(&sql).bind(tenant).bind(role.as_str());
+                for (room, user) in chunk {
+                    q = q.bind(*room).bind(*user);
+                }
+                q.execute(c).await?.rows_affected()
+            });
+        }
+        Ok(())
+    }
+
+    /// Deletes these rooms with their memberships.
+    pub async fn delete_rooms(&mut self, tenant: Uuid, rooms: &[Uuid]) -> Result<()> {
+        for chunk in rooms.chunks(BATCH) {
+            let ids = super::groups::placeholders(2, chunk.len());
+            for table_sql in [
+                format!("DELETE FROM room_members WHERE tenant_id = $1 AND room_id IN ({ids})"),
+                format!("DELETE FROM rooms WHERE tenant_id = $1 AND id IN ({ids})"),
+            ] {
+                with_conn!(self, |c| {
+                    let mut q = sqlx::query(&table_sql).bind(tenant);
+                    for room in chunk {
+                        q = q.bind(*room);
+                    }
+                    q.execute(c).await?.rows_affected()
+                });
+            }
+        }
+        Ok(())
     }
 }

@@ -232,6 +232,23 @@ impl Tx {
         self.user_by(tenant, Key::ReferralCode(code), false).await
     }
 
+    /// Locks the tenant's active admins in id order; answers their ids. A change that must
+    /// leave at least one active admin takes this before any other lock, so two such changes
+    /// run one after the other and cannot deadlock.
+    pub async fn lock_active_admins(&mut self, tenant: Uuid) -> Result<Vec<Uuid>> {
+        let select = "SELECT id FROM users WHERE tenant_id = $1 AND status = 'active' \
+             AND (',' || roles || ',') LIKE '%,admin,%' ORDER BY id";
+        let locked = format!("{select} FOR UPDATE");
+        let rows: Vec<(Uuid,)> =
+            with_conn!(self, sql = (locked.as_str(), select), |c| sqlx::query_as(
+                sql
+            )
+            .bind(tenant)
+            .fetch_all(c)
+            .await?);
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
     /// Which of these unique values another user of the tenant already holds.
     pub async fn taken_by_other(
         &mut self,

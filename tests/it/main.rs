@@ -11,6 +11,7 @@ mod idempotency;
 mod isolation;
 mod lifecycle;
 mod resilience;
+mod rocketchat;
 mod sessions;
 mod tenants;
 mod users;

@@ -11,6 +11,7 @@ use crate::http::auth::Caller;
 use crate::http::json::{nullable, ApiJson, ApiQuery, OptionalJson};
 use crate::http::problem::{ApiResult, Problem};
 use crate::http::AppState;
+use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
 use crate::store::UserFilter;
@@ -31,13 +32,21 @@ pub fn router() -> Router<AppState> {
         .route("/v1/users/{id}/{action}", post(act))
 }
 
-/// The client's account of a change, accepted by every action and by create.
+/// The body of an action: the client's account of the change, and for `deactivate` whether
+/// to hand over the rooms the user alone owns.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NoteBody {
     reason: Option<String>,
     reference_id: Option<String>,
     occurred_at: Option<DateTime<Utc>>,
+    relinquish: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActionQuery {
+    dry_run: Option<bool>,
 }
 
 fn note(
@@ -371,11 +380,22 @@ async fn act(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, action)): Path<(String, String)>,
+    ApiQuery(query): ApiQuery<ActionQuery>,
     OptionalJson(body): OptionalJson<NoteBody>,
 ) -> ApiResult<Response> {
+    if action == "deactivate" {
+        return deactivate(&state, &caller, &id, query, body).await;
+    }
+    let mut errors = FieldErrors::new();
+    if body.relinquish.is_some() {
+        errors.push(FieldError::new("relinquish", "applies to deactivate only"));
+    }
+    if query.dry_run.is_some() {
+        errors.push(FieldError::new("dry_run", "applies to deactivate only"));
+    }
+    errors.finish()?;
     let transition = match action.as_str() {
         "activate" => Transition::Activate,
-        "deactivate" => Transition::Deactivate,
         "reactivate" => Transition::Reactivate,
         "ban" => Transition::Ban,
         "unban" => Transition::Unban,
@@ -395,6 +415,38 @@ async fn act(
         .change_status(&caller.ctx, id, transition, &note)
         .await?;
     Ok(user_response(StatusCode::OK, change.user))
+}
+
+/// `POST /v1/users/{id}/deactivate[?dry_run=true]` with `{"relinquish": true}` to hand over
+/// the rooms the user alone owns.
+async fn deactivate(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    query: ActionQuery,
+    body: NoteBody,
+) -> ApiResult<Response> {
+    let id = path_uuid(id, "user")?;
+    let options = Deactivation {
+        relinquish: body.relinquish.unwrap_or(false),
+        dry_run: query.dry_run.unwrap_or(false),
+    };
+    let note = checked_note(body)?;
+    let done = state
+        .services
+        .deactivate(&caller.ctx, id, &note, options)
+        .await?;
+    if !options.dry_run {
+        return Ok(user_response(StatusCode::OK, done.user));
+    }
+    let plan = &done.plan;
+    Ok(Json(json!({
+        "dry_run": true,
+        "user": UserBody::from(done.user),
+        "transfers": plan.transfers.iter().map(|t| json!({"room_id": t.room_id, "room": t.room_name, "new_owner": t.new_owner})).collect::<Vec<_>>(),
+        "removals": plan.removals.iter().map(|r| json!({"room_id": r.room_id, "room": r.room_name})).collect::<Vec<_>>(),
+    }))
+    .into_response())
 }
 
 fn checked_note(body: NoteBody) -> Result<Note, Problem> {

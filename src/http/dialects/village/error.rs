@@ -75,6 +75,9 @@ impl VillageError {
 impl From<Error> for VillageError {
     fn from(e: Error) -> Self {
         match e {
+            Error::LastAdmin | Error::LastOwner { .. } => {
+                Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             Error::Invalid(fields) => Self::bad_request(fields),
             Error::NotFound(what) => Self::not_found(what),
             Error::Taken(fields) => Self::bad_request(
