@@ -81,6 +81,61 @@ pub struct ServeArgs {
     /// How long a login session lasts.
     #[arg(long, env = "ROSTER_SESSION_TTL", default_value = "30days", value_parser = humantime::parse_duration)]
     pub session_ttl: Duration,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// SMTP server for outgoing email, e.g. `smtp://127.0.0.1:1025` or
+    /// `smtp://user:pass@mail.example:587?tls=required`; unset, emails are written to the log.
+    #[arg(long, env = "SMTP_URL", value_parser = secret, hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "ROSTER_MAIL_FROM",
+        default_value = "roster <no-reply@roster.localhost>"
+    )]
+    pub mail_from: String,
+    /// Where people reach roster: the base of the links in emails.
+    #[arg(
+        long,
+        env = "ROSTER_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
+    /// How long an invite can be accepted.
+    #[arg(long, env = "ROSTER_INVITE_TTL", default_value = "7days", value_parser = humantime::parse_duration)]
+    pub invite_ttl: Duration,
+    /// How often the delivery worker looks for due emails.
+    #[arg(long, env = "ROSTER_MAIL_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub mail_poll: Duration,
+    /// How long a claimed email is its worker's before another may take it.
+    #[arg(long, env = "ROSTER_MAIL_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub mail_lease: Duration,
+    /// First retry delay; it doubles with each attempt up to ROSTER_MAIL_RETRY_CAP.
+    #[arg(long, env = "ROSTER_MAIL_RETRY_BASE", default_value = "2s", value_parser = humantime::parse_duration)]
+    pub mail_retry_base: Duration,
+    #[arg(long, env = "ROSTER_MAIL_RETRY_CAP", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub mail_retry_cap: Duration,
+    /// Attempts before an email is given up.
+    #[arg(long, env = "ROSTER_MAIL_MAX_ATTEMPTS", default_value_t = 8)]
+    pub mail_max_attempts: u32,
+}
+
+impl MailArgs {
+    pub fn settings(&self) -> crate::mail::MailSettings {
+        crate::mail::MailSettings {
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone(),
+            poll: self.mail_poll,
+            lease: self.mail_lease,
+            retry_base: self.mail_retry_base,
+            retry_cap: self.mail_retry_cap,
+            max_attempts: self.mail_max_attempts,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

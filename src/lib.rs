@@ -3,5 +3,6 @@
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod mail;
 pub mod service;
 pub mod store;

@@ -3,6 +3,7 @@ use clap::Parser;
 use roster::config::{Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand};
 use roster::domain::fields::{DisplayName, Slug};
 use roster::http::{self, AppState};
+use roster::mail;
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
 use serde_json::json;
@@ -21,7 +22,11 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings {
                 session_ttl: chrono::Duration::from_std(args.session_ttl)
                     .context("ROSTER_SESSION_TTL")?,
+                invite_ttl: chrono::Duration::from_std(args.mail.invite_ttl)
+                    .context("ROSTER_INVITE_TTL")?,
             };
+            let transport =
+                mail::Transport::from_url(args.mail.smtp_url.as_ref().map(|s| s.expose()))?;
             let services = Services::new(store.clone(), settings);
             if let Some((tenant, key)) = services.ensure_default_tenant().await? {
                 // Printed once, to stdout, so a newcomer can use roster right away.
@@ -34,8 +39,22 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("binding {}", args.bind))?;
             tracing::info!(address = %listener.local_addr()?, backend = ?store.backend(), "roster is serving");
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let worker = tokio::spawn(mail::run(
+                services.clone(),
+                transport,
+                args.mail.settings(),
+                Default::default(),
+                stopped,
+            ));
             let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
-            http::serve(listener, state, shutdown_signal()).await?;
+            http::serve(listener, state, async move {
+                shutdown_signal().await;
+                let _ = stop.send(true);
+            })
+            .await?;
+            // The worker finishes the email in hand; an unsent claimed one is retried later.
+            let _ = worker.await;
             store.close().await;
             tracing::info!("roster stopped");
         }

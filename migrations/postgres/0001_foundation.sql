@@ -155,8 +155,28 @@ CREATE TABLE emails (
     attempts        BIGINT NOT NULL DEFAULT 0,
     last_error      TEXT,
     next_attempt_at TIMESTAMPTZ NOT NULL,
+    -- A claimed email is being sent until its lease ends; after that another worker may take it.
+    lease_until     TIMESTAMPTZ,
+    -- The invite token the email carries: kept only until the email is delivered or given up.
+    secret          TEXT,
+    -- A stable Message-ID, so a receiver can drop the duplicate of a send whose success was
+    -- never recorded (the process died between sending and recording).
+    message_id      TEXT NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL,
     sent_at         TIMESTAMPTZ
 );
 CREATE INDEX emails_user ON emails (tenant_id, user_id, created_at);
 CREATE INDEX emails_due ON emails (status, next_attempt_at);
+
+-- Invites a user can redeem. Only the token's SHA-256 is stored.
+CREATE TABLE invites (
+    id          UUID PRIMARY KEY,
+    tenant_id   UUID NOT NULL REFERENCES tenants (id),
+    user_id     UUID NOT NULL REFERENCES users (id),
+    token_hash  BYTEA NOT NULL UNIQUE,
+    created_at  TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL,
+    accepted_at TIMESTAMPTZ,
+    revoked_at  TIMESTAMPTZ
+);
+CREATE INDEX invites_user ON invites (tenant_id, user_id);

@@ -153,8 +153,28 @@ CREATE TABLE emails (
     attempts        INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT,
     next_attempt_at TEXT NOT NULL,
+    -- A claimed email is being sent until its lease ends; after that another worker may take it.
+    lease_until     TEXT,
+    -- The invite token the email carries: kept only until the email is delivered or given up.
+    secret          TEXT,
+    -- A stable Message-ID, so a receiver can drop the duplicate of a send whose success was
+    -- never recorded (the process died between sending and recording).
+    message_id      TEXT NOT NULL,
     created_at      TEXT NOT NULL,
     sent_at         TEXT
 );
 CREATE INDEX emails_user ON emails (tenant_id, user_id, created_at);
 CREATE INDEX emails_due ON emails (status, next_attempt_at);
+
+-- Invites a user can redeem. Only the token's SHA-256 is stored.
+CREATE TABLE invites (
+    id          BLOB PRIMARY KEY,
+    tenant_id   BLOB NOT NULL REFERENCES tenants (id),
+    user_id     BLOB NOT NULL REFERENCES users (id),
+    token_hash  BLOB NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL,
+    accepted_at TEXT,
+    revoked_at  TEXT
+);
+CREATE INDEX invites_user ON invites (tenant_id, user_id);

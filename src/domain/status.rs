@@ -96,6 +96,11 @@ impl Transition {
         }
     }
 
+    /// Whether applying this transition kills the user's open invites.
+    pub fn ends_invites(self) -> bool {
+        matches!(self, Transition::RevokeInvite | Transition::Ban)
+    }
+
     /// Whether applying this transition ends every session of the user.
     pub fn revokes_sessions(self) -> bool {
         matches!(self, Transition::Deactivate | Transition::Ban)

@@ -207,6 +207,7 @@ impl From<Error> for Problem {
             )
             .with("should_change_owner", should_change_owner)
             .with("should_be_removed", should_be_removed),
+            Error::Gone(reason) => Problem::new(StatusCode::GONE, "gone", "Gone", reason),
             Error::BadCredentials => Problem::unauthorized("invalid email or password"),
             Error::Unavailable => Problem::unavailable(),
             Error::Conflict => Problem::new(

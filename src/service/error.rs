@@ -30,6 +30,9 @@ pub enum Error {
         should_change_owner: Vec<String>,
         should_be_removed: Vec<String>,
     },
+    /// The thing existed but can no longer be used (a spent or withdrawn invite).
+    #[error("{0}")]
+    Gone(&'static str),
     /// Another write happened since the version the client read.
     #[error("the user changed since version {expected}; it is now at version {current}")]
     VersionMismatch { expected: i64, current: i64 },

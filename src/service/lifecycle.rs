@@ -225,6 +225,9 @@ pub(crate) async fn apply_transition(
     };
     let updated = tx.set_status(ctx.tenant, id, to, at).await?;
     let mut event = NewEvent::about(id, transition.event_action()).status(Some(user.status), to);
+    if transition.ends_invites() {
+        tx.revoke_invites(ctx.tenant, id, at).await?;
+    }
     if transition.revokes_sessions() {
         let revoked = tx.revoke_sessions(ctx.tenant, id, at).await?;
         event = event.details(json!({ "sessions_revoked": revoked }));

@@ -4,7 +4,9 @@
 mod error;
 pub mod groups;
 mod idempotency;
+pub mod invites;
 pub mod lifecycle;
+pub mod outbox;
 mod passwords;
 pub mod rooms;
 pub mod secrets;
@@ -26,12 +28,14 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub session_ttl: chrono::Duration,
+    pub invite_ttl: chrono::Duration,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             session_ttl: chrono::Duration::days(30),
+            invite_ttl: chrono::Duration::days(7),
         }
     }
 }

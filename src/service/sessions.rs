@@ -1,11 +1,13 @@
 //! Logging in, and what a session token says about its holder.
 
 use super::secrets::{self, SESSION_PREFIX};
-use super::{view, Context, Error, Result, Services, UserView};
+use super::{view, Context, Error, Result, Services, Settings, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::domain::{fields::email_key, now};
+use crate::store::Tx;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -44,26 +46,9 @@ impl Services {
             .await?
             .filter(|u| u.status.may_log_in())
             .ok_or(Error::BadCredentials)?;
-        let minted = secrets::mint(SESSION_PREFIX);
-        let session = Session {
-            id: Uuid::now_v7(),
-            tenant_id: ctx.tenant,
-            user_id: user.id,
-            created_at: at,
-            expires_at: at + self.settings.session_ttl,
-            revoked_at: None,
-        };
-        tx.insert_session(&session, &minted.hash).await?;
-        if let Some(limit) = user.sessions_limit {
-            tx.revoke_sessions_beyond(ctx.tenant, user.id, limit, at)
-                .await?;
-        }
+        let login = open_session(&mut tx, &self.settings, user, at).await?;
         tx.commit().await?;
-        Ok(Login {
-            token: minted.secret,
-            session,
-            user,
-        })
+        Ok(login)
     }
 
     /// The live session behind a token, and its user.
@@ -108,4 +93,33 @@ impl Services {
             .ok_or(Error::NotFound("user"))?;
         Ok(tx.live_sessions(ctx.tenant, user, now()).await?)
     }
+}
+
+/// Opens a session for `user` inside `tx`; a login beyond the user's `sessions_limit` ends
+/// their oldest live sessions.
+pub(crate) async fn open_session(
+    tx: &mut Tx,
+    settings: &Settings,
+    user: User,
+    at: DateTime<Utc>,
+) -> Result<Login> {
+    let minted = secrets::mint(SESSION_PREFIX);
+    let session = Session {
+        id: Uuid::now_v7(),
+        tenant_id: user.tenant_id,
+        user_id: user.id,
+        created_at: at,
+        expires_at: at + settings.session_ttl,
+        revoked_at: None,
+    };
+    tx.insert_session(&session, &minted.hash).await?;
+    if let Some(limit) = user.sessions_limit {
+        tx.revoke_sessions_beyond(user.tenant_id, user.id, limit, at)
+            .await?;
+    }
+    Ok(Login {
+        token: minted.secret,
+        session,
+        user,
+    })
 }

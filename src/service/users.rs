@@ -1,10 +1,11 @@
 //! Creating, reading and editing users.
 
+use super::invites::issue_invite;
 use super::lifecycle::apply_transition;
-use super::{view, with_groups, Context, Error, Page, Result, Services, UserView};
+use super::{view, with_groups, Context, Error, Page, Result, Services, Settings, UserView};
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
-use crate::domain::user::{NewUser, User, UserPatch};
+use crate::domain::user::{NewUser, UserPatch};
 use crate::domain::{now, Status, Transition};
 use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
 use serde_json::{json, Value};
@@ -61,12 +62,22 @@ impl Services {
         // where the other committed first and is found the second time.
         for attempt in 0..2 {
             let mut tx = self.store.write().await?;
-            if let Some(outcome) = existing_user(&mut tx, ctx, &new, &creation, on_existing).await?
+            if let Some(outcome) =
+                existing_user(&mut tx, ctx, &self.settings, &new, &creation, on_existing).await?
             {
                 tx.commit().await?;
                 return Ok(outcome);
             }
-            match insert_user(&mut tx, ctx, &new, password_hash.clone(), &creation).await {
+            match insert_user(
+                &mut tx,
+                ctx,
+                &self.settings,
+                &new,
+                password_hash.clone(),
+                &creation,
+            )
+            .await
+            {
                 Ok(user) => {
                     tx.commit().await?;
                     return Ok(CreateOutcome {
@@ -241,6 +252,7 @@ impl Services {
 pub(crate) async fn insert_user(
     tx: &mut Tx,
     ctx: &Context,
+    settings: &Settings,
     new: &NewUser,
     password_hash: Option<String>,
     creation: &Creation,
@@ -316,7 +328,7 @@ pub(crate) async fn insert_user(
         details["referrer"] = json!(code);
     }
     if creation.send_invite {
-        details["invite_email"] = json!(queue_invite(tx, ctx, &user, at).await?);
+        details["invite_email"] = json!(issue_invite(tx, settings, &user, at).await?);
     }
     tx.append_event(
         &ctx.origin(&creation.note, at),
@@ -345,6 +357,7 @@ pub fn status_filter(field: &str, raw: &str) -> Result<Status> {
 async fn existing_user(
     tx: &mut Tx,
     ctx: &Context,
+    settings: &Settings,
     new: &NewUser,
     creation: &Creation,
     on_existing: OnExisting,
@@ -365,7 +378,7 @@ async fn existing_user(
         )
         .await?;
         if creation.send_invite {
-            queue_invite(tx, ctx, &change.user.user, now()).await?;
+            issue_invite(tx, settings, &change.user.user, now()).await?;
         }
         return Ok(Some(CreateOutcome {
             user: change.user,
@@ -381,20 +394,4 @@ async fn existing_user(
             reinvited: false,
         })),
     }
-}
-
-/// Queues the invite email to the user (the delivery worker sends it); answers its id.
-async fn queue_invite(
-    tx: &mut Tx,
-    ctx: &Context,
-    user: &User,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<Uuid> {
-    let recipient = user
-        .email
-        .as_deref()
-        .ok_or_else(|| Error::invalid("send_email", "the user has no email address to invite"))?;
-    Ok(tx
-        .queue_email(ctx.tenant, user.id, "invite", recipient, at)
-        .await?)
 }

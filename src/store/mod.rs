@@ -11,6 +11,7 @@ mod emails;
 mod events;
 mod groups;
 mod idempotency;
+mod invites;
 mod postgres;
 mod rooms;
 mod sessions;
@@ -18,6 +19,7 @@ mod sqlite;
 mod tenants;
 mod users;
 
+pub use emails::{ClaimedEmail, EmailRecord};
 pub use events::{EventCursor, EventOrigin};
 pub use groups::GroupMember;
 pub use idempotency::{IdempotencyClaim, StoredResponse};

@@ -1,11 +1,9 @@
 //! Outages and crashes: a database that goes away, and a roster killed mid-write.
 
-use crate::support::{postgres_url, with_database, Backend, TestApp, TestDb};
+use crate::support::{postgres_url, with_database, Backend, Server, TestApp, TestDb};
 use futures::future::join_all;
 use roster::store::{PoolOptions, Store};
 use serde_json::json;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -154,63 +152,9 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
     );
 }
 
-/// The real binary, started as a newcomer would, killed with SIGKILL mid-load.
-struct Server {
-    child: Child,
-    addr: String,
-    key: Option<String>,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
-            .arg("serve")
-            .env("DATABASE_URL", database_url)
-            .env("ROSTER_BIND", "127.0.0.1:0")
-            .env("ROSTER_LOG_FORMAT", "json")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start roster");
-        // Both pipes are drained on their own threads, so the server never blocks on a full one.
-        let lines = |pipe: Box<dyn std::io::Read + Send>| {
-            let (tx, rx) = std::sync::mpsc::channel::<String>();
-            std::thread::spawn(move || {
-                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                    let _ = tx.send(line);
-                }
-            });
-            rx
-        };
-        let stdout = lines(Box::new(child.stdout.take().unwrap()));
-        let stderr = lines(Box::new(child.stderr.take().unwrap()));
-        let addr = stderr
-            .iter()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
-            .find(|v| v["fields"]["message"] == "roster is serving")
-            .and_then(|v| v["fields"]["address"].as_str().map(str::to_owned))
-            .expect("roster announced its address");
-        std::thread::spawn(move || for _ in stderr {});
-        // The default tenant's key is printed once, before serving starts.
-        let key = std::iter::from_fn(|| stdout.recv_timeout(Duration::from_millis(200)).ok())
-            .find_map(|line| {
-                line.split_whitespace()
-                    .find(|w| w.starts_with("rst_"))
-                    .map(str::to_owned)
-            });
-        Server { child, addr, key }
-    }
-
-    fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
 async fn acknowledged_writes_survive_a_kill(b: Backend) {
     let db = TestDb::new(b).await;
-    let first = Server::start(&db.url);
+    let first = Server::start(&db.url, &[]);
     let key = first
         .key
         .clone()
@@ -246,7 +190,7 @@ async fn acknowledged_writes_survive_a_kill(b: Backend) {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 60);
 
-    let second = Server::start(&db.url);
+    let second = Server::start(&db.url, &[]);
     assert!(
         second.key.is_none(),
         "the tenant survived: no new default key"

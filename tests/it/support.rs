@@ -10,7 +10,9 @@ use roster::http::{serve, AppState};
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
 use serde_json::Value;
+use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
@@ -161,6 +163,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     pub key: String,
+    pub services: Services,
     /// Dropping the sender stops the server.
     _shutdown: oneshot::Sender<()>,
     /// Kept so the database lives (and is dropped) with the app.
@@ -218,6 +221,7 @@ impl TestApp {
             addr,
             http: reqwest::Client::new(),
             key: key.secret,
+            services,
             _shutdown: tx,
             _db: db,
         }
@@ -333,5 +337,61 @@ where
             "condition not met within 10 s"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The real binary, started as a newcomer would, killed with SIGKILL mid-load.
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    pub key: Option<String>,
+}
+
+impl Server {
+    /// Starts `roster serve` on `database_url` with extra environment `env`.
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_roster"))
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("ROSTER_BIND", "127.0.0.1:0")
+            .env("ROSTER_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start roster");
+        // Both pipes are drained on their own threads, so the server never blocks on a full one.
+        let lines = |pipe: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = std::sync::mpsc::channel::<String>();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let _ = tx.send(line);
+                }
+            });
+            rx
+        };
+        let stdout = lines(Box::new(child.stdout.take().unwrap()));
+        let stderr = lines(Box::new(child.stderr.take().unwrap()));
+        let addr = stderr
+            .iter()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(&line).ok())
+            .find(|v| v["fields"]["message"] == "roster is serving")
+            .and_then(|v| v["fields"]["address"].as_str().map(str::to_owned))
+            .expect("roster announced its address");
+        std::thread::spawn(move || for _ in stderr {});
+        // The default tenant's key is printed once, before serving starts.
+        let key = std::iter::from_fn(|| stdout.recv_timeout(Duration::from_millis(200)).ok())
+            .find_map(|line| {
+                line.split_whitespace()
+                    .find(|w| w.starts_with("rst_"))
+                    .map(str::to_owned)
+            });
+        Server { child, addr, key }
+    }
+
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 }

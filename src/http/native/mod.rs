@@ -4,6 +4,7 @@
 mod events;
 mod groups;
 mod health;
+mod invites;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -28,5 +29,6 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(events::router())
         .merge(sessions::router())
         .merge(tenants::router())
+        .merge(invites::router())
         .merge(health::router())
 }

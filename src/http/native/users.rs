@@ -400,6 +400,15 @@ async fn act(
         "ban" => Transition::Ban,
         "unban" => Transition::Unban,
         "revoke-invite" => Transition::RevokeInvite,
+        "invite" => {
+            let id = path_uuid(&id, "user")?;
+            let email = state.services.resend_invite(&caller.ctx, id).await?;
+            return Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({ "email_id": email, "status": "queued" })),
+            )
+                .into_response());
+        }
         "logout" => {
             let id = path_uuid(&id, "user")?;
             let note = checked_note(body)?;

@@ -89,6 +89,7 @@ impl From<Error> for RcError {
             | Error::Exists(_)
             | Error::VersionMismatch { .. }
             | Error::Conflict => RcError::not_allowed("the user changed meanwhile; retry"),
+            Error::Gone(reason) => RcError::not_allowed(reason),
             Error::BadCredentials => RcError::NotLoggedIn,
             Error::Unavailable => RcError::Unavailable,
             Error::Internal(e) => RcError::Internal(Arc::new(e)),

@@ -108,6 +108,7 @@ impl From<Error> for VillageError {
                 "conflict",
                 "the user changed meanwhile; retry",
             ),
+            Error::Gone(reason) => Self::new(StatusCode::GONE, "gone", reason),
             Error::BadCredentials => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",

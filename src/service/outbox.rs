@@ -1,0 +1,49 @@
+//! The outbox as the delivery worker sees it: claim due emails, then settle each.
+
+use super::{Context, Error, Result, Services};
+use crate::domain::now;
+use crate::store::{ClaimedEmail, EmailRecord};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+impl Services {
+    /// Claims due emails for `lease` (after which another worker may take them).
+    pub async fn claim_emails(
+        &self,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> Result<Vec<ClaimedEmail>> {
+        let at = now();
+        let mut tx = self.store.write().await?;
+        let claimed = tx.claim_emails(at, at + lease, limit).await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    pub async fn email_sent(&self, id: Uuid) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.email_sent(id, now()).await?;
+        Ok(tx.commit().await?)
+    }
+
+    pub async fn email_retry(&self, id: Uuid, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.email_retry(id, error, retry_at).await?;
+        Ok(tx.commit().await?)
+    }
+
+    pub async fn email_failed(&self, id: Uuid, error: &str) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.email_failed(id, error).await?;
+        Ok(tx.commit().await?)
+    }
+
+    /// Delivery status of every email about a user.
+    pub async fn emails_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<EmailRecord>> {
+        let mut tx = self.store.read().await?;
+        tx.user(ctx.tenant, user, false)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        Ok(tx.emails_of(ctx.tenant, user).await?)
+    }
+}
