@@ -21,6 +21,7 @@ async fn main() -> anyhow::Result<()> {
             let settings = Settings {
                 session_ttl: chrono::Duration::from_std(args.session_ttl)
                     .context("ROSTER_SESSION_TTL")?,
+                publica_rate_limit: args.publica_rate_limit,
             };
             let services = Services::new(store.clone(), settings);
             if let Some((tenant, key)) = services.ensure_default_tenant().await? {

@@ -4,6 +4,8 @@ pub mod error;
 pub mod event;
 pub mod fields;
 pub mod group;
+pub mod plan;
+pub mod rate_limit;
 pub mod room;
 pub mod session;
 pub mod status;

@@ -96,7 +96,8 @@ pub async fn serve(
         .await
 }
 
-/// Periodic clean-up that any roster process may do: forgetting old idempotency keys.
+/// Periodic clean-up that any roster process may do: forgetting old idempotency keys and
+/// rate-limit windows.
 fn spawn_housekeeping(services: Services) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -104,6 +105,9 @@ fn spawn_housekeeping(services: Services) {
             tick.tick().await;
             if let Err(e) = services.expire_idempotency_keys().await {
                 tracing::warn!(error = %e, "expiring idempotency keys failed");
+            }
+            if let Err(e) = services.forget_old_rate_windows().await {
+                tracing::warn!(error = %e, "forgetting rate-limit windows failed");
             }
         }
     });

@@ -6,6 +6,8 @@ pub mod groups;
 mod idempotency;
 pub mod lifecycle;
 mod passwords;
+pub mod plans;
+mod rate_limit;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;
@@ -26,12 +28,15 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub session_ttl: chrono::Duration,
+    /// Calls per minute per API key on the Publica.la dialect.
+    pub publica_rate_limit: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             session_ttl: chrono::Duration::days(30),
+            publica_rate_limit: 100,
         }
     }
 }
@@ -54,6 +59,10 @@ impl Services {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 
