@@ -108,6 +108,14 @@ pub struct User {
     pub version: i64,
 }
 
+impl User {
+    /// When the user was deactivated, while they are: the status change is the one record
+    /// of it, so no second column can disagree with the status.
+    pub fn deactivated_at(&self) -> Option<DateTime<Utc>> {
+        (self.status == Status::Deactivated).then_some(self.status_changed_at)
+    }
+}
+
 /// What the user list's text search `q` matches: the email and names, lowercased for every
 /// script (databases' own `lower()` may fold ASCII only).
 pub fn search_text(

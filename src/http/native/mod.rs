@@ -4,6 +4,7 @@
 mod events;
 mod groups;
 mod health;
+mod plans;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -21,6 +22,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let idempotent = Router::new()
         .merge(users::router())
         .merge(groups::router())
+        .merge(plans::router())
         .merge(rooms::router())
         .layer(middleware::from_fn_with_state(state, idempotency));
     Router::new()
