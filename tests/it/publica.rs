@@ -359,6 +359,8 @@ async fn read_by_id_or_email_shows_plans(b: Backend) {
         assert_eq!(d["user_plans"][0]["valid_to"], Value::Null);
         assert_eq!(d["user_plans"][1]["id"], old);
         assert_eq!(d["user_plans"][1]["valid_to"], "2020-01-31");
+        assert_eq!(d["user_plans"][1]["expired"], true);
+        assert_eq!(d["user_plans"][0]["expired"], false);
     }
     for missing in ["999999999", "nobody@example.com", "abc"] {
         let r = pl(&app, Method::GET, &format!("{USERS}/{missing}"), None).await;

@@ -4,7 +4,7 @@ use crate::domain::plan::UserPlan;
 use crate::domain::user::Role;
 use crate::service::plans::UserWithPlans;
 use crate::service::UserView;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use md5::{Digest, Md5};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -79,11 +79,12 @@ impl From<UserView> for PublicaUser {
     }
 }
 
-fn user_plan(p: &UserPlan) -> Value {
+fn user_plan(p: &UserPlan, today: NaiveDate) -> Value {
     json!({
         "id": p.plan_id,
         "name": p.name,
         "valid_to": p.valid_to.map(|d| d.format("%Y-%m-%d").to_string()),
+        "expired": !p.is_current(today),
         "created_at": iso(p.granted_at),
     })
 }
@@ -92,6 +93,7 @@ fn user_plan(p: &UserPlan) -> Value {
 /// Roster keeps no purchases, IP ranges, referrers or impersonation links: those answer empty.
 pub fn list_item(u: &UserWithPlans) -> Value {
     let user = &u.user.user;
+    let today = Utc::now().date_naive();
     json!({
         "id": user.number,
         "uuid": user.id,
@@ -116,7 +118,7 @@ pub fn list_item(u: &UserWithPlans) -> Value {
         "ip_ranges": [],
         "referrers": [],
         "purchased_issues_with_cancelled": [],
-        "user_plans": u.plans.iter().map(user_plan).collect::<Vec<_>>(),
+        "user_plans": u.plans.iter().map(|p| user_plan(p, today)).collect::<Vec<_>>(),
     })
 }
 
