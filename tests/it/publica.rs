@@ -27,6 +27,7 @@ backend_tests!(
     the_101st_call_in_a_minute_is_429,
     the_count_is_shared_by_processes_on_one_database,
     database_down_answers_503_with_retry_after,
+    old_rate_windows_are_forgotten,
 );
 
 const USERS: &str = "/integration-api/v1/dashboard/users";
@@ -818,4 +819,29 @@ async fn database_down_answers_503_with_retry_after(b: Backend) {
     assert_eq!(r.status, 503, "{:?}", r.body);
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.body, json!({"message": "Service Unavailable."}));
+}
+
+async fn old_rate_windows_are_forgotten(b: Backend) {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    let services = Services::new(store.clone(), Settings::default());
+    let now = chrono::Utc::now().timestamp();
+    let current = now - now.rem_euclid(60);
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(tx.count_call(b"k", 0).await.unwrap(), 1);
+    assert_eq!(tx.count_call(b"k", 0).await.unwrap(), 2);
+    assert_eq!(tx.count_call(b"k", current).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert_eq!(services.forget_old_rate_windows().await.unwrap(), 1);
+    let mut tx = store.write().await.unwrap();
+    assert_eq!(
+        tx.count_call(b"k", 0).await.unwrap(),
+        1,
+        "the old window is gone"
+    );
+    assert_eq!(
+        tx.count_call(b"k", current).await.unwrap(),
+        2,
+        "the current one stays"
+    );
 }

@@ -182,7 +182,6 @@ impl IntoResponse for PublicaError {
         if let Some(w) = self.rate {
             let now = chrono::Utc::now().timestamp();
             headers.insert(header::RETRY_AFTER, w.retry_after(now).into());
-            headers.insert("x-ratelimit-reset", w.resets_at.into());
             super::rate::limit_headers(headers, &w);
         }
         if let Some(e) = self.internal {

@@ -44,6 +44,11 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(read).put(update).delete(deactivate),
         )
         .route(&format!("{USERS}/{{user}}/re-activate"), put(reactivate))
+        // The reference page lists this path; its own example uses the dashboard one.
+        .route(
+            &format!("{USERS}/{{user}}/force-logout"),
+            post(force_logout),
+        )
         .route(
             "/integration-api/v1/users/{user}/force-logout",
             post(force_logout),

@@ -13,9 +13,13 @@ use axum::response::{IntoResponse, Response};
 /// Each API counts its own budget; this is the Publica.la dialect's.
 const SCOPE: &str = "publica";
 
+/// The limit and what is left of it; once nothing is left, also when the window resets.
 pub fn limit_headers(headers: &mut HeaderMap, w: &RateWindow) {
     headers.insert("x-ratelimit-limit", w.limit.into());
     headers.insert("x-ratelimit-remaining", w.remaining.into());
+    if w.remaining == 0 {
+        headers.insert("x-ratelimit-reset", w.resets_at.into());
+    }
 }
 
 /// Counts the call against the presented token, valid or not (so guessing keys is limited
