@@ -6,7 +6,7 @@ use super::{view, with_groups, Context, Error, Page, Result, Services, UserView}
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
 use crate::domain::plan::PlanGrant;
-use crate::domain::user::{NewUser, User, UserPatch};
+use crate::domain::user::{NewUser, Role, User, UserPatch};
 use crate::domain::{now, Status, Transition};
 use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
 use serde_json::{json, Value};
@@ -154,12 +154,14 @@ impl Services {
         Ok(NumberedPage { items, total })
     }
 
-    /// Edits a profile and, when given, grants a plan: one transaction.
+    /// Edits a profile, turns single roles on or off (the others keep), and, when given,
+    /// grants a plan: one transaction, so no concurrent edit of the roles is lost.
     pub async fn edit_user(
         &self,
         ctx: &Context,
         id: Uuid,
-        patch: UserPatch,
+        mut patch: UserPatch,
+        roles: &[(Role, bool)],
         plan: Option<PlanGrant>,
     ) -> Result<UserView> {
         let password_hash = match &patch.password {
@@ -167,6 +169,17 @@ impl Services {
             None => None,
         };
         let mut tx = self.store.write().await?;
+        if !roles.is_empty() {
+            let current = tx
+                .user(ctx.tenant, id, true)
+                .await?
+                .ok_or(Error::NotFound("user"))?;
+            let mut new_roles = patch.roles.take().unwrap_or(current.roles);
+            for (role, on) in roles {
+                new_roles.set(*role, *on);
+            }
+            patch.roles = Some(new_roles);
+        }
         let user = patch_in(&mut tx, ctx, id, patch, password_hash, None).await?;
         if let Some(grant) = plan {
             grant_plan(&mut tx, ctx, id, &grant, &Note::default()).await?;

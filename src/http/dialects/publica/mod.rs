@@ -249,18 +249,16 @@ fn common(map: &Map<String, Value>, update: bool) -> Result<Common, PublicaError
 }
 
 impl Common {
-    /// `roles` with the flags this request sets; flags it leaves out keep their value.
-    fn roles(&self, mut roles: Roles) -> Roles {
-        for (role, flag) in [
+    /// The roles this request turns on or off; flags it leaves out keep their value.
+    fn role_changes(&self) -> Vec<(Role, bool)> {
+        [
             (Role::Admin, self.admin),
             (Role::PlanAdmin, self.plan_admin),
             (Role::OnlySeesReadable, self.only_sees_readable),
-        ] {
-            if let Some(on) = flag {
-                roles.set(role, on);
-            }
-        }
-        roles
+        ]
+        .into_iter()
+        .filter_map(|(role, flag)| flag.map(|on| (role, on)))
+        .collect()
     }
 }
 
@@ -280,7 +278,11 @@ async fn create(
         .ok_or_else(|| PublicaError::invalid(vec![PublicaError::required("email")]))?;
     let mut new = NewUser::with_email(email, Status::Active);
     new.external_id = c.external_id.clone();
-    new.roles = c.roles(Roles::default());
+    new.roles = Roles::new(
+        c.role_changes()
+            .into_iter()
+            .filter_map(|(role, on)| on.then_some(role)),
+    );
     new.sessions_limit = c.sessions_limit.flatten();
     new.password = c.password;
     let creation = Creation {
@@ -420,12 +422,12 @@ async fn update(
     Path(UserPath { user }): Path<UserPath>,
     PublicaJson(body): PublicaJson,
 ) -> Result<StatusCode, PublicaError> {
+    // An unknown user is 404 before the body is judged, as Laravel's route binding answers.
     let current = numbered(&state.services, &caller.ctx, &user).await?;
     let c = common(&body, true)?;
     let patch = UserPatch {
         email: c.email.clone(),
         external_id: c.external_id.clone().map_or(Change::Keep, Change::Set),
-        roles: Some(c.roles(current.user.user.roles.clone())),
         sessions_limit: match c.sessions_limit {
             None => Change::Keep,
             Some(None) => Change::Clear,
@@ -436,7 +438,13 @@ async fn update(
     };
     state
         .services
-        .edit_user(&caller.ctx, current.user.user.id, patch, c.plan)
+        .edit_user(
+            &caller.ctx,
+            current.user.user.id,
+            patch,
+            &c.role_changes(),
+            c.plan,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
