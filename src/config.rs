@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// How long a login session lasts.
     #[arg(long, env = "ROSTER_SESSION_TTL", default_value = "30days", value_parser = humantime::parse_duration)]
     pub session_ttl: Duration,
+    /// Calls per minute each API key may make to the Publica.la dialect.
+    #[arg(long, env = "ROSTER_PUBLICA_RATE_LIMIT", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub publica_rate_limit: u32,
     #[command(flatten)]
     pub mail: MailArgs,
 }

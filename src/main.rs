@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
                     .context("ROSTER_SESSION_TTL")?,
                 invite_ttl: chrono::Duration::from_std(args.mail.invite_ttl)
                     .context("ROSTER_INVITE_TTL")?,
+                publica_rate_limit: args.publica_rate_limit,
             };
             let transport =
                 mail::Transport::from_url(args.mail.smtp_url.as_ref().map(|s| s.expose()))?;

@@ -5,6 +5,8 @@ pub mod event;
 pub mod fields;
 pub mod group;
 pub mod invite;
+pub mod plan;
+pub mod rate_limit;
 pub mod room;
 pub mod session;
 pub mod status;

@@ -13,21 +13,31 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Admin,
+    /// May manage plans (Publica.la's `plan_admin`).
+    PlanAdmin,
+    /// Sees only the content readable to them (Publica.la's `only_sees_readable`).
+    OnlySeesReadable,
 }
 
 impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::PlanAdmin => "plan_admin",
+            Role::OnlySeesReadable => "only_sees_readable",
         }
     }
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         match raw {
             "admin" => Ok(Role::Admin),
+            "plan_admin" => Ok(Role::PlanAdmin),
+            "only_sees_readable" => Ok(Role::OnlySeesReadable),
             other => Err(FieldError::new(
                 field,
-                format!("unknown role {other:?}; known roles: admin"),
+                format!(
+                    "unknown role {other:?}; known roles: admin, plan_admin, only_sees_readable"
+                ),
             )),
         }
     }
@@ -44,6 +54,15 @@ impl Roles {
 
     pub fn contains(&self, role: Role) -> bool {
         self.0.contains(&role)
+    }
+
+    /// Adds or removes one role.
+    pub fn set(&mut self, role: Role, on: bool) {
+        if on {
+            self.0.insert(role);
+        } else {
+            self.0.remove(&role);
+        }
     }
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -87,6 +106,14 @@ pub struct User {
     pub updated_at: DateTime<Utc>,
     pub status_changed_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl User {
+    /// When the user was deactivated, while they are: the status change is the one record
+    /// of it, so no second column can disagree with the status.
+    pub fn deactivated_at(&self) -> Option<DateTime<Utc>> {
+        (self.status == Status::Deactivated).then_some(self.status_changed_at)
+    }
 }
 
 /// What the user list's text search `q` matches: the email and names, lowercased for every

@@ -47,7 +47,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(native::router(state.clone()))
-        .merge(dialects::router())
+        .merge(dialects::router(state.clone()))
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(
@@ -96,7 +96,8 @@ pub async fn serve(
         .await
 }
 
-/// Periodic clean-up that any roster process may do: forgetting old idempotency keys.
+/// Periodic clean-up that any roster process may do: forgetting old idempotency keys and
+/// rate-limit windows.
 fn spawn_housekeeping(services: Services) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -104,6 +105,9 @@ fn spawn_housekeeping(services: Services) {
             tick.tick().await;
             if let Err(e) = services.expire_idempotency_keys().await {
                 tracing::warn!(error = %e, "expiring idempotency keys failed");
+            }
+            if let Err(e) = services.forget_old_rate_windows().await {
+                tracing::warn!(error = %e, "forgetting rate-limit windows failed");
             }
         }
     });

@@ -8,6 +8,8 @@ pub mod invites;
 pub mod lifecycle;
 pub mod outbox;
 mod passwords;
+pub mod plans;
+mod rate_limit;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;
@@ -29,6 +31,8 @@ use uuid::Uuid;
 pub struct Settings {
     pub session_ttl: chrono::Duration,
     pub invite_ttl: chrono::Duration,
+    /// Calls per minute per API key on the Publica.la dialect.
+    pub publica_rate_limit: u32,
 }
 
 impl Default for Settings {
@@ -36,6 +40,7 @@ impl Default for Settings {
         Self {
             session_ttl: chrono::Duration::days(30),
             invite_ttl: chrono::Duration::days(7),
+            publica_rate_limit: 100,
         }
     }
 }
@@ -58,6 +63,10 @@ impl Services {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 }
 

@@ -2,10 +2,12 @@
 
 use super::invites::issue_invite;
 use super::lifecycle::apply_transition;
+use super::plans::{grant_plan, with_plans, UserWithPlans};
 use super::{view, with_groups, Context, Error, Page, Result, Services, Settings, UserView};
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
-use crate::domain::user::{NewUser, UserPatch};
+use crate::domain::plan::PlanGrant;
+use crate::domain::user::{NewUser, Role, User, UserPatch};
 use crate::domain::{now, Status, Transition};
 use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
 use serde_json::{json, Value};
@@ -41,6 +43,24 @@ pub struct Creation {
     pub referrer: Option<String>,
     /// Queue the invite email in the same transaction.
     pub send_invite: bool,
+    /// A plan to give the new user (Publica.la's `assign_new_plan`).
+    pub plan: Option<PlanGrant>,
+}
+
+/// A way to name one user of a tenant.
+#[derive(Debug, Clone, Copy)]
+pub enum UserRef<'a> {
+    Id(Uuid),
+    Number(i64),
+    Email(&'a str),
+    ExternalId(&'a str),
+}
+
+/// One numbered page of a list, with the size of the whole list.
+#[derive(Debug, Clone)]
+pub struct NumberedPage<T> {
+    pub items: Vec<T>,
+    pub total: i64,
 }
 
 impl Services {
@@ -114,6 +134,71 @@ impl Services {
         view(&mut tx, ctx.tenant, user).await
     }
 
+    /// The user named by `r`, if the tenant has one.
+    pub async fn find_user(&self, ctx: &Context, r: UserRef<'_>) -> Result<UserWithPlans> {
+        let mut tx = self.store.read().await?;
+        let user = user_by_ref(&mut tx, ctx, r)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        let user = view(&mut tx, ctx.tenant, user).await?;
+        let mut found = with_plans(&mut tx, ctx.tenant, vec![user]).await?;
+        Ok(found.pop().expect("one user in, one out"))
+    }
+
+    /// Page `page` (from 1) of `per_page` users in `number` order, with the total count, read
+    /// in one snapshot.
+    pub async fn users_numbered(
+        &self,
+        ctx: &Context,
+        filter: &UserFilter,
+        page: u64,
+        per_page: u32,
+    ) -> Result<NumberedPage<UserWithPlans>> {
+        let mut tx = self.store.read().await?;
+        let total = tx.count_users(ctx.tenant, filter).await?;
+        let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
+        let users = tx
+            .users_at_offset(ctx.tenant, filter, offset, per_page)
+            .await?;
+        let users = with_groups(&mut tx, ctx.tenant, users).await?;
+        let items = with_plans(&mut tx, ctx.tenant, users).await?;
+        Ok(NumberedPage { items, total })
+    }
+
+    /// Edits a profile, turns single roles on or off (the others keep), and, when given,
+    /// grants a plan: one transaction, so no concurrent edit of the roles is lost.
+    pub async fn edit_user(
+        &self,
+        ctx: &Context,
+        id: Uuid,
+        mut patch: UserPatch,
+        roles: &[(Role, bool)],
+        plan: Option<PlanGrant>,
+    ) -> Result<UserView> {
+        let password_hash = match &patch.password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
+        let mut tx = self.store.write().await?;
+        if !roles.is_empty() {
+            let current = tx
+                .user(ctx.tenant, id, true)
+                .await?
+                .ok_or(Error::NotFound("user"))?;
+            let mut new_roles = patch.roles.take().unwrap_or(current.roles);
+            for (role, on) in roles {
+                new_roles.set(*role, *on);
+            }
+            patch.roles = Some(new_roles);
+        }
+        let user = patch_in(&mut tx, ctx, id, patch, password_hash, None).await?;
+        if let Some(grant) = plan {
+            grant_plan(&mut tx, ctx, id, &grant, &Note::default()).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+
     pub async fn users(
         &self,
         ctx: &Context,
@@ -142,70 +227,8 @@ impl Services {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
         };
-        let at = now();
         let mut tx = self.store.write().await?;
-        let user = tx
-            .user(ctx.tenant, id, true)
-            .await?
-            .ok_or(Error::NotFound("user"))?;
-        if let Some(expected) = expected_version {
-            if expected != user.version {
-                return Err(Error::VersionMismatch {
-                    expected,
-                    current: user.version,
-                });
-            }
-        }
-        let change = patch.apply(&user);
-        if change.is_empty() && password_hash.is_none() {
-            return view(&mut tx, ctx.tenant, user).await;
-        }
-        // Only values that change need to be free; keeping your own email is not a conflict.
-        let new_email_key = change
-            .profile
-            .email
-            .as_deref()
-            .map(email_key)
-            .filter(|k| user.email.as_deref().map(email_key).as_ref() != Some(k));
-        let new_external_id = change
-            .profile
-            .external_id
-            .as_deref()
-            .filter(|x| user.external_id.as_deref() != Some(*x));
-        if new_email_key.is_some() || new_external_id.is_some() {
-            let taken = tx
-                .taken_by_other(
-                    ctx.tenant,
-                    Some(id),
-                    new_email_key.as_deref(),
-                    new_external_id,
-                )
-                .await?;
-            if !taken.is_empty() {
-                return Err(Error::Taken(taken));
-            }
-        }
-        let updated = tx
-            .update_profile(
-                ctx.tenant,
-                id,
-                &change.profile,
-                password_hash.as_deref(),
-                at,
-            )
-            .await?;
-        let mut details = change.details();
-        if password_hash.is_some() {
-            // The audit log says the password changed, never what to.
-            details["password"] = json!("changed");
-            details["sessions_revoked"] = json!(tx.revoke_sessions(ctx.tenant, id, at).await?);
-        }
-        tx.append_event(
-            &ctx.origin(&Note::default(), at),
-            &NewEvent::about(id, "profile_updated").details(details),
-        )
-        .await?;
-        let view = view(&mut tx, ctx.tenant, updated).await?;
+        let view = patch_in(&mut tx, ctx, id, patch, password_hash, expected_version).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -245,6 +268,82 @@ impl Services {
         }));
         Ok(Page { items, next })
     }
+}
+
+/// Applies a profile patch inside `tx`: locks the user, checks the version and the unique
+/// values, writes, revokes every session on a new password, appends the event.
+async fn patch_in(
+    tx: &mut Tx,
+    ctx: &Context,
+    id: Uuid,
+    patch: UserPatch,
+    password_hash: Option<String>,
+    expected_version: Option<i64>,
+) -> Result<UserView> {
+    let at = now();
+    let user = tx
+        .user(ctx.tenant, id, true)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    if let Some(expected) = expected_version {
+        if expected != user.version {
+            return Err(Error::VersionMismatch {
+                expected,
+                current: user.version,
+            });
+        }
+    }
+    let change = patch.apply(&user);
+    if change.is_empty() && password_hash.is_none() {
+        return view(tx, ctx.tenant, user).await;
+    }
+    // Only values that change need to be free; keeping your own email is not a conflict.
+    let new_email_key = change
+        .profile
+        .email
+        .as_deref()
+        .map(email_key)
+        .filter(|k| user.email.as_deref().map(email_key).as_ref() != Some(k));
+    let new_external_id = change
+        .profile
+        .external_id
+        .as_deref()
+        .filter(|x| user.external_id.as_deref() != Some(*x));
+    if new_email_key.is_some() || new_external_id.is_some() {
+        let taken = tx
+            .taken_by_other(
+                ctx.tenant,
+                Some(id),
+                new_email_key.as_deref(),
+                new_external_id,
+            )
+            .await?;
+        if !taken.is_empty() {
+            return Err(Error::Taken(taken));
+        }
+    }
+    let updated = tx
+        .update_profile(
+            ctx.tenant,
+            id,
+            &change.profile,
+            password_hash.as_deref(),
+            at,
+        )
+        .await?;
+    let mut details = change.details();
+    if password_hash.is_some() {
+        // The audit log says the password changed, never what to.
+        details["password"] = json!("changed");
+        details["sessions_revoked"] = json!(tx.revoke_sessions(ctx.tenant, id, at).await?);
+    }
+    tx.append_event(
+        &ctx.origin(&Note::default(), at),
+        &NewEvent::about(id, "profile_updated").details(details),
+    )
+    .await?;
+    let view = view(tx, ctx.tenant, updated).await?;
+    Ok(view)
 }
 
 /// Inserts a user with their group memberships and the `created` event, inside `tx`. Shared by
@@ -293,6 +392,11 @@ pub(crate) async fn insert_user(
         ),
         None => None,
     };
+    if let Some(grant) = &creation.plan {
+        tx.plan(ctx.tenant, grant.plan_id)
+            .await?
+            .ok_or_else(|| Error::invalid("plan", "no plan of this tenant has this id"))?;
+    }
     if let Some(parent) = new.parent_id {
         tx.user(ctx.tenant, parent, false)
             .await?
@@ -337,9 +441,22 @@ pub(crate) async fn insert_user(
             .details(details),
     )
     .await?;
+    if let Some(grant) = &creation.plan {
+        grant_plan(tx, ctx, user.id, grant, &creation.note).await?;
+    }
     Ok(UserView {
         user,
         groups: groups.into_iter().map(|g| g.key).collect(),
+    })
+}
+
+/// The user `r` names in the tenant.
+async fn user_by_ref(tx: &mut Tx, ctx: &Context, r: UserRef<'_>) -> Result<Option<User>> {
+    Ok(match r {
+        UserRef::Id(id) => tx.user(ctx.tenant, id, false).await?,
+        UserRef::Number(n) => tx.user_by_number(ctx.tenant, n, false).await?,
+        UserRef::Email(e) => tx.user_by_email(ctx.tenant, &email_key(e), false).await?,
+        UserRef::ExternalId(x) => tx.user_by_external_id(ctx.tenant, x, false).await?,
     })
 }
 

@@ -1,7 +1,7 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, Tx};
-use crate::domain::user::{search_text, Profile, Roles, User};
+use crate::domain::user::{search_text, Profile, Role, Roles, User};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -92,6 +92,8 @@ pub struct UserFilter {
     pub group_key: Option<String>,
     /// Case-insensitive substring of the email or a name.
     pub text: Option<String>,
+    /// Users holding this role.
+    pub role: Option<Role>,
 }
 
 /// Escapes LIKE's wildcards so a search for `50%` finds the text `50%`.
@@ -361,56 +363,115 @@ impl Tx {
         after: Option<i64>,
         limit: u32,
     ) -> Result<Vec<User>> {
-        let mut sql =
-            format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND number > $2");
-        let mut n = 2;
-        let mut arg = |sql: &mut String, clause: &str| {
-            n += 1;
-            sql.push_str(&clause.replace("$?", &format!("${n}")));
-        };
-        if f.status.is_some() {
-            arg(&mut sql, " AND status = $?");
-        }
-        if f.email_key.is_some() {
-            arg(&mut sql, " AND email_key = $?");
-        }
-        if f.external_id.is_some() {
-            arg(&mut sql, " AND external_id = $?");
-        }
-        if f.group_key.is_some() {
-            arg(
-                &mut sql,
-                " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-                 WHERE gm.tenant_id = $1 AND gm.user_id = users.id AND g.key = $?)",
-            );
-        }
-        if f.text.is_some() {
-            arg(&mut sql, " AND search_text LIKE $? ESCAPE '\\'");
-        }
-        sql.push_str(" ORDER BY number LIMIT ");
-        sql.push_str(&limit.to_string());
-        let pattern = f.text.as_deref().map(like_pattern);
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND number > $2{} \
+             ORDER BY number LIMIT {limit}",
+            filter_clauses(f, 3)
+        );
         let rows: Vec<UserRow> = with_conn!(self, |c| {
-            let mut q = sqlx::query_as(&sql).bind(tenant).bind(after.unwrap_or(0));
-            if let Some(s) = f.status {
-                q = q.bind(s.as_str());
-            }
-            if let Some(e) = &f.email_key {
-                q = q.bind(e);
-            }
-            if let Some(x) = &f.external_id {
-                q = q.bind(x);
-            }
-            if let Some(g) = &f.group_key {
-                q = q.bind(g);
-            }
-            if let Some(p) = &pattern {
-                q = q.bind(p);
-            }
-            q.fetch_all(c).await?
+            let q = sqlx::query_as(&sql).bind(tenant).bind(after.unwrap_or(0));
+            bind_filter!(q, f).fetch_all(c).await?
         });
         users(rows)
     }
+
+    /// One page of users in `number` order, skipping the first `offset` (numbered pages).
+    pub async fn users_at_offset(
+        &mut self,
+        tenant: Uuid,
+        f: &UserFilter,
+        offset: u64,
+        limit: u32,
+    ) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1{} \
+             ORDER BY number LIMIT {limit} OFFSET {offset}",
+            filter_clauses(f, 2)
+        );
+        let rows: Vec<UserRow> = with_conn!(self, |c| {
+            let q = sqlx::query_as(&sql).bind(tenant);
+            bind_filter!(q, f).fetch_all(c).await?
+        });
+        users(rows)
+    }
+
+    /// How many users of the tenant match the filter.
+    pub async fn count_users(&mut self, tenant: Uuid, f: &UserFilter) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM users WHERE tenant_id = $1{}",
+            filter_clauses(f, 2)
+        );
+        Ok(with_conn!(self, |c| {
+            let q = sqlx::query_scalar(&sql).bind(tenant);
+            bind_filter!(q, f).fetch_one(c).await?
+        }))
+    }
+}
+
+/// The `AND ...` clauses of the filters present, numbering placeholders from `$first` in the
+/// order [`bind_filter!`] binds them.
+fn filter_clauses(f: &UserFilter, first: usize) -> String {
+    let mut sql = String::new();
+    let mut n = first;
+    let mut arg = |clause: &str| {
+        sql.push_str(&clause.replace("$?", &format!("${n}")));
+        n += 1;
+    };
+    if f.status.is_some() {
+        arg(" AND status = $?");
+    }
+    if f.email_key.is_some() {
+        arg(" AND email_key = $?");
+    }
+    if f.external_id.is_some() {
+        arg(" AND external_id = $?");
+    }
+    if f.group_key.is_some() {
+        arg(
+            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+             WHERE gm.tenant_id = $1 AND gm.user_id = users.id AND g.key = $?)",
+        );
+    }
+    if f.text.is_some() {
+        arg(" AND search_text LIKE $? ESCAPE '\\'");
+    }
+    if f.role.is_some() {
+        arg(" AND (',' || roles || ',') LIKE $? ESCAPE '\\'");
+    }
+    sql
+}
+
+/// Binds the values of the filters present, in [`filter_clauses`]'s order.
+macro_rules! bind_filter {
+    ($q:expr, $f:expr) => {{
+        let f: &UserFilter = $f;
+        let mut q = $q;
+        if let Some(s) = f.status {
+            q = q.bind(s.as_str());
+        }
+        if let Some(e) = &f.email_key {
+            q = q.bind(e.clone());
+        }
+        if let Some(x) = &f.external_id {
+            q = q.bind(x.clone());
+        }
+        if let Some(g) = &f.group_key {
+            q = q.bind(g.clone());
+        }
+        if let Some(t) = &f.text {
+            q = q.bind(like_pattern(t));
+        }
+        if let Some(r) = f.role {
+            q = q.bind(role_pattern(r));
+        }
+        q
+    }};
+}
+use bind_filter;
+
+/// Matches one role name in the comma-separated `roles` column.
+fn role_pattern(role: Role) -> String {
+    format!("%,{},%", role.as_str().replace('_', "\\_"))
 }
 
 #[cfg(test)]
@@ -418,5 +479,9 @@ mod tests {
     #[test]
     fn like_patterns_escape_wildcards() {
         assert_eq!(super::like_pattern("50%_Off"), "%50\\%\\_off%");
+        assert_eq!(
+            super::role_pattern(crate::domain::user::Role::PlanAdmin),
+            "%,plan\\_admin,%"
+        );
     }
 }

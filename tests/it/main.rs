@@ -11,6 +11,7 @@ mod idempotency;
 mod isolation;
 mod lifecycle;
 mod mail;
+mod publica;
 mod resilience;
 mod rocketchat;
 mod sessions;

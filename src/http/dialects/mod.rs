@@ -2,16 +2,18 @@
 //! back, with its own error envelope; no business rule lives here. Every dialect is served at
 //! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
 
+mod publica;
 mod rocketchat;
 mod village;
 
 use super::AppState;
 use axum::Router;
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: AppState) -> Router<AppState> {
     let dialects = Router::new()
         .merge(village::router())
-        .merge(rocketchat::router());
+        .merge(rocketchat::router())
+        .merge(publica::router(state));
     Router::new()
         .merge(dialects.clone())
         .nest("/t/{tenant}", dialects)

@@ -5,6 +5,7 @@ mod events;
 mod groups;
 mod health;
 mod invites;
+mod plans;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let idempotent = Router::new()
         .merge(users::router())
         .merge(groups::router())
+        .merge(plans::router())
         .merge(rooms::router())
         .layer(middleware::from_fn_with_state(state, idempotency));
     Router::new()

@@ -162,6 +162,7 @@ impl CreateUser {
                 metadata: self.metadata,
                 referrer: self.referrer,
                 send_invite: self.send_invite.unwrap_or(false),
+                plan: None,
             },
         ))
     }
@@ -232,6 +233,7 @@ async fn list(
         external_id: q.external_id,
         group_key: q.group,
         text: q.q.filter(|t| !t.trim().is_empty()),
+        role: None,
     };
     let after = match &q.cursor {
         Some(c) => Some(decode_cursor("cursor", "u", c, 1)?[0]),

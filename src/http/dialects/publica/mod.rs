@@ -1,0 +1,526 @@
+//! Publica.la's integration API, users: create, list, read, update, deactivate, reactivate,
+//! force logout. Authenticated by `X-User-Token: <roster API key>`; rate-limited per key.
+
+mod error;
+mod rate;
+mod wire;
+
+use crate::domain::event::Note;
+use crate::domain::fields::{Email, ExternalId, Password};
+use crate::domain::plan::{self, PlanGrant};
+use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
+use crate::domain::{FieldError, FieldErrors, Status, Transition};
+use crate::http::auth::Caller;
+use crate::http::json::{parse_json, read_body};
+use crate::http::tenancy::caller_for_key;
+use crate::http::AppState;
+use crate::service::plans::UserWithPlans;
+use crate::service::users::{Creation, OnExisting, UserRef};
+use crate::service::{Context, Error, Services};
+use crate::store::UserFilter;
+use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use error::PublicaError;
+use serde_json::{json, Map, Value};
+use wire::{list_item, PublicaUser};
+
+/// The header that carries the API key.
+const TOKEN_HEADER: &str = "x-user-token";
+
+/// Users per page of the list unless `per_page` (1 to 200) says otherwise.
+const PER_PAGE: u32 = 100;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    const USERS: &str = "/integration-api/v1/dashboard/users";
+    Router::new()
+        .route(USERS, post(create).get(list))
+        .route(&format!("{USERS}/"), post(create).get(list))
+        .route(
+            &format!("{USERS}/{{user}}"),
+            get(read).put(update).delete(deactivate),
+        )
+        .route(&format!("{USERS}/{{user}}/re-activate"), put(reactivate))
+        // The reference page lists this path; its own example uses the dashboard one.
+        .route(
+            &format!("{USERS}/{{user}}/force-logout"),
+            post(force_logout),
+        )
+        .route(
+            "/integration-api/v1/users/{user}/force-logout",
+            post(force_logout),
+        )
+        .route_layer(middleware::from_fn_with_state(state, rate::rate_limit))
+}
+
+// By name: under `/t/{tenant}` the request carries one more path parameter.
+#[derive(serde::Deserialize)]
+struct UserPath {
+    user: String,
+}
+
+/// A caller with a tenant API key as `X-User-Token`.
+struct PublicaCaller(Caller);
+
+impl FromRequestParts<AppState> for PublicaCaller {
+    type Rejection = PublicaError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PublicaError> {
+        let secret = parts
+            .headers
+            .get(TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(PublicaCaller(
+            caller_for_key(parts, state, secret.as_deref()).await?,
+        ))
+    }
+}
+
+/// A JSON object body whose errors answer in Laravel's envelope. Members are read one by one
+/// (below) so that each bad one is named, as Laravel's validator does; unknown members are
+/// ignored, as Laravel ignores them.
+struct PublicaJson(Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for PublicaJson {
+    type Rejection = PublicaError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, PublicaError> {
+        let (parts, body) = read_body(req).await?;
+        Ok(PublicaJson(parse_json(
+            &parts.headers,
+            &body,
+            Some(Map::new),
+        )?))
+    }
+}
+
+/// Reads the members of a body, collecting every error.
+struct Body<'a> {
+    map: &'a Map<String, Value>,
+    errors: FieldErrors,
+}
+
+impl<'a> Body<'a> {
+    fn new(map: &'a Map<String, Value>) -> Self {
+        Self {
+            map,
+            errors: FieldErrors::new(),
+        }
+    }
+
+    /// The member, unless absent or null (Laravel's `nullable`).
+    fn value(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    fn text(&mut self, name: &str, required: bool) -> Option<&'a str> {
+        match self.value(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
+            Some(Value::String(_)) | None => {
+                if required {
+                    self.errors.push(PublicaError::required(name));
+                }
+                None
+            }
+            Some(_) => {
+                self.errors.push(FieldError::new(name, "must be a string"));
+                None
+            }
+        }
+    }
+
+    /// `true`/`false`, `1`/`0` (as numbers or strings), as Laravel's `boolean` rule accepts.
+    fn boolean(&mut self, name: &str, required: bool) -> Option<bool> {
+        let v = match self.value(name) {
+            None => {
+                if required {
+                    self.errors.push(PublicaError::required(name));
+                }
+                return None;
+            }
+            Some(v) => v,
+        };
+        let parsed = match v {
+            Value::Bool(b) => Some(*b),
+            Value::Number(n) => match n.as_i64() {
+                Some(1) => Some(true),
+                Some(0) => Some(false),
+                _ => None,
+            },
+            Value::String(s) => match s.as_str() {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.errors
+                .push(FieldError::new(name, "field must be true or false"));
+        }
+        parsed
+    }
+
+    /// Absent: None; null: Some(None); an integer (or a string of digits): Some(Some(n)).
+    fn integer(&mut self, name: &str) -> Option<Option<i64>> {
+        let v = self.map.get(name)?;
+        let n = match v {
+            Value::Null => return Some(None),
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) if s.trim().is_empty() => return Some(None),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if n.is_none() {
+            self.errors
+                .push(FieldError::new(name, "must be an integer"));
+            return None;
+        }
+        Some(n)
+    }
+
+    fn take<T>(&mut self, parsed: Result<T, FieldError>) -> Option<T> {
+        self.errors.take(parsed)
+    }
+
+    fn finish(self) -> Result<(), PublicaError> {
+        self.errors
+            .finish()
+            .map_err(|e| PublicaError::from(Error::from(e)))
+    }
+}
+
+/// The fields create and update share.
+struct Common {
+    email: Option<Email>,
+    external_id: Option<ExternalId>,
+    password: Option<Password>,
+    /// Absent: None; null: Some(None).
+    sessions_limit: Option<Option<i32>>,
+    plan: Option<PlanGrant>,
+    admin: Option<bool>,
+    plan_admin: Option<bool>,
+    only_sees_readable: Option<bool>,
+}
+
+/// Reads the fields of a create (`update` false) or an update, as the issue lists them.
+fn common(map: &Map<String, Value>, update: bool) -> Result<Common, PublicaError> {
+    let mut b = Body::new(map);
+    let email = b
+        .text("email", true)
+        .and_then(|s| b.take(Email::parse("email", s)));
+    let external_id = b
+        .text("external_id", true)
+        .and_then(|s| b.take(ExternalId::parse("external_id", s)));
+    let password = b
+        .text("new_password", false)
+        .and_then(|s| b.take(Password::parse("new_password", s)));
+    let sessions_limit = b
+        .integer("sessions_limit")
+        .map(|n| n.and_then(|n| b.take(user::sessions_limit("sessions_limit", n))));
+    let plan_id = b.integer("assign_new_plan").flatten();
+    let valid_to = b
+        .text("new_plan_custom_valid_to", false)
+        .and_then(|s| b.take(plan::valid_to("new_plan_custom_valid_to", s)));
+    if valid_to.is_some() && plan_id.is_none() {
+        b.errors.push(FieldError::new(
+            "new_plan_custom_valid_to",
+            "may only be given with assign_new_plan",
+        ));
+    }
+    let admin = b.boolean("admin", false);
+    let plan_admin = b.boolean("plan_admin", false);
+    let only_sees_readable = b.boolean("only_sees_readable", update);
+    b.finish()?;
+    Ok(Common {
+        email,
+        external_id,
+        password,
+        sessions_limit,
+        plan: plan_id.map(|plan_id| PlanGrant { plan_id, valid_to }),
+        admin,
+        plan_admin,
+        only_sees_readable,
+    })
+}
+
+impl Common {
+    /// The roles this request turns on or off; flags it leaves out keep their value.
+    fn role_changes(&self) -> Vec<(Role, bool)> {
+        [
+            (Role::Admin, self.admin),
+            (Role::PlanAdmin, self.plan_admin),
+            (Role::OnlySeesReadable, self.only_sees_readable),
+        ]
+        .into_iter()
+        .filter_map(|(role, flag)| flag.map(|on| (role, on)))
+        .collect()
+    }
+}
+
+fn success(data: impl serde::Serialize) -> Json<Value> {
+    Json(json!({ "CODE": "success", "data": data }))
+}
+
+async fn create(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    PublicaJson(body): PublicaJson,
+) -> Result<Json<Value>, PublicaError> {
+    let c = common(&body, false)?;
+    let email = c
+        .email
+        .clone()
+        .ok_or_else(|| PublicaError::invalid(vec![PublicaError::required("email")]))?;
+    let mut new = NewUser::with_email(email, Status::Active);
+    new.external_id = c.external_id.clone();
+    new.roles = Roles::new(
+        c.role_changes()
+            .into_iter()
+            .filter_map(|(role, on)| on.then_some(role)),
+    );
+    new.sessions_limit = c.sessions_limit.flatten();
+    new.password = c.password;
+    let creation = Creation {
+        plan: c.plan,
+        ..Creation::default()
+    };
+    let outcome = state
+        .services
+        .create_user(&caller.ctx, new, creation, OnExisting::Refuse)
+        .await?;
+    Ok(success(PublicaUser::from(outcome.user)))
+}
+
+#[derive(serde::Deserialize, Default)]
+struct ListQuery {
+    query: Option<String>,
+    email: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+}
+
+/// Laravel's length-aware paginator: `{current_page, data, first_page_url, from, last_page,
+/// last_page_url, next_page_url, path, per_page, prev_page_url, to, total}`.
+async fn list(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Value>, PublicaError> {
+    let q: ListQuery = crate::http::json::parse_query(uri.query())?;
+    let mut filter = UserFilter::default();
+    match q.query.as_deref().filter(|s| !s.is_empty()) {
+        None => {}
+        Some("deactivated") => filter.status = Some(Status::Deactivated),
+        Some("admins") => filter.role = Some(Role::Admin),
+        Some(_) => {
+            return Err(PublicaError::invalid(vec![FieldError::new(
+                "query",
+                "The selected query is invalid.",
+            )]))
+        }
+    }
+    filter.email_key = q
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(crate::domain::fields::email_key);
+    // Like Laravel's paginator, a page that is not a positive number is the first page.
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let per_page = q
+        .per_page
+        .as_deref()
+        .and_then(|p| p.parse::<u32>().ok())
+        .map_or(PER_PAGE, |n| n.clamp(1, 200));
+    let found = state
+        .services
+        .users_numbered(&caller.ctx, &filter, page, per_page)
+        .await?;
+    let total = found.total.max(0) as u64;
+    let last_page = total.div_ceil(u64::from(per_page)).max(1);
+    let path = base_url(&headers, uri.path());
+    let url = |n: u64| page_url(&path, uri.query(), n);
+    let from = (page - 1) * u64::from(per_page) + 1;
+    let count = found.items.len() as u64;
+    Ok(success(json!({
+        "paginator": {
+            "current_page": page,
+            "data": found.items.iter().map(list_item).collect::<Vec<_>>(),
+            "first_page_url": url(1),
+            "from": (count > 0).then_some(from),
+            "last_page": last_page,
+            "last_page_url": url(last_page),
+            "next_page_url": (page < last_page).then(|| url(page + 1)),
+            "path": path,
+            "per_page": per_page,
+            "prev_page_url": (page > 1).then(|| url(page - 1)),
+            "to": (count > 0).then_some(from + count - 1),
+            "total": total,
+        }
+    })))
+}
+
+/// The URL the client called, without its query: its own scheme and host, and the path with
+/// the `/t/{tenant}` base if it came through one.
+fn base_url(headers: &HeaderMap, path: &str) -> String {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let scheme = header("x-forwarded-proto").unwrap_or("http");
+    let host = header("x-forwarded-host")
+        .or_else(|| header("host"))
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}{path}")
+}
+
+/// `path?...&page=n`, keeping the request's other query parameters (the filters).
+fn page_url(path: &str, query: Option<&str>, page: u64) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        if k != "page" {
+            out.append_pair(&k, &v);
+        }
+    }
+    out.append_pair("page", &page.to_string());
+    format!("{path}?{}", out.finish())
+}
+
+/// The user a path names: Publica's integer id, or (for the read) an email.
+async fn user_at(
+    services: &Services,
+    ctx: &Context,
+    raw: &str,
+) -> Result<UserWithPlans, PublicaError> {
+    let r = if raw.contains('@') {
+        UserRef::Email(raw)
+    } else {
+        UserRef::Number(raw.parse().map_err(|_| PublicaError::not_found())?)
+    };
+    Ok(services.find_user(ctx, r).await?)
+}
+
+async fn read(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    Path(UserPath { user }): Path<UserPath>,
+) -> Result<Json<Value>, PublicaError> {
+    let u = user_at(&state.services, &caller.ctx, &user).await?;
+    Ok(success(list_item(&u)))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    Path(UserPath { user }): Path<UserPath>,
+    PublicaJson(body): PublicaJson,
+) -> Result<StatusCode, PublicaError> {
+    // An unknown user is 404 before the body is judged, as Laravel's route binding answers.
+    let current = numbered(&state.services, &caller.ctx, &user).await?;
+    let c = common(&body, true)?;
+    let patch = UserPatch {
+        email: c.email.clone(),
+        external_id: c.external_id.clone().map_or(Change::Keep, Change::Set),
+        sessions_limit: match c.sessions_limit {
+            None => Change::Keep,
+            Some(None) => Change::Clear,
+            Some(Some(n)) => Change::Set(n),
+        },
+        password: c.password.clone(),
+        ..UserPatch::default()
+    };
+    state
+        .services
+        .edit_user(
+            &caller.ctx,
+            current.user.user.id,
+            patch,
+            &c.role_changes(),
+            c.plan,
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The user a path's integer id names; anything else is not found.
+async fn numbered(
+    services: &Services,
+    ctx: &Context,
+    raw: &str,
+) -> Result<UserWithPlans, PublicaError> {
+    let n = raw.parse().map_err(|_| PublicaError::not_found())?;
+    Ok(services.find_user(ctx, UserRef::Number(n)).await?)
+}
+
+async fn deactivate(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    Path(UserPath { user }): Path<UserPath>,
+) -> Result<Json<Value>, PublicaError> {
+    let u = numbered(&state.services, &caller.ctx, &user).await?;
+    state
+        .services
+        .change_status(
+            &caller.ctx,
+            u.user.user.id,
+            Transition::Deactivate,
+            &Note::default(),
+        )
+        .await?;
+    Ok(success(json!([])))
+}
+
+async fn reactivate(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    Path(UserPath { user }): Path<UserPath>,
+) -> Result<Json<Value>, PublicaError> {
+    let u = numbered(&state.services, &caller.ctx, &user).await?;
+    state
+        .services
+        .change_status(
+            &caller.ctx,
+            u.user.user.id,
+            Transition::Reactivate,
+            &Note::default(),
+        )
+        .await?;
+    Ok(success(1))
+}
+
+/// `{user}` is the integer id or the `external_id`: an integer that is no user's id is tried
+/// as an `external_id`, since platforms often use numbers as their own ids.
+async fn force_logout(
+    State(state): State<AppState>,
+    PublicaCaller(caller): PublicaCaller,
+    Path(UserPath { user }): Path<UserPath>,
+) -> Result<Json<Value>, PublicaError> {
+    let services = &state.services;
+    let by_number = match user.parse::<i64>() {
+        Ok(n) => match services.find_user(&caller.ctx, UserRef::Number(n)).await {
+            Ok(u) => Some(u),
+            Err(Error::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        },
+        Err(_) => None,
+    };
+    let u = match by_number {
+        Some(u) => u,
+        None => {
+            services
+                .find_user(&caller.ctx, UserRef::ExternalId(&user))
+                .await?
+        }
+    };
+    let revoked = services
+        .logout(&caller.ctx, u.user.user.id, &Note::default())
+        .await?;
+    Ok(success(json!({ "sessions_revoked": revoked })))
+}
