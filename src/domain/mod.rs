@@ -4,6 +4,7 @@ pub mod error;
 pub mod event;
 pub mod fields;
 pub mod group;
+pub mod membership;
 pub mod room;
 pub mod session;
 pub mod status;

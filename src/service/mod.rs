@@ -5,6 +5,7 @@ mod error;
 pub mod groups;
 mod idempotency;
 pub mod lifecycle;
+pub mod memberships;
 mod passwords;
 pub mod rooms;
 pub mod secrets;

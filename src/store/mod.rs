@@ -7,11 +7,14 @@
 //! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
 //! transaction holds, so each query is written once and type-checked for both.
 
+mod email_keys;
 mod emails;
 mod events;
 mod groups;
 mod idempotency;
+mod memberships;
 mod postgres;
+mod products;
 mod rooms;
 mod sessions;
 mod sqlite;
@@ -21,6 +24,7 @@ mod users;
 pub use events::{EventCursor, EventOrigin};
 pub use groups::GroupMember;
 pub use idempotency::{IdempotencyClaim, StoredResponse};
+pub use memberships::{MemberProduct, Membership};
 pub use tenants::{ApiKeyRecord, KeyOwner, TenantRecord};
 pub use users::{UserFilter, UserRecord};
 

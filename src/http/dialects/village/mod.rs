@@ -81,56 +81,57 @@ async fn user_status(
     require_tenant(&caller, &network_id)?;
     let email = Email::parse("user", &body.user).map_err(|e| VillageError::bad_request(vec![e]))?;
     let services = &state.services;
-    let answer =
-        match body.status_change.as_str() {
-            "create_user" => {
-                let (new, creation) = creation(email, &body)?;
-                let outcome = services
-                    .create_user(&caller.ctx, new, creation, OnExisting::Return)
-                    .await
-                    .map_err(|e| VillageError::from(e).renamed(&[("groups", "segment_adds")]))?;
-                // Village counts these only on the first create; on any later one they are ignored.
-                let mut ignored = Vec::new();
-                if !outcome.created {
-                    ignored.extend(present(&body, &["referrer", "segment_adds", "metadata"]));
-                    if body.send_email == Some(true) && !outcome.reinvited {
-                        ignored.push("send_email");
-                    }
-                }
-                UserStatusAnswer {
-                    status_change: body.status_change.clone(),
-                    user: VillageUser::from(outcome.user),
-                    created: outcome.created,
-                    ignored_fields: ignored,
+    let answer = match body.status_change.as_str() {
+        "create_user" => {
+            let (new, creation) = creation(email, &body)?;
+            let outcome = services
+                .create_user(&caller.ctx, new, creation, OnExisting::Return)
+                .await
+                .map_err(|e| VillageError::from(e).renamed(&[("groups", "segment_adds")]))?;
+            // Village counts these only on the first create; on any later one they are ignored.
+            let mut ignored = Vec::new();
+            if !outcome.created {
+                ignored.extend(present(&body, &["referrer", "segment_adds", "metadata"]));
+                if body.send_email == Some(true) && !outcome.reinvited {
+                    ignored.push("send_email");
                 }
             }
-            "revoke_invite" | "ban" => {
-                let transition = if body.status_change == "ban" {
-                    Transition::Ban
-                } else {
-                    Transition::RevokeInvite
-                };
-                let user = services.user_by_email(&caller.ctx, email.as_str()).await?;
-                let change = services
-                    .change_status(&caller.ctx, user.user.id, transition, &Note::default())
-                    .await?;
-                UserStatusAnswer {
-                    status_change: body.status_change.clone(),
-                    user: VillageUser::from(change.user),
-                    created: false,
-                    ignored_fields: present(
-                        &body,
-                        &["send_email", "referrer", "segment_adds", "metadata"],
-                    ),
-                }
+            UserStatusAnswer {
+                status_change: body.status_change.clone(),
+                user: VillageUser::from(outcome.user),
+                created: outcome.created,
+                ignored_fields: ignored,
             }
-            other => return Err(VillageError::field(
+        }
+        "revoke_invite" | "ban" => {
+            let transition = if body.status_change == "ban" {
+                Transition::Ban
+            } else {
+                Transition::RevokeInvite
+            };
+            let user = services.user_by_email(&caller.ctx, email.as_str()).await?;
+            let change = services
+                .change_status(&caller.ctx, user.user.id, transition, &Note::default())
+                .await?;
+            UserStatusAnswer {
+                status_change: body.status_change.clone(),
+                user: VillageUser::from(change.user),
+                created: false,
+                ignored_fields: present(
+                    &body,
+                    &["send_email", "referrer", "segment_adds", "metadata"],
+                ),
+            }
+        }
+        other => {
+            return Err(VillageError::field(
                 "status_change",
                 format!(
                     "unknown status change {other:?}; expected create_user, revoke_invite or ban"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
