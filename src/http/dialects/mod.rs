@@ -2,13 +2,16 @@
 //! back, with its own error envelope; no business rule lives here. Every dialect is served at
 //! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
 
+mod regpack;
 mod village;
 
 use super::AppState;
 use axum::Router;
 
 pub fn router() -> Router<AppState> {
-    let dialects = Router::new().merge(village::router());
+    let dialects = Router::new()
+        .merge(village::router())
+        .merge(regpack::router());
     Router::new()
         .merge(dialects.clone())
         .nest("/t/{tenant}", dialects)

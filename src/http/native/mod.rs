@@ -4,6 +4,7 @@
 mod events;
 mod groups;
 mod health;
+mod products;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -22,6 +23,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(users::router())
         .merge(groups::router())
         .merge(rooms::router())
+        .merge(products::router())
         .layer(middleware::from_fn_with_state(state, idempotency));
     Router::new()
         .merge(idempotent)
