@@ -10,6 +10,7 @@ mod groups_rooms;
 mod idempotency;
 mod isolation;
 mod lifecycle;
+mod regpack;
 mod resilience;
 mod sessions;
 mod tenants;

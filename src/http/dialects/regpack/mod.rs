@@ -148,9 +148,16 @@ async fn users(
     let services = &state.services;
     let answer = match command {
         Command::Enroll(enrollee) => {
-            let child = matches!(enrollee, Enrollee::Child { .. });
+            let (child, new) = match &enrollee {
+                Enrollee::Person(new) => (false, new),
+                Enrollee::Child { new, .. } => (true, new),
+            };
+            // Roster's one email of a creation is the invite: for an invited user with an
+            // address, unless the call disables emails.
             let creation = Creation {
-                send_invite: !body.disable_email_sending.unwrap_or(false),
+                send_invite: !body.disable_email_sending.unwrap_or(false)
+                    && new.email.is_some()
+                    && new.status == Status::Invited,
                 ..Creation::default()
             };
             let done = services
