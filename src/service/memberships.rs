@@ -126,16 +126,21 @@ impl Services {
     /// The member with this number in this group.
     pub async fn member(&self, ctx: &Context, group: i64, number: i64) -> Result<Member> {
         let mut tx = self.store.read().await?;
-        let (g, user, _) = resolve(&mut tx, ctx, group, number, false).await?;
+        let g = group_of(&mut tx, ctx, group).await?;
+        let user = tx
+            .user_by_number(ctx.tenant, number, false)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
         member_view(&mut tx, ctx.tenant, g, user).await
     }
 
-    /// The member a login is for: refuses a person of the organisation who is not in the
-    /// group before any session is opened, then logs in as [`Services::login`] does.
+    /// Logs a member of the group in, as [`Services::login`] does. A person who is not in
+    /// the group, or is not the `expected` number, is refused before any session is opened.
     pub async fn login_member(
         &self,
         ctx: &Context,
         group: i64,
+        expected: Option<i64>,
         email: &Email,
         password: &Password,
     ) -> Result<(super::sessions::Login, Member)> {
@@ -143,6 +148,9 @@ impl Services {
             let mut tx = self.store.read().await?;
             let g = group_of(&mut tx, ctx, group).await?;
             if let Some(u) = tx.user_by_email(ctx.tenant, &email.key(), false).await? {
+                if expected.is_some_and(|n| n != u.number) {
+                    return Err(Error::BadCredentials);
+                }
                 tx.membership(ctx.tenant, g.id, u.id)
                     .await?
                     .ok_or(Error::NotFound("membership"))?;

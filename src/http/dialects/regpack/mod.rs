@@ -177,12 +177,9 @@ async fn users(
             clogin_id,
         } => {
             let (login, member) = services
-                .login_member(&ctx, group, &email, &password)
+                .login_member(&ctx, group, clogin_id, &email, &password)
                 .await
                 .map_err(explain)?;
-            if clogin_id.is_some_and(|c| c != member.user.number) {
-                return Err(Error::BadCredentials.into());
-            }
             let mut answer = users_answer("User logged in successfully.", &member, false);
             answer["token"] = json!(login.token);
             answer["token_expires_at"] = json!(login.session.expires_at);
