@@ -8,9 +8,9 @@ use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, Email, GroupKey, Password};
 use crate::domain::group::Group;
-use crate::domain::membership::{MemberStatus, Price, Product};
-use crate::domain::now;
-use crate::domain::user::{User, UserPatch};
+use crate::domain::membership::{Color, MemberStatus, Price, Product};
+use crate::domain::user::{NewUser, User, UserPatch};
+use crate::domain::{now, Status};
 use crate::store::{MemberProduct, Membership, Tx};
 use serde_json::json;
 use uuid::Uuid;
@@ -39,27 +39,30 @@ pub struct Enrolment {
 #[derive(Debug, Clone)]
 pub enum Enrollee {
     /// The person holding this email (primary or secondary) joins; without one, a new user.
-    Person(crate::domain::user::NewUser),
+    Person(NewUser),
     /// Always a new user, linked to the parent with this number.
-    Child {
-        parent: i64,
-        new: crate::domain::user::NewUser,
-    },
+    Child { parent: i64, new: NewUser },
 }
 
 impl Services {
     /// Enrols a person in a group: a new user with the membership, or an existing person of
     /// the organisation joining one more group. Already a member of it: [`Error::Exists`].
+    /// With `emails`, a new invited user with an address gets the invite email (the only
+    /// email an enrolment sends).
     pub async fn enroll(
         &self,
         ctx: &Context,
         group: i64,
         enrollee: Enrollee,
-        creation: Creation,
+        emails: bool,
     ) -> Result<Enrolment> {
         let (mut new, parent) = match enrollee {
             Enrollee::Person(new) => (new, None),
             Enrollee::Child { parent, new } => (new, Some(parent)),
+        };
+        let creation = Creation {
+            send_invite: emails && new.email.is_some() && new.status == Status::Invited,
+            ..Creation::default()
         };
         let password_hash = match &new.password {
             Some(p) => Some(self.passwords.hash(p).await?),
@@ -277,7 +280,7 @@ impl Services {
         &self,
         ctx: &Context,
         name: DisplayName,
-        color: crate::domain::membership::Color,
+        color: Color,
         is_excluded: bool,
     ) -> Result<MemberStatus> {
         let at = now();

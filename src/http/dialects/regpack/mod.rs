@@ -15,7 +15,6 @@ use crate::http::json::{parse_json, read_body};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::memberships::Enrollee;
-use crate::service::users::Creation;
 use crate::service::{Context, Error};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -148,20 +147,10 @@ async fn users(
     let services = &state.services;
     let answer = match command {
         Command::Enroll(enrollee) => {
-            let (child, new) = match &enrollee {
-                Enrollee::Person(new) => (false, new),
-                Enrollee::Child { new, .. } => (true, new),
-            };
-            // Roster's one email of a creation is the invite: for an invited user with an
-            // address, unless the call disables emails.
-            let creation = Creation {
-                send_invite: !body.disable_email_sending.unwrap_or(false)
-                    && new.email.is_some()
-                    && new.status == Status::Invited,
-                ..Creation::default()
-            };
+            let child = matches!(enrollee, Enrollee::Child { .. });
+            let emails = !body.disable_email_sending.unwrap_or(false);
             let done = services
-                .enroll(&ctx, group, enrollee, creation)
+                .enroll(&ctx, group, enrollee, emails)
                 .await
                 .map_err(explain)?;
             let msg = match (child, done.created) {
