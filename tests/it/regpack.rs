@@ -12,6 +12,7 @@ backend_tests!(
     login_answers_a_session_token,
     update_edits_the_profile_and_refuses_other_fields,
     secondary_emails_are_unique_across_the_organization,
+    a_changed_primary_email_frees_the_old_address,
     a_primary_create_and_a_secondary_add_of_one_address_never_both_win,
     products_add_up_to_the_total_order,
     set_status_changes_one_membership_only,
@@ -418,6 +419,54 @@ async fn secondary_emails_are_unique_across_the_organization(b: Backend) {
     );
     let bad = add(a.clone(), "not an email").await;
     assert_error(&bad, 400, "doc.email");
+}
+
+async fn a_changed_primary_email_frees_the_old_address(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let g = group(&app, "g").await;
+    let a = create(&app, &c, g, json!({"email": "old@example.com"})).await;
+    let b_ = create(&app, &c, g, json!({"email": "b@example.com"})).await;
+    let add = |clogin: &str, email: &str| {
+        users(
+            &app,
+            &c,
+            json!({"action": "add_email", "group_id": g, "clogin_id": clogin, "doc": {"email": email}}),
+        )
+    };
+    assert_eq!(add(&a, "spare@example.com").await.status, 200);
+    let id = app.get("/v1/users?email=old@example.com").await.body["data"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The native API changes the primary email; the index of email keys follows it.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{id}"),
+            Some(json!({"email": "new@example.com"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        add(&b_, "old@example.com").await.status,
+        200,
+        "the old address is free"
+    );
+    assert_error(&add(&b_, "new@example.com").await, 409, "doc.email");
+    // A secondary email may become the same person's primary one, and is then held once.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{id}"),
+            Some(json!({"email": "spare@example.com"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let me = info(&app, &c, g, &a).await;
+    assert_eq!(me.body["profile"]["email"], "spare@example.com");
+    assert_eq!(me.body["profile"]["secondary_emails"], json!([]));
+    assert_error(&add(&b_, "spare@example.com").await, 409, "doc.email");
 }
 
 async fn a_primary_create_and_a_secondary_add_of_one_address_never_both_win(b: Backend) {
