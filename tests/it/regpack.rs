@@ -852,4 +852,20 @@ async fn audit_events_name_the_api_user(b: Backend) {
     let actor = events.body["data"][0]["actor"].as_str().unwrap();
     assert!(actor.starts_with("api_key:"), "{actor}");
     assert!(actor.ends_with(&format!(" for {ADMIN}")), "{actor}");
+    // Changes to the organization's settings are audited too, with no user.
+    let r = status(&app, &c, json!({"status_name": "Late", "color": "#f00"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let event = crate::support::eventually(|| async {
+        let feed = app.get("/v1/events").await;
+        feed.body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "member_status_created")
+            .cloned()
+    })
+    .await;
+    assert_eq!(event["user_id"], Value::Null);
+    assert_eq!(event["details"]["name"], "Late");
+    assert!(event["actor"].as_str().unwrap().ends_with(ADMIN));
 }
