@@ -10,6 +10,11 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     ApiKey(Uuid),
+    /// An API key used on behalf of a person the client names (Regpack's `Api-user`).
+    ApiKeyFor {
+        key: Uuid,
+        user: String,
+    },
     User(Uuid),
     Operator,
     System,
@@ -19,6 +24,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Actor::ApiKey(id) => write!(f, "api_key:{id}"),
+            Actor::ApiKeyFor { key, user } => write!(f, "api_key:{key} for {user}"),
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::Operator => f.write_str("operator"),
             Actor::System => f.write_str("system"),

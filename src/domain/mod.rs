@@ -5,6 +5,7 @@ pub mod event;
 pub mod fields;
 pub mod group;
 pub mod invite;
+pub mod membership;
 pub mod plan;
 pub mod rate_limit;
 pub mod room;

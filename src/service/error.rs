@@ -70,11 +70,11 @@ impl From<DomainError> for Error {
 /// The one place a named unique constraint becomes a client error.
 fn field_of_constraint(constraint: &str) -> Option<&'static str> {
     Some(match constraint {
-        "users_email_key" => "email",
+        "users_email_key" | "email_keys_key" => "email",
         "users_external_id_key" => "external_id",
         "tenants_slug_key" => "slug",
         "groups_key_key" => "key",
-        "rooms_name_key" => "name",
+        "rooms_name_key" | "products_name_key" | "member_statuses_name_key" => "name",
         _ => return None,
     })
 }

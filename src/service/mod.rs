@@ -6,6 +6,7 @@ pub mod groups;
 mod idempotency;
 pub mod invites;
 pub mod lifecycle;
+pub mod memberships;
 pub mod outbox;
 mod passwords;
 pub mod plans;

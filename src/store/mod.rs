@@ -7,13 +7,16 @@
 //! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
 //! transaction holds, so each query is written once and type-checked for both.
 
+mod email_keys;
 mod emails;
 mod events;
 mod groups;
 mod idempotency;
 mod invites;
+mod memberships;
 mod plans;
 mod postgres;
+mod products;
 mod rate_limits;
 mod rooms;
 mod sessions;
@@ -25,6 +28,7 @@ pub use emails::{ClaimedEmail, EmailRecord};
 pub use events::{EventCursor, EventOrigin};
 pub use groups::GroupMember;
 pub use idempotency::{IdempotencyClaim, StoredResponse};
+pub use memberships::{MemberProduct, Membership};
 pub use tenants::{ApiKeyRecord, KeyOwner, TenantRecord};
 pub use users::{UserFilter, UserRecord};
 

@@ -251,7 +251,8 @@ impl Tx {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Which of these unique values another user of the tenant already holds.
+    /// Which of these unique values another user of the tenant already holds (an email as
+    /// a primary or a secondary one).
     pub async fn taken_by_other(
         &mut self,
         tenant: Uuid,
@@ -262,7 +263,7 @@ impl Tx {
         let (email_taken, external_taken): (bool, bool) = with_conn!(self, |c| {
             sqlx::query_as(
             "SELECT \
-               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND email_key = $2 AND ($4 IS NULL OR id <> $4)), \
+               EXISTS (SELECT 1 FROM email_keys WHERE tenant_id = $1 AND email_key = $2 AND ($4 IS NULL OR user_id <> $4)), \
                EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND external_id = $3 AND ($4 IS NULL OR id <> $4))"
         )
         .bind(tenant)

@@ -12,6 +12,7 @@ mod isolation;
 mod lifecycle;
 mod mail;
 mod publica;
+mod regpack;
 mod resilience;
 mod rocketchat;
 mod sessions;

@@ -103,7 +103,25 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
         201
     );
 
+    let account = app.tenant_number().await;
     relay.cut();
+    // A dialect answers in its own envelope, with the same 503 and Retry-After.
+    let regpack = app
+        .http
+        .post(app.url("/reg/api2/users/"))
+        .header("Api-token", &app.key)
+        .header("Api-id", account.to_string())
+        .header("Api-user", "admin@example.com")
+        .header("Timestamp", chrono::Utc::now().timestamp().to_string())
+        .json(&json!({"action": "get_info", "group_id": 100, "clogin_id": 100000}))
+        .send()
+        .await
+        .unwrap();
+    let regpack = crate::support::read(regpack).await;
+    assert_eq!(regpack.status, 503, "{:?}", regpack.body);
+    assert_eq!(regpack.header("retry-after"), Some("1"));
+    assert_eq!(regpack.body["success"], false);
+    assert_eq!(regpack.body["msg_type"], "error");
     for _ in 0..3 {
         let r = app
             .post("/v1/users", json!({"email": "during@example.com"}))

@@ -3,6 +3,7 @@
 //! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
 
 mod publica;
+mod regpack;
 mod rocketchat;
 mod village;
 
@@ -13,7 +14,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     let dialects = Router::new()
         .merge(village::router())
         .merge(rocketchat::router())
-        .merge(publica::router(state));
+        .merge(publica::router(state))
+        .merge(regpack::router());
     Router::new()
         .merge(dialects.clone())
         .nest("/t/{tenant}", dialects)

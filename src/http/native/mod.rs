@@ -6,6 +6,7 @@ mod groups;
 mod health;
 mod invites;
 mod plans;
+mod products;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(groups::router())
         .merge(plans::router())
         .merge(rooms::router())
+        .merge(products::router())
         .layer(middleware::from_fn_with_state(state, idempotency));
     Router::new()
         .merge(idempotent)
