@@ -26,9 +26,12 @@ pub struct CreateOutcome {
 /// What a create means when the email already belongs to a user who is not revoked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnExisting {
-    /// 409: the email is taken (roster's native API).
+    /// The email is taken, whatever its user's status (Publica.la's create).
     Refuse,
-    /// Answer that user, unchanged (Village's `create_user`).
+    /// A revoked user is invited again; any other user's email is taken (roster's native API).
+    ReinviteRevoked,
+    /// A revoked user is invited again; any other user is answered unchanged (Village's
+    /// `create_user`).
     Return,
 }
 
@@ -485,7 +488,7 @@ async fn existing_user(
     let Some(existing) = tx.user_by_email(ctx.tenant, &email.key(), true).await? else {
         return Ok(None);
     };
-    if existing.status == Status::Revoked {
+    if existing.status == Status::Revoked && on_existing != OnExisting::Refuse {
         let change = apply_transition(
             tx,
             ctx,
@@ -504,7 +507,7 @@ async fn existing_user(
         }));
     }
     match on_existing {
-        OnExisting::Refuse => Err(Error::Taken(vec!["email"])),
+        OnExisting::Refuse | OnExisting::ReinviteRevoked => Err(Error::Taken(vec!["email"])),
         OnExisting::Return => Ok(Some(CreateOutcome {
             user: view(tx, ctx.tenant, existing).await?,
             created: false,

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 backend_tests!(
+    a_revoked_users_email_is_still_taken,
     create_answers_the_publica_user,
     bad_input_is_422_naming_the_field_and_writes_nothing,
     list_paginates_and_filters,
@@ -843,5 +844,34 @@ async fn old_rate_windows_are_forgotten(b: Backend) {
         tx.count_call(b"k", current).await.unwrap(),
         2,
         "the current one stays"
+    );
+}
+
+async fn a_revoked_users_email_is_still_taken(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let u = app.create_user(json!({"email": "gone@example.com"})).await;
+    app.post(
+        &format!("/v1/users/{}/revoke-invite", u["id"].as_str().unwrap()),
+        json!({}),
+    )
+    .await;
+    // Publica.la's create makes a new account; it never re-invites a revoked one.
+    let r = pl(
+        &app,
+        Method::POST,
+        USERS,
+        Some(json!({"email": "gone@example.com", "external_id": "p-1"})),
+    )
+    .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert!(r.body["errors"]["email"][0]
+        .as_str()
+        .unwrap()
+        .contains("has already been taken"));
+    assert_eq!(
+        app.get(&format!("/v1/users/{}", u["id"].as_str().unwrap()))
+            .await
+            .body["status"],
+        "revoked"
     );
 }

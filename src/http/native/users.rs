@@ -186,7 +186,7 @@ async fn create(
     let (new, creation) = body.into_command()?;
     let outcome = state
         .services
-        .create_user(&caller.ctx, new, creation, OnExisting::Refuse)
+        .create_user(&caller.ctx, new, creation, OnExisting::ReinviteRevoked)
         .await?;
     let status = if outcome.created {
         StatusCode::CREATED
