@@ -19,6 +19,16 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// A header's value, trimmed; None when absent, empty or not text.
+pub fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
 /// The request's id, set by the request-id layer before any handler runs.
 pub fn request_id(parts: &Parts) -> Option<String> {
     parts

@@ -10,7 +10,7 @@ use crate::domain::fields::{DisplayName, Email, Password, PersonName, Phone};
 use crate::domain::membership::{status_choice, Color};
 use crate::domain::user::{Change, NewUser, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status};
-use crate::http::auth::request_id;
+use crate::http::auth::{header, request_id};
 use crate::http::json::{parse_json, read_body};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
@@ -40,15 +40,6 @@ const TIMESTAMP_WINDOW: i64 = 5 * 60;
 /// A caller authenticated by Regpack's four headers. Its context records the `Api-user` it
 /// acts for on every audit event.
 struct RegpackCaller(Context);
-
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-}
 
 impl FromRequestParts<AppState> for RegpackCaller {
     type Rejection = RegpackError;

@@ -7,7 +7,7 @@ mod error;
 use crate::domain::event::{Actor, Note};
 use crate::domain::session::Session;
 use crate::domain::user::Role;
-use crate::http::auth::request_id;
+use crate::http::auth::{header, request_id};
 use crate::http::json::{parse_json, parse_query, read_body};
 use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
 use crate::http::AppState;
@@ -38,15 +38,6 @@ struct RcCaller {
     token: String,
     session: Session,
     user: UserView,
-}
-
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
 }
 
 impl FromRequestParts<AppState> for RcCaller {
