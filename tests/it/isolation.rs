@@ -75,6 +75,17 @@ async fn another_tenants_key_finds_nothing(b: Backend) {
             format!("/v1/users/{uid}/logout"),
             Some(json!({})),
         ),
+        (
+            Method::POST,
+            format!("/v1/users/{uid}/activate"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/users/{uid}/invite"),
+            Some(json!({})),
+        ),
+        (Method::GET, format!("/v1/emails?user={uid}"), None),
         (Method::GET, format!("/v1/groups/{group}"), None),
         (
             Method::POST,
