@@ -97,8 +97,18 @@ impl Transition {
     }
 
     /// Whether applying this transition kills the user's open invites.
+    /// An invite is for joining: any way out of `invited` ends it, so a leftover link can
+    /// never set the password of a user who is past joining.
     pub fn ends_invites(self) -> bool {
-        matches!(self, Transition::RevokeInvite | Transition::Ban)
+        match self {
+            Transition::Reinvite => false,
+            Transition::Activate
+            | Transition::Deactivate
+            | Transition::Reactivate
+            | Transition::Ban
+            | Transition::Unban
+            | Transition::RevokeInvite => true,
+        }
     }
 
     /// Whether applying this transition ends every session of the user.

@@ -1,6 +1,7 @@
 //! `Idempotency-Key`: a POST retried with the same key and body gets the first answer again;
 //! the same key with another body is refused (422).
 
+use super::auth::bearer_in;
 use super::json::read_body;
 use super::problem::Problem;
 use super::AppState;
@@ -62,6 +63,17 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
         // Without credentials the request is refused anyway; nothing to remember.
         return next.run(req).await;
     };
+    // Only a live key may be answered from the store: a revoked one gets its 401 from the
+    // handler, never an earlier answer.
+    let bearer = bearer_in(req.headers()).map(str::to_owned);
+    match bearer {
+        Some(key) => match state.services.authenticate_key(&key).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return next.run(req).await,
+            Err(e) => return Problem::from(e).into_response(),
+        },
+        None => return next.run(req).await,
+    }
     let (parts, body) = match read_body(req).await {
         Ok(read) => read,
         Err(e) => return Problem::from(e).into_response(),

@@ -83,6 +83,7 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => Error::Unavailable,
+            StoreError::InvalidText => Error::invalid(".", "text must not contain NUL characters"),
             StoreError::Conflict { constraint } => {
                 match constraint.as_deref().and_then(field_of_constraint) {
                     Some(field) => Error::Taken(vec![field]),

@@ -6,7 +6,7 @@ use super::sessions::{open_session, Login};
 use super::{Context, Error, Result, Services, Settings};
 use crate::domain::event::{Actor, NewEvent, Note};
 use crate::domain::fields::Password;
-use crate::domain::invite::Invite;
+use crate::domain::invite::{Dead, Invite};
 use crate::domain::user::{Profile, User};
 use crate::domain::{now, Status, Transition};
 use crate::store::Tx;
@@ -107,6 +107,10 @@ impl Services {
             .user(invite.tenant_id, invite.user_id, true)
             .await?
             .ok_or(Error::NotFound("invite"))?;
+        // Only a user who has not joined yet can accept; anyone else's invite is void.
+        if user.status != Status::Invited {
+            return Err(Error::Gone(Dead::Revoked.reason()));
+        }
         if !tx.accept_invite(invite.tenant_id, invite.id, at).await? {
             // Used or withdrawn while the password was being hashed.
             let now_state = tx

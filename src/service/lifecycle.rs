@@ -50,7 +50,11 @@ async fn apply_plan(
         .map(|t| (t.room_id, t.new_owner))
         .collect();
     let handed: Vec<(Uuid, Uuid)> = plan.transfers.iter().map(|t| (t.room_id, id)).collect();
-    tx.set_roles(ctx.tenant, &heirs, MemberRole::Owner).await?;
+    // The rooms are locked, so every heir is still a member; if one is not, the plan is stale
+    // and nothing of it may be applied.
+    if tx.set_roles(ctx.tenant, &heirs, MemberRole::Owner).await? != heirs.len() as u64 {
+        return Err(Error::Conflict);
+    }
     tx.set_roles(ctx.tenant, &handed, MemberRole::Member)
         .await?;
     let removed: Vec<Uuid> = plan.removals.iter().map(|r| r.room_id).collect();

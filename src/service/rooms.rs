@@ -39,7 +39,7 @@ impl Services {
     pub async fn room(&self, ctx: &Context, id: Uuid) -> Result<(Room, Vec<RoomMember>)> {
         let mut tx = self.store.read().await?;
         let room = tx
-            .room(ctx.tenant, id)
+            .room(ctx.tenant, id, false)
             .await?
             .ok_or(Error::NotFound("room"))?;
         let members = tx.room_members(ctx.tenant, id).await?;
@@ -80,13 +80,15 @@ impl Services {
     ) -> Result<(Room, Vec<RoomMember>)> {
         let at = now();
         let mut tx = self.store.write().await?;
-        let r = tx
-            .room(ctx.tenant, room)
-            .await?
-            .ok_or(Error::NotFound("room"))?;
+        // The user, then the room: the order deactivation locks them in, so a membership change
+        // and a hand-over of the same room run one after the other and cannot deadlock.
         tx.user(ctx.tenant, user, true)
             .await?
             .ok_or(Error::NotFound("user"))?;
+        let r = tx
+            .room(ctx.tenant, room, true)
+            .await?
+            .ok_or(Error::NotFound("room"))?;
         let before = tx.room_members(ctx.tenant, room).await?;
         let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
         match (expected, previous) {
@@ -117,7 +119,7 @@ impl Services {
         let at = now();
         let mut tx = self.store.write().await?;
         let r = tx
-            .room(ctx.tenant, room)
+            .room(ctx.tenant, room, true)
             .await?
             .ok_or(Error::NotFound("room"))?;
         if !tx.remove_room_member(ctx.tenant, room, user).await? {

@@ -37,12 +37,19 @@ impl Services {
     }
 
     /// The tenant with this slug or uuid.
+    /// The tenant with this slug, uuid or account number (a slug of digits wins over the
+    /// number it spells).
     pub async fn tenant(&self, slug_or_id: &str) -> Result<TenantRecord> {
         let mut tx = self.store.read().await?;
-        let found = match Uuid::parse_str(slug_or_id) {
+        let mut found = match Uuid::parse_str(slug_or_id) {
             Ok(id) => tx.tenant_by_id(id).await?,
             Err(_) => tx.tenant_by_slug(slug_or_id).await?,
         };
+        if found.is_none() {
+            if let Ok(number) = slug_or_id.parse::<i64>() {
+                found = tx.tenant_by_number(number).await?;
+            }
+        }
         found.ok_or(Error::NotFound("tenant"))
     }
 

@@ -160,9 +160,13 @@ impl Services {
         let mut tx = self.store.read().await?;
         let total = tx.count_users(ctx.tenant, filter).await?;
         let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
-        let users = tx
-            .users_at_offset(ctx.tenant, filter, offset, per_page)
-            .await?;
+        // A page past the end is empty; no query needed (and no offset the database cannot hold).
+        let users = if offset < u64::try_from(total).unwrap_or(0) {
+            tx.users_at_offset(ctx.tenant, filter, offset, per_page)
+                .await?
+        } else {
+            Vec::new()
+        };
         let users = with_groups(&mut tx, ctx.tenant, users).await?;
         let items = with_plans(&mut tx, ctx.tenant, users).await?;
         Ok(NumberedPage { items, total })
@@ -335,6 +339,10 @@ async fn patch_in(
         )
         .await?;
     let mut details = change.details();
+    if new_email_key.is_some() {
+        // An invite went to the old address: it must not outlive the change.
+        tx.revoke_invites(ctx.tenant, id, at).await?;
+    }
     if password_hash.is_some() {
         // The audit log says the password changed, never what to.
         details["password"] = json!("changed");

@@ -82,16 +82,23 @@ impl Tx {
                 body: body.unwrap_or_default(),
             })),
             (None, _) if row.created_at < stale_before => {
-                with_conn!(self, |c| sqlx::query(
-                    "UPDATE idempotency_keys SET created_at = $3 WHERE scope = $1 AND key = $2"
+                // Conditional, so that of two retries taking over one stale claim, one wins.
+                let taken = with_conn!(self, |c| sqlx::query(
+                    "UPDATE idempotency_keys SET created_at = $3 \
+                     WHERE scope = $1 AND key = $2 AND status_code IS NULL AND created_at < $4"
                 )
                 .bind(scope)
                 .bind(key)
                 .bind(now)
+                .bind(stale_before)
                 .execute(c)
                 .await?
                 .rows_affected());
-                Ok(IdempotencyClaim::Claimed)
+                Ok(if taken == 1 {
+                    IdempotencyClaim::Claimed
+                } else {
+                    IdempotencyClaim::InProgress
+                })
             }
             (None, _) => Ok(IdempotencyClaim::InProgress),
         }

@@ -66,6 +66,9 @@ pub enum StoreError {
     /// serialises writers, so there the service's own checks inside the transaction name it.
     #[error("unique key violated ({constraint:?})")]
     Conflict { constraint: Option<String> },
+    /// Text the database cannot store (Postgres refuses NUL characters in TEXT).
+    #[error("text the database cannot store")]
+    InvalidText,
     #[error("invalid database configuration: {0}")]
     Config(String),
     #[error("migration failed: {0}")]
@@ -90,6 +93,9 @@ impl From<sqlx::Error> for StoreError {
                     };
                 }
                 let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                if postgres::is_unstorable_text(&code) {
+                    return StoreError::InvalidText;
+                }
                 if postgres::is_transient(&code) || sqlite::is_transient(&code) {
                     StoreError::Unavailable(e)
                 } else {

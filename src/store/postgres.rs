@@ -17,6 +17,12 @@ pub fn connect(url: &str, options: &PoolOptions) -> Result<sqlx::PgPool> {
         .connect_lazy_with(connect))
 }
 
+/// SQLSTATEs of text Postgres cannot store: a NUL character (22021) or one the encoding lacks
+/// (22P05). Such text comes from a client, so it is the client's error.
+pub fn is_unstorable_text(code: &str) -> bool {
+    matches!(code, "22021" | "22P05")
+}
+
 /// SQLSTATEs that mean "try again later", not "your request is wrong": connection exceptions
 /// (class 08), the server shutting down or starting (57P0x), too many connections (53300),
 /// and lock conflicts resolved by aborting one side (40001, 40P01).

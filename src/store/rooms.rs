@@ -64,14 +64,24 @@ impl Tx {
         row.into_room()
     }
 
-    pub async fn room(&mut self, tenant: Uuid, id: Uuid) -> Result<Option<Room>> {
-        let row: Option<RoomRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT id, name, kind, created_at FROM rooms WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(c)
-        .await?);
+    /// The room with this id in the tenant. `for_update` locks it for this transaction
+    /// (Postgres; SQLite's write transaction holds the whole database).
+    pub async fn room(&mut self, tenant: Uuid, id: Uuid, for_update: bool) -> Result<Option<Room>> {
+        let select =
+            "SELECT id, name, kind, created_at FROM rooms WHERE tenant_id = $1 AND id = $2";
+        let locked = if for_update {
+            format!("{select} FOR UPDATE")
+        } else {
+            select.to_owned()
+        };
+        let row: Option<RoomRow> =
+            with_conn!(self, sql = (locked.as_str(), select), |c| sqlx::query_as(
+                sql
+            )
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(c)
+            .await?);
         row.map(RoomRow::into_room).transpose()
     }
 
@@ -223,13 +233,14 @@ impl Tx {
             .collect()
     }
 
-    /// Gives each (room, user) member the role `role`.
+    /// Gives each (room, user) member the role `role`; answers how many members it changed.
     pub async fn set_roles(
         &mut self,
         tenant: Uuid,
         members: &[(Uuid, Uuid)],
         role: MemberRole,
-    ) -> Result<()> {
+    ) -> Result<u64> {
+        let mut changed = 0;
         for chunk in members.chunks(BATCH) {
             let pairs = (0..chunk.len())
                 .map(|i| format!("(room_id = ${} AND user_id = ${})", 3 + 2 * i, 4 + 2 * i))
@@ -237,7 +248,7 @@ impl Tx {
                 .join(" OR ");
             let sql =
                 format!("UPDATE room_members SET role = $2 WHERE tenant_id = $1 AND ({pairs})");
-            with_conn!(self, |c| {
+            changed += with_conn!(self, |c| {
                 let mut q = sqlx::query(&sql).bind(tenant).bind(role.as_str());
                 for (room, user) in chunk {
                     q = q.bind(*room).bind(*user);
@@ -245,7 +256,7 @@ impl Tx {
                 q.execute(c).await?.rows_affected()
             });
         }
-        Ok(())
+        Ok(changed)
     }
 
     /// Deletes these rooms with their memberships.

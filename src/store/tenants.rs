@@ -77,6 +77,14 @@ impl Tx {
             .await?))
     }
 
+    pub async fn tenant_by_number(&mut self, number: i64) -> Result<Option<TenantRecord>> {
+        let sql = format!("{TENANT_COLUMNS} WHERE number = $1");
+        Ok(with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(number)
+            .fetch_optional(c)
+            .await?))
+    }
+
     pub async fn insert_api_key(
         &mut self,
         id: Uuid,

@@ -512,7 +512,7 @@ async fn groups_and_rooms(b: Backend) {
         .insert_room(t, Uuid::now_v7(), "general", RoomKind::Channel, now())
         .await
         .unwrap();
-    assert!(tx.room(other, room.id).await.unwrap().is_none());
+    assert!(tx.room(other, room.id, false).await.unwrap().is_none());
     tx.put_room_member(t, room.id, u.id, MemberRole::Owner, now())
         .await
         .unwrap();

@@ -4,7 +4,39 @@ use crate::backend_tests;
 use crate::support::{read, Backend, TestApp};
 use serde_json::json;
 
-backend_tests!(bad_bodies_are_4xx_problems, routes_and_health);
+backend_tests!(
+    bad_bodies_are_4xx_problems,
+    routes_and_health,
+    nul_characters_are_a_client_error
+);
+
+/// Postgres cannot store NUL in text; such input is the client's error on every backend.
+async fn nul_characters_are_a_client_error(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    for path in [
+        "/v1/users?group=%00",
+        "/v1/users?q=a%00b",
+        "/v1/users?external_id=%00",
+    ] {
+        let r = app.get(path).await;
+        assert!(r.status < 500, "{path}: {} {:?}", r.status, r.body);
+    }
+    let login = app
+        .post(
+            "/v1/sessions",
+            json!({"email": "a\u{0}b@example.com", "password": "whatever it is"}),
+        )
+        .await;
+    assert!((400..500).contains(&login.status), "{:?}", login.body);
+    let village = app
+        .call(
+            reqwest::Method::PATCH,
+            "/networks/acme/users/a%00b@example.com",
+            Some(json!({"first_name": "Al"})),
+        )
+        .await;
+    assert!((400..500).contains(&village.status), "{:?}", village.body);
+}
 
 async fn bad_bodies_are_4xx_problems(b: Backend) {
     let app = TestApp::spawn(b).await;

@@ -73,4 +73,48 @@ async fn a_retried_post_replays_its_first_answer(b: Backend) {
     assert_eq!(r.status, 201);
     assert!(r.header("idempotent-replayed").is_none());
     assert_ne!(r.body["id"], first.body["id"]);
+    // A revoked key is refused, never answered from the store.
+    let op = Some(crate::support::OPERATOR_TOKEN);
+    let tenants = app
+        .call_as(op, reqwest::Method::GET, "/v1/tenants", None)
+        .await;
+    let acme = tenants.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["slug"] == "acme")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let minted = app
+        .call_as(
+            op,
+            reqwest::Method::POST,
+            &format!("/v1/tenants/{acme}/api-keys"),
+            None,
+        )
+        .await;
+    let (key, key_id) = (
+        minted.body["api_key"].as_str().unwrap().to_owned(),
+        minted.body["id"].as_str().unwrap().to_owned(),
+    );
+    let with_key = |k: String| {
+        app.http
+            .post(app.url("/v1/users"))
+            .bearer_auth(k)
+            .header("idempotency-key", "k-revoked")
+            .json(&json!({"email": "revoked-key@example.com"}))
+            .send()
+    };
+    assert_eq!(read(with_key(key.clone()).await.unwrap()).await.status, 201);
+    app.call_as(
+        op,
+        reqwest::Method::DELETE,
+        &format!("/v1/api-keys/{key_id}"),
+        None,
+    )
+    .await;
+    let replay = read(with_key(key).await.unwrap()).await;
+    assert_eq!(replay.status, 401, "{:?}", replay.body);
 }

@@ -13,6 +13,7 @@ backend_tests!(
     a_village_invite_arrives_once_and_its_link_accepts,
     a_server_that_is_down_gets_the_email_later_once,
     withdrawn_invites_answer_410,
+    an_old_link_never_sets_a_joined_users_password,
     resending_replaces_the_invite,
 );
 
@@ -303,4 +304,53 @@ async fn a_claimed_email_survives_a_kill_postgres() {
     if crate::support::postgres_url().is_some() {
         a_claimed_email_survives_a_kill(Backend::Postgres).await
     }
+}
+
+/// An invite is for joining: once the user has joined another way, or their email changed,
+/// a leftover link is void.
+async fn an_old_link_never_sets_a_joined_users_password(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let sink = SmtpSink::start(Mode::Up).await;
+    let _worker = worker(&app, &sink);
+    let activated = invite(&app, "joined@example.com").await;
+    let moved = invite(&app, "typo@exmaple.com").await;
+    let messages = eventually(|| async { Some(sink.messages()).filter(|m| m.len() == 2) }).await;
+    let link = |to: &str| {
+        token_in(
+            messages
+                .iter()
+                .find(|m| m.contains(&format!("To: {to}")))
+                .unwrap(),
+        )
+    };
+    assert_eq!(
+        app.post(&format!("/v1/users/{activated}/activate"), json!({}))
+            .await
+            .status,
+        200
+    );
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{moved}"),
+            Some(json!({"email": "right@example.com"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    for (who, token) in [
+        ("activated", link("joined@example.com")),
+        ("email changed", link("typo@exmaple.com")),
+    ] {
+        let r = accept(&app, &token, "attacker password").await;
+        assert_eq!(r.status, 410, "{who}: {:?}", r.body);
+    }
+    assert_eq!(
+        app.post(
+            "/v1/sessions",
+            json!({"email": "joined@example.com", "password": "attacker password"})
+        )
+        .await
+        .status,
+        401
+    );
 }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 backend_tests!(
+    a_page_far_past_the_end_is_empty,
     a_revoked_users_email_is_still_taken,
     create_answers_the_publica_user,
     bad_input_is_422_naming_the_field_and_writes_nothing,
@@ -874,4 +875,23 @@ async fn a_revoked_users_email_is_still_taken(b: Backend) {
             .body["status"],
         "revoked"
     );
+}
+
+async fn a_page_far_past_the_end_is_empty(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    create(
+        &app,
+        json!({"email": "only@example.com", "external_id": "only"}),
+    )
+    .await;
+    let r = pl(
+        &app,
+        Method::GET,
+        &format!("{USERS}?page=100000000000000000"),
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["data"]["paginator"]["data"], json!([]));
+    assert_eq!(r.body["data"]["paginator"]["total"], 1);
 }

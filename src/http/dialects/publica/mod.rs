@@ -350,7 +350,9 @@ async fn list(
     let last_page = total.div_ceil(u64::from(per_page)).max(1);
     let path = base_url(&headers, uri.path());
     let url = |n: u64| page_url(&path, uri.query(), n);
-    let from = (page - 1) * u64::from(per_page) + 1;
+    let from = (page - 1)
+        .saturating_mul(u64::from(per_page))
+        .saturating_add(1);
     let count = found.items.len() as u64;
     Ok(success(json!({
         "paginator": {
