@@ -205,9 +205,7 @@ impl Store {
     pub async fn write(&self) -> Result<Tx> {
         Ok(Tx(match &self.pools {
             Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
-            // IMMEDIATE takes the write lock at BEGIN, so a transaction that reads before it
-            // writes can never fail to upgrade its lock half-way.
-            Pools::Sqlite { write, .. } => Conn::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Sqlite { write, .. } => Conn::Sqlite(sqlite::begin_immediate(write).await?),
         }))
     }
 

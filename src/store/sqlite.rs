@@ -29,15 +29,48 @@ pub async fn connect(
     let write = SqlitePoolOptions::new()
         .max_connections(1)
         .min_connections(1)
+        .before_acquire(not_in_transaction)
         // Writers queue here; a long queue is still served, not refused.
         .acquire_timeout(options.acquire_timeout.max(Duration::from_secs(30)))
         .connect_with(connect.clone())
         .await?;
     let read = SqlitePoolOptions::new()
+        .before_acquire(not_in_transaction)
         .max_connections(options.max_connections.max(2))
         .acquire_timeout(options.acquire_timeout)
         .connect_lazy_with(connect);
     Ok((write, read))
+}
+
+/// Begins a write transaction with `BEGIN IMMEDIATE`, which takes the write lock at once, so a
+/// transaction that reads before it writes never fails to upgrade its lock half-way.
+///
+/// It runs on its own task: sqlx-sqlite 0.8 checks a custom BEGIN after sending it, and a
+/// request cancelled at that moment (the client hung up) would leave the one write connection
+/// inside a transaction nobody owns. On its own task the BEGIN always completes; if the
+/// request is gone by then, the transaction is dropped and rolled back.
+pub async fn begin_immediate(
+    pool: &sqlx::SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    let pool = pool.clone();
+    let begun = tokio::spawn(async move { pool.begin_with("BEGIN IMMEDIATE").await })
+        .await
+        .map_err(|_| StoreError::Other(sqlx::Error::WorkerCrashed))?;
+    Ok(begun?)
+}
+
+/// Refuses a pooled connection that is still inside a transaction (the pool closes it and
+/// opens another): whatever left it so, no later request inherits it.
+fn not_in_transaction(
+    conn: &mut sqlx::SqliteConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> futures::future::BoxFuture<'_, std::result::Result<bool, sqlx::Error>> {
+    use sqlx::Connection;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a pooled SQLite connection left inside a transaction");
+    }
+    Box::pin(async move { Ok(clean) })
 }
 
 /// SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another process holds the

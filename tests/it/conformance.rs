@@ -24,6 +24,7 @@ backend_tests!(
     groups_and_rooms,
     idempotency_claims,
     rollback_leaves_nothing,
+    cancelled_begins_leave_the_writer_usable,
 );
 
 async fn store(b: Backend) -> (TestDb, Store) {
@@ -617,4 +618,20 @@ async fn rollback_leaves_nothing(b: Backend) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// A request cancelled while its write transaction begins (the client hung up) must leave the
+/// writer usable: on SQLite the one write connection once stayed inside a transaction.
+async fn cancelled_begins_leave_the_writer_usable(b: Backend) {
+    let (_db, store) = store(b).await;
+    for i in 0..3000u64 {
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_micros(i % 400), store.write()).await;
+    }
+    let t = tenant(&store, "after-cancel").await;
+    let mut tx = store.write().await.expect("the writer still begins");
+    tx.insert_user(&record(t, "after@example.com"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 }
