@@ -332,6 +332,8 @@ def run_backend(name, cfg, workdir, port, login_hash):
             seed.users("h", k, k)
             seed.rooms(k, k, 1000)
         seed.analyze()
+        # Warm-up, discarded: fills roster's connection pool before the first point.
+        wrk(roster, "get.lua", 32, 1, (0, 0, 0), env={"BENCH_PATH": "/v1/users?limit=1"})
         S = out["scenarios"]
 
         out["write_path_broken_after"] = []
@@ -360,6 +362,7 @@ def run_backend(name, cfg, workdir, port, login_hash):
 
         def point(label, key, conc, res):
             res["rss_kib_after"] = roster.hwm_kib("VmRSS")
+            res["loadavg_1m"] = loadavg()
             S.setdefault(key, {"label": label, "points": []})["points"].append(res)
             if conc == CONCURRENCIES[-1]:
                 check_writes(key)
@@ -457,12 +460,15 @@ def run_scaling(cfg, workdir, port):
             have = size
             p = {"users": size}
             deep = seed.number_at("active", 0.9)
+            # Warm-up, discarded: fills roster's connection pool and the caches after seeding.
+            wrk(roster, "get_user.lua", 8, 1, (0, 0, size))
             for key, script, env, pool in [
                 ("list_first", "get.lua", {"BENCH_PATH": "/v1/users?status=active"}, 0),
                 ("list_deep", "get.lua", {"BENCH_PATH": f"/v1/users?status=active&cursor={cursor_after(deep)}"}, 0),
                 ("get", "get_user.lua", {}, size),
             ]:
                 p[key] = wrk(roster, script, 8, cfg["scale_duration"], (0, 0, pool), env=env)
+                p[key]["loadavg_1m"] = loadavg()
                 log("scale", size, key, p[key]["p50_ms"], p[key]["p99_ms"], "errors", p[key]["errors"])
             points.append(p)
         return {"points": points, "peak_rss_kib": roster.hwm_kib()}
@@ -512,6 +518,13 @@ def machine():
             "wrk": (subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines() or [""])[0],
             "pgbench": sh(["pgbench", "--version"]).strip(),
             "commit": sh(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).strip()}
+
+
+def loadavg():
+    """The 1-minute load average after a point: well above what the point itself puts on the
+    machine, it says another process (a compiler) took CPU during it."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
 def at(points, c):
@@ -570,8 +583,8 @@ def table(res):
             lines.append("**Every write answered 500 after these points, until roster was restarted on the same database: "
                          + ", ".join(f"{w['after']} ({w['status']})" for w in data["write_path_broken_after"])
                          + f"** ({data.get('restarts', 0)} restarts; see the notes).\n")
-        lines.append("| scenario | c | req/s | p50 ms | p99 ms | errors | vs pgbench |")
-        lines.append("|---|---:|---:|---:|---:|---:|---:|")
+        lines.append("| scenario | c | req/s | p50 ms | p99 ms | errors | vs pgbench | load 1m |")
+        lines.append("|---|---:|---:|---:|---:|---:|---:|---:|")
         sc = data["scenarios"]
         limits = {"create": "create_pgbench", "ban": "ban_pgbench", "deactivate": "ban_pgbench", "patch": "patch_pgbench"}
         for key, s in sc.items():
@@ -579,17 +592,17 @@ def table(res):
                 continue
             for p in s["points"]:
                 if p["tool"] == "pgbench":
-                    lines.append(f"| {s['label']} | {p['concurrency']} | {p['tps']:.0f} tx/s | {p['p50_ms']:.2f} | {p['p99_ms']:.2f} | {p['failed']} | — |")
+                    lines.append(f"| {s['label']} | {p['concurrency']} | {p['tps']:.0f} tx/s | {p['p50_ms']:.2f} | {p['p99_ms']:.2f} | {p['failed']} | — | {p.get('loadavg_1m', '')} |")
                     continue
                 ratio = "—"
                 if key in limits and limits[key] in sc:
                     l = at(sc[limits[key]]["points"], p["concurrency"])
                     ratio = f"{p['rps'] / l['tps']:.0%}"
                 note = " (pool reused)" if p.get("distinct_users_exhausted") else ""
-                lines.append(f"| {s['label']}{note} | {p['concurrency']} | {p['rps']:.1f} | {p['p50_ms']:.2f} | {p['p99_ms']:.2f} | {p['errors']} | {ratio} |")
+                lines.append(f"| {s['label']}{note} | {p['concurrency']} | {p['rps']:.1f} | {p['p50_ms']:.2f} | {p['p99_ms']:.2f} | {p['errors']} | {ratio} | {p.get('loadavg_1m', '')} |")
         if "relinquish" in sc:
             r = sc["relinquish"]
-            lines.append(f"| {r['label']} | 1 | — | {r['p50_ms']:.1f} | max {r['max_ms']:.1f} | {r['errors']} | — |")
+            lines.append(f"| {r['label']} | 1 | — | {r['p50_ms']:.1f} | max {r['max_ms']:.1f} | {r['errors']} | — | |")
     if res.get("scaling"):
         lines.append("\n### Scaling (Postgres, wrk at 8 connections)\n")
         lines.append("| users | list first p50 / p99 ms | list deep p50 / p99 ms | get p50 / p99 ms | errors |")
@@ -629,7 +642,13 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a short smoke run (2 s points, small pools)")
     ap.add_argument("--only", choices=["postgres", "sqlite", "scaling"], action="append")
     ap.add_argument("--no-report", action="store_true", help="write results/ only, leave BENCHMARKS.md alone")
+    ap.add_argument("--report-only", action="store_true",
+                    help="rewrite BENCHMARKS.md's table from bench/results/latest.json; run nothing")
     a = ap.parse_args()
+    if a.report_only:
+        with open(os.path.join(RESULTS, "latest.json")) as f:
+            write_report(json.load(f))
+        return
     if a.quick:
         cfg = dict(duration=2, slow_duration=2, per_thread=8000, pool=2000, relinquish_runs=2,
                    scale_sizes=[10_000, 100_000], scale_duration=2)
