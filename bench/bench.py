@@ -296,6 +296,29 @@ class LiteSeeder:
         return r[0] if r else 0
 
 
+def sqlite_commit_rate(workdir, seconds):
+    """SQLite's own limit for one writer with roster's settings (WAL, synchronous=FULL): commits
+    per second of a one-row UPDATE transaction, from this process, on the same filesystem."""
+    path = os.path.join(workdir, "commit-rate.db")
+    c = sqlite3.connect(path, isolation_level=None)
+    c.execute("PRAGMA journal_mode = WAL")
+    c.execute("PRAGMA synchronous = FULL")
+    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    c.execute("INSERT INTO t VALUES (1, 0)")
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        c.execute("BEGIN IMMEDIATE")
+        c.execute("UPDATE t SET v = v + 1 WHERE id = 1")
+        c.execute("COMMIT")
+        n += 1
+    el = time.perf_counter() - start
+    c.close()
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+    return {"commits": n, "seconds": round(el, 2), "per_second": round(n / el, 1)}
+
+
 def cursor_after(number):
     return base64.urlsafe_b64encode(f"u:{number}".encode()).decode().rstrip("=")
 
@@ -627,6 +650,9 @@ def write_report(res):
             f"{m['wrk']}; {m['pgbench']}. Client (wrk/pgbench), roster and the database share the {m['cores']} cores.\n",
             f"argon2id single-core rate (roster's parameters, {hr.get('params')}, the `argon2` crate roster uses): "
             f"**{hr.get('per_second', 0):.1f} verifies/s** → hashing limit {hr.get('per_second', 0) * m['cores']:.1f} logins/s on {m['cores']} cores.\n",
+            (f"SQLite's own one-writer limit with roster's settings (WAL, synchronous=FULL; a one-row UPDATE "
+             f"transaction per commit, no HTTP): **{res['sqlite_commit_rate']['per_second']:.0f} commits/s**.\n"
+             if res.get("sqlite_commit_rate") else ""),
             "#### Targets\n", "| target | measured | |", "|---|---|---|"]
     for name, val, ok in verdicts(res):
         body.append(f"| {name} | {val} | {'pass' if ok else '**FAIL**'} |")
@@ -666,6 +692,9 @@ def main():
     workdir = tempfile.mkdtemp(prefix="roster-bench-")
     try:
         port = 18000 + os.getpid() % 1000
+        if "sqlite" in only:
+            res["sqlite_commit_rate"] = sqlite_commit_rate(workdir, 2 if a.quick else 5)
+            log("sqlite commit rate", res["sqlite_commit_rate"])
         for b in ("postgres", "sqlite"):
             if b in only:
                 res["backends"][b] = run_backend(b, cfg, workdir, port, login_hash)
