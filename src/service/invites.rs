@@ -1,6 +1,6 @@
 //! Invites: issued with the email that carries them, redeemed once.
 
-use super::lifecycle::apply_transition;
+use super::lifecycle::transition_locked;
 use super::secrets;
 use super::sessions::{open_session, Login};
 use super::{Context, Error, Result, Services, Settings};
@@ -137,8 +137,7 @@ impl Services {
             reason: Some("invite accepted".into()),
             ..Note::default()
         };
-        let change =
-            apply_transition(&mut tx, &ctx, user.id, |_| Transition::Activate, &note).await?;
+        let change = transition_locked(&mut tx, &ctx, user, Transition::Activate, &note).await?;
         let login = open_session(&mut tx, &self.settings, change.user.user, at).await?;
         tx.commit().await?;
         Ok(login)

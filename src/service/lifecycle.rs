@@ -174,7 +174,7 @@ impl Services {
             });
         }
         apply_plan(&mut tx, ctx, id, &plan, note).await?;
-        let change = apply_transition(&mut tx, ctx, id, |_| Transition::Deactivate, note).await?;
+        let change = transition_locked(&mut tx, ctx, user, Transition::Deactivate, note).await?;
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,
@@ -212,12 +212,24 @@ pub(crate) async fn apply_transition(
     choose: impl FnOnce(Status) -> Transition,
     note: &Note,
 ) -> Result<StatusChange> {
-    let at = now();
     let user = tx
         .user(ctx.tenant, id, true)
         .await?
         .ok_or(Error::NotFound("user"))?;
     let transition = choose(user.status);
+    transition_locked(tx, ctx, user, transition, note).await
+}
+
+/// [`apply_transition`] for a caller that already holds `user`'s row locked in `tx`.
+pub(crate) async fn transition_locked(
+    tx: &mut Tx,
+    ctx: &Context,
+    user: User,
+    transition: Transition,
+    note: &Note,
+) -> Result<StatusChange> {
+    let at = now();
+    let id = user.id;
     let to = match status::apply(user.status, transition)? {
         Outcome::Unchanged => {
             return Ok(StatusChange {

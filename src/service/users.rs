@@ -1,7 +1,7 @@
 //! Creating, reading and editing users.
 
 use super::invites::issue_invite;
-use super::lifecycle::apply_transition;
+use super::lifecycle::transition_locked;
 use super::plans::{grant_plan, with_plans, UserWithPlans};
 use super::{view, with_groups, Context, Error, Page, Result, Services, Settings, UserView};
 use crate::domain::event::{Event, NewEvent, Note};
@@ -497,14 +497,8 @@ async fn existing_user(
         return Ok(None);
     };
     if existing.status == Status::Revoked && on_existing != OnExisting::Refuse {
-        let change = apply_transition(
-            tx,
-            ctx,
-            existing.id,
-            |_| Transition::Reinvite,
-            &creation.note,
-        )
-        .await?;
+        let change =
+            transition_locked(tx, ctx, existing, Transition::Reinvite, &creation.note).await?;
         if creation.send_invite {
             issue_invite(tx, settings, &change.user.user, now()).await?;
         }

@@ -461,40 +461,38 @@ async fn numbered(
     Ok(services.find_user(ctx, UserRef::Number(n)).await?)
 }
 
+/// `DELETE …/users/{id}` answers `data: []`.
 async fn deactivate(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
     Path(UserPath { user }): Path<UserPath>,
 ) -> Result<Json<Value>, PublicaError> {
-    let u = numbered(&state.services, &caller.ctx, &user).await?;
-    state
-        .services
-        .change_status(
-            &caller.ctx,
-            u.user.user.id,
-            Transition::Deactivate,
-            &Note::default(),
-        )
-        .await?;
+    change_status(&state, &caller, &user, Transition::Deactivate).await?;
     Ok(success(json!([])))
 }
 
+/// `PUT …/users/{id}/re-activate` answers `data: 1`.
 async fn reactivate(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
     Path(UserPath { user }): Path<UserPath>,
 ) -> Result<Json<Value>, PublicaError> {
-    let u = numbered(&state.services, &caller.ctx, &user).await?;
+    change_status(&state, &caller, &user, Transition::Reactivate).await?;
+    Ok(success(1))
+}
+
+async fn change_status(
+    state: &AppState,
+    caller: &Caller,
+    user: &str,
+    transition: Transition,
+) -> Result<(), PublicaError> {
+    let u = numbered(&state.services, &caller.ctx, user).await?;
     state
         .services
-        .change_status(
-            &caller.ctx,
-            u.user.user.id,
-            Transition::Reactivate,
-            &Note::default(),
-        )
+        .change_status(&caller.ctx, u.user.user.id, transition, &Note::default())
         .await?;
-    Ok(success(1))
+    Ok(())
 }
 
 /// `{user}` is the integer id or the `external_id`: an integer that is no user's id is tried
