@@ -57,6 +57,20 @@ impl MemberRole {
     }
 }
 
+impl std::str::FromStr for RoomKind {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        RoomKind::parse("type", s)
+    }
+}
+
+impl std::str::FromStr for MemberRole {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        MemberRole::parse("role", s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Room {
     pub id: Uuid,

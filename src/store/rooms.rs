@@ -1,6 +1,6 @@
 //! Rooms and room memberships.
 
-use super::{parse_stored, with_conn, Result, StoreError, Tx};
+use super::{parse_stored, with_conn, Result, Tx};
 use crate::domain::room::{MemberRole, Room, RoomFacts, RoomKind, RoomMember};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -17,8 +17,7 @@ impl RoomRow {
     fn into_room(self) -> Result<Room> {
         Ok(Room {
             id: self.id,
-            kind: RoomKind::parse("kind", &self.kind)
-                .map_err(|_| StoreError::Corrupt(format!("rooms.kind holds {:?}", self.kind)))?,
+            kind: parse_stored("rooms.kind", &self.kind)?,
             name: self.name,
             created_at: self.created_at,
         })
@@ -30,13 +29,6 @@ struct MemberRow {
     user_id: Uuid,
     role: String,
     joined_at: DateTime<Utc>,
-}
-
-impl std::str::FromStr for MemberRole {
-    type Err = ();
-    fn from_str(s: &str) -> std::result::Result<Self, ()> {
-        MemberRole::parse("role", s).map_err(|_| ())
-    }
 }
 
 impl Tx {
@@ -220,9 +212,7 @@ impl Tx {
             .map(|r| {
                 Ok(RoomFacts {
                     room_id: r.room_id,
-                    kind: RoomKind::parse("kind", &r.kind).map_err(|_| {
-                        StoreError::Corrupt(format!("rooms.kind holds {:?}", r.kind))
-                    })?,
+                    kind: parse_stored("rooms.kind", &r.kind)?,
                     role: parse_stored("room_members.role", &r.role)?,
                     name: r.name,
                     other_active_owners: r.other_active_owners,
