@@ -65,6 +65,12 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Print the OpenAPI document (or, with --postman, the Postman collection) and exit.
+    Openapi {
+        /// Print the Postman collection (v2.1) generated from the document instead.
+        #[arg(long)]
+        postman: bool,
+    },
 }
 
 #[derive(Debug, Args)]

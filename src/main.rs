@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             tracing::info!("roster stopped");
         }
+        Command::Openapi { postman } => print!("{}", http::openapi::text(postman)),
         Command::Migrate => {
             open(&cli.database).await?.migrate().await?;
             tracing::info!("migrations applied");

@@ -155,3 +155,14 @@ fn replay(stored: StoredResponse) -> Response {
         .insert("idempotent-replayed", HeaderValue::from_static("true"));
     res
 }
+
+/// The `Idempotency-Key` header, as the contract shows it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read from the headers by the middleware; this type only documents it.
+pub struct IdempotencyKey {
+    /// A client-chosen key (1-255 characters). A retry with the same key and body gets the
+    /// first answer again; the same key with another body is a 422. Kept 24 hours.
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+}

@@ -5,6 +5,7 @@ mod dialects;
 mod idempotency;
 pub mod json;
 mod native;
+pub mod openapi;
 pub mod problem;
 pub mod tenancy;
 
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(native::router(state.clone()))
         .merge(dialects::router(state.clone()))
+        .merge(openapi::router())
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

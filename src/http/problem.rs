@@ -18,23 +18,36 @@ pub struct InternalError(pub Arc<anyhow::Error>);
 #[derive(Debug, Clone)]
 pub struct Problem(Box<ProblemBody>);
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 9457 problem: how every native error answers. Some carry extension members
+/// (`current_status`, `current_version`, `should_change_owner`...).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Problem, example = json!({
+    "type": "urn:roster:problem:validation",
+    "title": "Invalid request",
+    "status": 422,
+    "detail": "email: is not a valid email address",
+    "errors": [{"field": "email", "message": "is not a valid email address"}]
+}))]
 pub struct ProblemBody {
+    /// `urn:roster:problem:<code>`: the stable, machine-readable kind.
     #[serde(rename = "type")]
     pub kind: String,
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
+    /// One entry per offending field, named by its JSON path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<ProblemField>,
     /// Extension members (e.g. `current_status`).
     #[serde(flatten)]
+    #[schema(ignore)]
     pub extra: Map<String, Value>,
     #[serde(skip)]
     internal: Option<Arc<anyhow::Error>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProblemField {
     pub field: String,
     pub message: String,

@@ -5,6 +5,7 @@ mod support;
 
 mod concurrency;
 mod conformance;
+mod contract;
 mod errors;
 mod groups_rooms;
 mod idempotency;

@@ -9,6 +9,7 @@ mod village;
 
 use super::AppState;
 use axum::Router;
+use utoipa::openapi::OpenApi;
 
 pub fn router(state: AppState) -> Router<AppState> {
     let dialects = Router::new()
@@ -19,4 +20,18 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(dialects.clone())
         .nest("/t/{tenant}", dialects)
+}
+
+/// The dialects' part of the contract: each documents its vendor's paths at the root.
+pub fn openapi() -> OpenApi {
+    let mut doc = OpenApi::default();
+    for part in [
+        village::openapi(),
+        rocketchat::openapi(),
+        publica::openapi(),
+        regpack::openapi(),
+    ] {
+        doc.merge(part);
+    }
+    doc
 }

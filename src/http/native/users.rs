@@ -8,8 +8,10 @@ use crate::domain::fields::{
 use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Transition};
 use crate::http::auth::Caller;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::{nullable, ApiJson, ApiQuery, OptionalJson};
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
@@ -24,6 +26,10 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create))]
+pub struct Api;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -62,8 +68,19 @@ fn note(
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A new user. Only `email` is required (a child account, with `parent_id`, may have none).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "email": "ada@example.com",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "status": "invited",
+    "roles": ["admin"],
+    "groups": ["engineering"],
+    "send_invite": true,
+    "reason": "joined the engineering team"
+}))]
 struct CreateUser {
     email: Option<String>,
     external_id: Option<String>,
@@ -178,6 +195,29 @@ fn user_response(status: StatusCode, view: UserView) -> Response {
     res
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/users",
+    tag = tag::NATIVE,
+    operation_id = "createUser",
+    summary = "Create or invite a user",
+    description = "Creates a user, `invited` unless `status` says `active`. Creating a user \
+whose invite was revoked re-invites them (200); any other existing email is a 409. With \
+`send_invite`, an invite email is queued in the same transaction. Honours `Idempotency-Key`.",
+    request_body = CreateUser,
+    params(IdempotencyKey),
+    responses(
+        (status = 201, description = "Created", body = UserBody,
+            headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
+        (status = 200, description = "A revoked user, re-invited", body = UserBody,
+            headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
+        (status = 409, description = "The email or external id is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule; `errors` names each", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,

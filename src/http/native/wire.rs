@@ -3,17 +3,42 @@
 use crate::domain::event::Event;
 use crate::domain::room::{Room, RoomMember};
 use crate::domain::session::Session;
+use crate::domain::Status;
 use crate::service::{Page, UserView};
 use crate::store::EventCursor;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use std::borrow::Cow;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::RefOr;
 use uuid::Uuid;
 
 use super::super::problem::Problem;
 
-#[derive(Serialize)]
+/// A status in the contract. Its names come from the domain's list, so they cannot drift.
+pub struct StatusName;
+
+impl utoipa::PartialSchema for StatusName {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(Status::ALL.iter().map(|s| s.as_str())))
+            .description(Some("The user's place in the lifecycle"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for StatusName {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Status")
+    }
+}
+
+/// A user, as every native answer shows one.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserBody {
     pub id: Uuid,
     pub number: i64,
@@ -22,7 +47,9 @@ pub struct UserBody {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    #[schema(value_type = StatusName)]
     pub status: &'static str,
+    #[schema(value_type = Vec<String>, example = json!(["admin"]))]
     pub roles: Vec<&'static str>,
     pub referral_code: String,
     pub parent_id: Option<Uuid>,

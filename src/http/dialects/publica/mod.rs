@@ -524,3 +524,8 @@ async fn force_logout(
         .await?;
     Ok(success(json!({ "sessions_revoked": revoked })))
 }
+
+/// This dialect's part of the contract.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApi::default()
+}

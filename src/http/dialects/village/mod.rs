@@ -285,3 +285,8 @@ async fn patch_user(
         .await?;
     Ok(Json(VillageUser::from(updated)))
 }
+
+/// This dialect's part of the contract.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    utoipa::openapi::OpenApi::default()
+}
