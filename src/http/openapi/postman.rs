@@ -26,7 +26,7 @@ const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "apiKey",
         "",
-        "A tenant API key (rk_...), shown once when created",
+        "A tenant API key (rst_...), shown once when created",
     ),
     (
         "operatorToken",
@@ -36,7 +36,7 @@ const VARIABLES: &[(&str, &str, &str)] = &[
     (
         "sessionToken",
         "",
-        "A session token (rs_...) from a native login",
+        "A session token (rss_...) from a native login",
     ),
     ("rcUserId", "", "userId from a Rocket.Chat login"),
     ("rcAuthToken", "", "authToken from a Rocket.Chat login"),
