@@ -5,8 +5,10 @@ use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
-use crate::http::problem::ApiResult;
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,6 +19,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, read, add_member, remove_member))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/groups", post(create).get(list))
@@ -25,9 +31,17 @@ pub fn router() -> Router<AppState> {
         .route("/v1/groups/{id}/members/{user_id}", delete(remove_member))
 }
 
-#[derive(Serialize)]
+/// A group of users: a Village segment, a Regpack project.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Group, example = json!({
+    "id": 7,
+    "key": "engineering",
+    "name": "Engineering",
+    "created_at": "2026-11-02T09:00:00Z"
+}))]
 struct GroupBody {
     id: i64,
+    /// The key users' `groups` name it by.
     key: String,
     name: String,
     created_at: DateTime<Utc>,
@@ -44,13 +58,34 @@ impl From<Group> for GroupBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateGroupRequest, example = json!({"key": "engineering", "name": "Engineering"}))]
 struct CreateGroup {
     key: String,
+    /// The display name; the key if left out.
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/groups",
+    tag = tag::NATIVE,
+    operation_id = "createGroup",
+    summary = "Create a group",
+    description = "Creates a group; its key is unique in the tenant. Honours `Idempotency-Key`.",
+    request_body = CreateGroup,
+    params(IdempotencyKey),
+    responses(
+        (status = 201, description = "Created", body = GroupBody),
+        (status = 409, description = "The key is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule (`errors` names each), or the \
+Idempotency-Key was used with another request", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -70,6 +105,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(group.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/groups",
+    tag = tag::NATIVE,
+    operation_id = "listGroups",
+    summary = "List groups",
+    description = "Every group of the tenant. Not paged: `next_cursor` is null.",
+    responses((status = 200, description = "The groups", body = List<GroupBody>)),
+    security(("api_key" = [])),
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<List<GroupBody>>> {
     let groups = state.services.groups(&caller.ctx).await?;
     Ok(Json(List::all(
@@ -77,6 +122,47 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<L
     )))
 }
 
+/// A member of a group. Documentation only: `read` builds it with `json!`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct GroupMember {
+    user_id: Uuid,
+    joined_at: DateTime<Utc>,
+}
+
+/// A group with its members. Documentation only: `read` builds it with `json!`.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({
+    "id": 7,
+    "key": "engineering",
+    "name": "Engineering",
+    "created_at": "2026-11-02T09:00:00Z",
+    "members": [{"user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "joined_at": "2026-11-03T10:15:00Z"}]
+}))]
+#[allow(dead_code)]
+struct GroupWithMembers {
+    id: i64,
+    key: String,
+    name: String,
+    created_at: DateTime<Utc>,
+    members: Vec<GroupMember>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/v1/groups/{id}",
+    tag = tag::NATIVE,
+    operation_id = "getGroup",
+    summary = "Read a group",
+    description = "The group and its members.",
+    params(("id" = String, Path, description = "The group's id (a number)")),
+    responses(
+        (status = 200, description = "The group", body = GroupWithMembers),
+        (status = 404, description = "No group of this tenant has this id (or it is not a number)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,12 +178,42 @@ async fn read(
     Ok(Json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AddGroupMemberRequest, example = json!({"user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f"}))]
 struct AddMember {
     user_id: Uuid,
 }
 
+/// A membership. Documentation only: `add_member` builds it with `json!`.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"group_id": 7, "user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f"}))]
+#[allow(dead_code)]
+struct GroupMembership {
+    group_id: i64,
+    user_id: Uuid,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/groups/{id}/members",
+    tag = tag::NATIVE,
+    operation_id = "addGroupMember",
+    summary = "Add a user to a group",
+    description = "Adds the user to the group (201); a user already in it is left as is (200). \
+Honours `Idempotency-Key`.",
+    request_body = AddMember,
+    params(("id" = String, Path, description = "The group's id (a number)"), IdempotencyKey),
+    responses(
+        (status = 201, description = "Added", body = GroupMembership),
+        (status = 200, description = "Already a member", body = GroupMembership),
+        (status = 404, description = "No group of this tenant has this id (or it is not a \
+number), or no user has `user_id`", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The Idempotency-Key was used with another request",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
@@ -120,6 +236,24 @@ async fn add_member(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/groups/{id}/members/{user_id}",
+    tag = tag::NATIVE,
+    operation_id = "removeGroupMember",
+    summary = "Remove a user from a group",
+    description = "Removes the user from the group.",
+    params(
+        ("id" = String, Path, description = "The group's id (a number)"),
+        ("user_id" = String, Path, description = "The user's id (a UUID)"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such group or user (or a malformed id), or the user is not in the group",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,7 +5,8 @@ use super::wire::{path_uuid, List, UserBody};
 use crate::domain::fields::Password;
 use crate::http::auth::{request_id, Caller};
 use crate::http::json::{ApiJson, ApiQuery};
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::tenancy::{tenant_of_base, Refusal};
 use crate::http::AppState;
 use crate::store::EmailRecord;
@@ -19,6 +20,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(accept, accept_in_tenant, page, emails))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/invites/accept", post(accept))
@@ -27,21 +32,72 @@ pub fn router() -> Router<AppState> {
         .route("/v1/emails", get(emails))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AcceptInviteRequest, example = json!({
+    "token": "ri_Xk3vP9qL2mN8bR5tW1yZ7cF4hJ6dG0sA",
+    "password": "correct horse battery staple"
+}))]
 struct AcceptBody {
+    /// The token of the invite link (`/t/{tenant}/invite/{token}`).
     token: String,
+    /// The password the user chooses.
     password: String,
 }
 
-#[derive(Serialize)]
+/// The user, now active, and their first session: its token is shown only here.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AcceptedInvite)]
 struct AcceptAnswer {
     token: String,
     expires_at: DateTime<Utc>,
     user: UserBody,
 }
 
+/// The document of `POST /t/{tenant}/v1/invites/accept`, which `accept` also serves.
+#[utoipa::path(
+    post,
+    path = "/t/{tenant}/v1/invites/accept",
+    tag = tag::NATIVE,
+    operation_id = "acceptInviteInTenant",
+    summary = "Accept an invite (tenant base URL)",
+    description = "As `POST /v1/invites/accept`, under the tenant's base URL: the invite must be \
+the tenant's. An unknown tenant answers 404.",
+    request_body = AcceptBody,
+    params(("tenant" = String, Path, description = "The tenant's slug, id or account number")),
+    responses(
+        (status = 201, description = "Accepted: the user is active and logged in", body = AcceptAnswer),
+        (status = 404, description = "No such tenant, or no invite of it has this token",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 410, description = "The invite was used, replaced, revoked or has expired",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The password breaks a rule", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+)]
+#[allow(dead_code)]
+fn accept_in_tenant() {}
+
 /// `POST [/t/{tenant}]/v1/invites/accept` `{token, password}`.
+#[utoipa::path(
+    post,
+    path = "/v1/invites/accept",
+    tag = tag::NATIVE,
+    operation_id = "acceptInvite",
+    summary = "Accept an invite",
+    description = "Sets the invited user's password, makes them `active` and opens their first \
+session. The token is the credential: no API key. Each token works once.",
+    request_body = AcceptBody,
+    responses(
+        (status = 201, description = "Accepted: the user is active and logged in", body = AcceptAnswer),
+        (status = 404, description = "No invite has this token", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 410, description = "The invite was used, replaced, revoked or has expired",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The password breaks a rule", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+)]
 async fn accept(
     State(state): State<AppState>,
     mut parts: Parts,
@@ -74,22 +130,55 @@ async fn accept(
 }
 
 /// The page an invite email links to: a password form that posts to the accept endpoint.
+#[utoipa::path(
+    get,
+    path = "/t/{tenant}/invite/{token}",
+    tag = tag::NATIVE,
+    operation_id = "invitePage",
+    summary = "The invite page",
+    description = "The HTML page an invite email links to: a form where the user chooses a \
+password, which posts to `POST /t/{tenant}/v1/invites/accept`. The page is the same for every \
+token; whether the invite is good is known only when the form is sent.",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug, id or account number"),
+        ("token" = String, Path, description = "The invite's token"),
+    ),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+    ),
+)]
 async fn page() -> Html<&'static str> {
     Html(include_str!("accept.html"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct EmailsQuery {
+    /// The user's id (a UUID). Required.
     user: String,
 }
 
-#[derive(Serialize)]
+/// An email roster sends (an invite), and how its delivery goes.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Email, example = json!({
+    "id": "0190f5c1-8d2e-7f30-a142-b3c4d5e6f708",
+    "user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+    "kind": "invite",
+    "recipient": "ada@example.com",
+    "status": "sent",
+    "attempts": 1,
+    "last_error": null,
+    "next_attempt_at": "2026-11-20T14:03:01Z",
+    "created_at": "2026-11-20T14:03:01Z",
+    "sent_at": "2026-11-20T14:03:04Z"
+}))]
 struct EmailBody {
     id: Uuid,
     user_id: Uuid,
     kind: String,
     recipient: String,
+    /// `queued`, `sending`, `sent` or `failed` (given up after the last attempt).
     status: String,
     attempts: i64,
     last_error: Option<String>,
@@ -116,6 +205,24 @@ impl From<EmailRecord> for EmailBody {
 }
 
 /// `GET /v1/emails?user=<id>`: the delivery status of every email about a user.
+#[utoipa::path(
+    get,
+    path = "/v1/emails",
+    tag = tag::NATIVE,
+    operation_id = "listEmails",
+    summary = "A user's emails",
+    description = "Every email roster queued about the user, and its delivery status. Not paged: \
+`next_cursor` is null.",
+    params(EmailsQuery),
+    responses(
+        (status = 200, description = "The emails", body = List<EmailBody>),
+        (status = 400, description = "`user` is missing, or an unknown parameter was sent",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn emails(
     State(state): State<AppState>,
     caller: Caller,

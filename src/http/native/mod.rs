@@ -47,7 +47,18 @@ struct Components;
 /// The native API's part of the contract.
 pub fn openapi() -> OpenApi {
     let mut doc = Components::openapi();
-    for part in [users::Api::openapi()] {
+    for part in [
+        users::Api::openapi(),
+        events::Api::openapi(),
+        sessions::Api::openapi(),
+        groups::Api::openapi(),
+        rooms::Api::openapi(),
+        plans::Api::openapi(),
+        products::Api::openapi(),
+        invites::Api::openapi(),
+        tenants::Api::openapi(),
+        health::Api::openapi(),
+    ] {
         doc.merge(part);
     }
     add_common_errors(
@@ -55,10 +66,12 @@ pub fn openapi() -> OpenApi {
         "Problem",
         "application/problem+json",
         &[
+            // Only bodies and query strings can be malformed; operations with a query string
+            // document their own 400.
             Common {
                 status: "400",
-                description: "Malformed: the body or query string could not be read (the problem names the field)",
-                when: When::Always,
+                description: "Malformed: the body could not be read as JSON of the right shape, or a header (`Idempotency-Key`) is malformed; the problem names the field",
+                when: When::Body,
             },
             Common {
                 status: "401",
@@ -72,7 +85,7 @@ pub fn openapi() -> OpenApi {
             },
             Common {
                 status: "415",
-                description: "The body is not `application/json`",
+                description: "The body is not JSON (`application/json` or another `+json` type)",
                 when: When::Body,
             },
             Common {

@@ -4,8 +4,10 @@ use super::wire::List;
 use crate::domain::fields::DisplayName;
 use crate::domain::plan::Plan;
 use crate::http::auth::Caller;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
-use crate::http::problem::ApiResult;
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,11 +16,17 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/plans", post(create).get(list))
 }
 
-#[derive(Serialize)]
+/// A plan users can be on (Publica.la's plans).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Plan, example = json!({"id": 3, "name": "Premium annual", "created_at": "2026-11-02T09:00:00Z"}))]
 struct PlanBody {
     id: i64,
     name: String,
@@ -35,12 +43,29 @@ impl From<Plan> for PlanBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreatePlanRequest, example = json!({"name": "Premium annual"}))]
 struct CreatePlan {
     name: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/plans",
+    tag = tag::NATIVE,
+    operation_id = "createPlan",
+    summary = "Create a plan",
+    description = "Creates a plan. Names need not be unique. Honours `Idempotency-Key`.",
+    request_body = CreatePlan,
+    params(IdempotencyKey),
+    responses(
+        (status = 201, description = "Created", body = PlanBody),
+        (status = 422, description = "`name` breaks a rule, or the Idempotency-Key was used \
+with another request", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -51,6 +76,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(plan.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/plans",
+    tag = tag::NATIVE,
+    operation_id = "listPlans",
+    summary = "List plans",
+    description = "Every plan of the tenant. Not paged: `next_cursor` is null.",
+    responses((status = 200, description = "The plans", body = List<PlanBody>)),
+    security(("api_key" = [])),
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<List<PlanBody>>> {
     let plans = state.services.plans(&caller.ctx).await?;
     Ok(Json(List::all(

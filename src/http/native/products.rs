@@ -6,8 +6,10 @@ use crate::domain::fields::DisplayName;
 use crate::domain::membership::{Price, Product};
 use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
+use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
-use crate::http::problem::ApiResult;
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,14 +18,27 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new().route("/v1/products", post(create).get(list))
 }
 
-#[derive(Serialize)]
+/// A product of the catalogue.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Product, example = json!({
+    "id": 12,
+    "name": "Summer camp, week 1",
+    "price": "450.00",
+    "created_at": "2026-11-02T09:00:00Z"
+}))]
 struct ProductBody {
     id: i64,
     name: String,
+    /// A decimal string with two decimals, such as "12.50".
+    #[schema(example = "450.00")]
     price: String,
     created_at: DateTime<Utc>,
 }
@@ -39,14 +54,35 @@ impl From<Product> for ProductBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateProductRequest, example = json!({"name": "Summer camp, week 1", "price": "450.00"}))]
 struct CreateProduct {
     name: String,
     /// A decimal string such as "12.50".
     price: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/products",
+    tag = tag::NATIVE,
+    operation_id = "createProduct",
+    summary = "Create a product",
+    description = "Adds a product to the catalogue; names are unique in the tenant. Honours \
+`Idempotency-Key`.",
+    request_body = CreateProduct,
+    params(IdempotencyKey),
+    responses(
+        (status = 201, description = "Created", body = ProductBody),
+        (status = 409, description = "The name is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule (`errors` names each), or the \
+Idempotency-Key was used with another request", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -66,6 +102,16 @@ async fn create(
     Ok((StatusCode::CREATED, Json(product.into())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/products",
+    tag = tag::NATIVE,
+    operation_id = "listProducts",
+    summary = "List products",
+    description = "The tenant's catalogue. Not paged: `next_cursor` is null.",
+    responses((status = 200, description = "The products", body = List<ProductBody>)),
+    security(("api_key" = [])),
+)]
 async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<List<ProductBody>>> {
     let products = state.services.products(&caller.ctx).await?;
     Ok(Json(List::all(

@@ -1,9 +1,11 @@
 //! Sessions: logging in, introspecting a token, and a user's live sessions.
 
+use super::users::SessionsRevoked;
 use super::wire::{path_uuid, List, SessionBody, UserBody};
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::ApiJson;
-use crate::http::problem::{ApiResult, Problem};
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
 use crate::service::Error;
 use axum::extract::{Path, State};
@@ -15,6 +17,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(login, current, list, revoke_all))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/sessions", post(login))
@@ -22,20 +28,56 @@ pub fn router() -> Router<AppState> {
         .route("/v1/users/{id}/sessions", get(list).delete(revoke_all))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = LoginRequest, example = json!({
+    "email": "ada@example.com",
+    "password": "correct horse battery staple"
+}))]
 struct LoginBody {
     email: String,
     password: String,
 }
 
-#[derive(Serialize)]
-struct LoginAnswer {
+/// A new session: its token is shown only here.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Login, example = json!({
+    "token": "rs_8Jq2vX0cLk4mWn7pR1tY5uZ3aB6dE9fG",
+    "expires_at": "2026-12-23T00:00:00Z",
+    "user": {
+        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "email": "ada@example.com",
+        "status": "active"
+    }
+}))]
+pub(super) struct LoginAnswer {
+    /// The session token (`rs_...`): send it as `Authorization: Bearer` to
+    /// `GET /v1/sessions/current`.
     token: String,
     expires_at: DateTime<Utc>,
     user: UserBody,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/sessions",
+    tag = tag::NATIVE,
+    operation_id = "login",
+    summary = "Log a user in",
+    description = "Checks a user's email and password on behalf of the platform and opens a \
+session. A wrong password, an unknown email, and a user who may not log in (not `active`, or \
+without a password) all answer the same 401. If the user has a `sessions_limit`, their oldest \
+sessions end to make room. Does not honour `Idempotency-Key`: the answer holds a secret.",
+    request_body = LoginBody,
+    responses(
+        (status = 201, description = "Logged in", body = LoginAnswer),
+        (status = 401, description = "No API key, an unknown or revoked one, or invalid email \
+or password", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A text holds a NUL character",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn login(
     State(state): State<AppState>,
     caller: Caller,
@@ -56,7 +98,30 @@ async fn login(
     ))
 }
 
+/// A session and its user. Documentation only: `current` builds it with `json!`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct CurrentSession {
+    session: SessionBody,
+    user: UserBody,
+}
+
 /// `GET /v1/sessions/current` with `Authorization: Bearer <session token>`.
+#[utoipa::path(
+    get,
+    path = "/v1/sessions/current",
+    tag = tag::NATIVE,
+    operation_id = "currentSession",
+    summary = "Introspect a session token",
+    description = "The session a session token (not an API key) belongs to, and its user. \
+Any tenant's platform can check its users' tokens this way.",
+    responses(
+        (status = 200, description = "The session and its user", body = CurrentSession),
+        (status = 401, description = "No session token, or one that is unknown, expired or revoked",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
 async fn current(
     State(state): State<AppState>,
     parts: Parts,
@@ -80,6 +145,21 @@ async fn current(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{id}/sessions",
+    tag = tag::NATIVE,
+    operation_id = "listUserSessions",
+    summary = "A user's live sessions",
+    description = "The user's sessions that are neither expired nor revoked. Not paged.",
+    params(("id" = String, Path, description = "The user's id (a UUID)")),
+    responses(
+        (status = 200, description = "The live sessions (`next_cursor` is null)", body = List<SessionBody>),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -92,6 +172,22 @@ async fn list(
     )))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/users/{id}/sessions",
+    tag = tag::NATIVE,
+    operation_id = "revokeUserSessions",
+    summary = "End a user's sessions",
+    description = "Ends every live session of the user, as `POST /v1/users/{id}/logout` without a \
+note. The status does not change.",
+    params(("id" = String, Path, description = "The user's id (a UUID)")),
+    responses(
+        (status = 200, description = "The sessions ended", body = SessionsRevoked),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn revoke_all(
     State(state): State<AppState>,
     caller: Caller,

@@ -5,7 +5,8 @@ use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
-use crate::http::problem::ApiResult;
+use crate::http::openapi::tag;
+use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
 use crate::store::{ApiKeyRecord, TenantRecord};
@@ -17,6 +18,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create, list, create_key, revoke_key))]
+pub struct Api;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/v1/tenants", post(create).get(list))
@@ -24,17 +29,32 @@ pub fn router() -> Router<AppState> {
         .route("/v1/api-keys/{id}", delete(revoke_key))
 }
 
-#[derive(Serialize)]
+/// A tenant: one platform's users, keys and audit log.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Tenant, example = json!({
+    "id": "0190f4ff-0000-7000-8000-00000000a001",
+    "number": 1042,
+    "slug": "acme",
+    "name": "Acme Learning",
+    "created_at": "2026-11-01T08:00:00Z",
+    "api_key": "rk_live_5fQ2mX8vN1bT7cR4yL0pW3sZ6hJ9kD2a",
+    "api_key_id": "0190f4ff-0000-7000-8000-00000000b001"
+}))]
 pub struct TenantBody {
     id: Uuid,
+    /// The tenant's account number (Regpack's `Api-Id`).
     number: i64,
+    /// Names the tenant in the base URL `/t/{tenant}`.
     slug: String,
     name: String,
     created_at: DateTime<Utc>,
+    /// The tenant's first API key: only in the answer that creates the tenant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = String)]
+    api_key: Option<String>,
     /// Only in the answer that creates the tenant.
     #[serde(skip_serializing_if = "Option::is_none")]
-    api_key: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = Uuid)]
     api_key_id: Option<Uuid>,
 }
 
@@ -52,7 +72,16 @@ impl TenantBody {
     }
 }
 
-#[derive(Serialize)]
+/// An API key: the secret itself is shown once, when created.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey, example = json!({
+    "id": "0190f4ff-0000-7000-8000-00000000b002",
+    "tenant_id": "0190f4ff-0000-7000-8000-00000000a001",
+    "prefix": "rk_live_7Hd2",
+    "created_at": "2026-11-20T12:00:00Z",
+    "revoked_at": null,
+    "api_key": "rk_live_7Hd2kQ9xB3nV6mC1zR8tY4wL0pS5fG2j"
+}))]
 pub struct ApiKeyBody {
     id: Uuid,
     tenant_id: Uuid,
@@ -61,6 +90,7 @@ pub struct ApiKeyBody {
     revoked_at: Option<DateTime<Utc>>,
     /// The key itself: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = String)]
     api_key: Option<String>,
 }
 
@@ -77,13 +107,36 @@ impl ApiKeyBody {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CreateTenantRequest, example = json!({"slug": "acme", "name": "Acme Learning"}))]
 struct CreateTenant {
+    /// Unique; names the tenant in the base URL `/t/{tenant}`.
     slug: String,
+    /// The display name; the slug if left out.
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tenants",
+    tag = tag::NATIVE,
+    operation_id = "createTenant",
+    summary = "Create a tenant",
+    description = "Creates a tenant and its first API key, shown only in this answer. Operator \
+only. Does not honour `Idempotency-Key`: the answer holds a secret.",
+    request_body = CreateTenant,
+    responses(
+        (status = 201, description = "Created, with `api_key` and `api_key_id`", body = TenantBody),
+        (status = 401, description = "No operator token, a wrong one, or the operator API is \
+disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The slug is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule; `errors` names each", body = ProblemBody,
+            content_type = "application/problem+json"),
+    ),
+    security(("operator" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     _: Operator,
@@ -106,6 +159,20 @@ async fn create(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/tenants",
+    tag = tag::NATIVE,
+    operation_id = "listTenants",
+    summary = "List tenants",
+    description = "Every tenant, without keys. Operator only. Not paged: `next_cursor` is null.",
+    responses(
+        (status = 200, description = "The tenants", body = List<TenantBody>),
+        (status = 401, description = "No operator token, a wrong one, or the operator API is \
+disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("operator" = [])),
+)]
 async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<List<TenantBody>>> {
     let tenants = state.services.tenants().await?;
     Ok(Json(List::all(
@@ -116,6 +183,24 @@ async fn list(State(state): State<AppState>, _: Operator) -> ApiResult<Json<List
     )))
 }
 
+#[utoipa::path(
+    post,
+    path = "/v1/tenants/{id}/api-keys",
+    tag = tag::NATIVE,
+    operation_id = "createApiKey",
+    summary = "Create an API key",
+    description = "Issues another API key for the tenant; the key is shown only in this answer. \
+Operator only. Takes no body. Does not honour `Idempotency-Key`: the answer holds a secret.",
+    params(("id" = String, Path, description = "The tenant's id (a UUID)")),
+    responses(
+        (status = 201, description = "Created, with `api_key`", body = ApiKeyBody),
+        (status = 401, description = "No operator token, a wrong one, or the operator API is \
+disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("operator" = [])),
+)]
 async fn create_key(
     State(state): State<AppState>,
     _: Operator,
@@ -129,6 +214,24 @@ async fn create_key(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/v1/api-keys/{id}",
+    tag = tag::NATIVE,
+    operation_id = "revokeApiKey",
+    summary = "Revoke an API key",
+    description = "Revokes the key at once: it answers 401 from now on. Revoking a revoked key \
+answers it unchanged. Operator only.",
+    params(("id" = String, Path, description = "The API key's id (a UUID)")),
+    responses(
+        (status = 200, description = "The key, with `revoked_at`", body = ApiKeyBody),
+        (status = 401, description = "No operator token, a wrong one, or the operator API is \
+disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "No API key has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("operator" = [])),
+)]
 async fn revoke_key(
     State(state): State<AppState>,
     _: Operator,

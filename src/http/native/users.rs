@@ -1,6 +1,6 @@
 //! `/v1/users`: create, list, read, patch, and the lifecycle actions.
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, List, UserBody};
+use super::wire::{decode_cursor, encode_cursor, path_uuid, List, StatusName, UserBody};
 use crate::domain::event::Note;
 use crate::domain::fields::{
     self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
@@ -23,12 +23,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(create))]
+#[openapi(paths(
+    create,
+    list,
+    read,
+    patch,
+    activate_doc,
+    reactivate_doc,
+    ban_doc,
+    unban_doc,
+    revoke_invite_doc,
+    invite_doc,
+    logout_doc,
+    deactivate_doc
+))]
 pub struct Api;
 
 pub fn router() -> Router<AppState> {
@@ -40,18 +53,50 @@ pub fn router() -> Router<AppState> {
 
 /// The body of an action: the client's account of the change, and for `deactivate` whether
 /// to hand over the rooms the user alone owns.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = DeactivateRequest, example = json!({
+    "reason": "left the company",
+    "reference_id": "HR-2291",
+    "occurred_at": "2026-11-20T17:00:00Z",
+    "relinquish": true
+}))]
 struct NoteBody {
+    /// Why: recorded as the event's `description`.
     reason: Option<String>,
+    /// The client's own reference (a ticket, an order): recorded on the event.
     reference_id: Option<String>,
+    /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
+    /// Hand the rooms the user alone owns to their oldest active member (or remove rooms with
+    /// no other member). Without it, such rooms refuse the deactivation (409 `last-owner`).
     relinquish: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The body every other action accepts: `NoteBody` without `relinquish`, which they refuse
+/// (422). Documentation only: `act` reads a `NoteBody` for every action.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ActionRequest, example = json!({
+    "reason": "chargeback fraud",
+    "reference_id": "TICKET-4821"
+}))]
+#[allow(dead_code)]
+struct ActionNote {
+    /// Why: recorded as the event's `description`.
+    reason: Option<String>,
+    /// The client's own reference (a ticket, an order): recorded on the event.
+    reference_id: Option<String>,
+    /// When the change really happened, if not now.
+    occurred_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ActionQuery {
+    /// Answer what the deactivation would do (the rooms handed over or removed) and change
+    /// nothing.
     dry_run: Option<bool>,
 }
 
@@ -236,6 +281,22 @@ async fn create(
     Ok(user_response(status, outcome.user))
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users/{id}",
+    tag = tag::NATIVE,
+    operation_id = "getUser",
+    summary = "Read a user",
+    description = "The user, with its `ETag` (the version a conditional PATCH names in `If-Match`).",
+    params(("id" = String, Path, description = "The user's id (a UUID)")),
+    responses(
+        (status = 200, description = "The user", body = UserBody,
+            headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
@@ -246,18 +307,45 @@ async fn read(
     Ok(user_response(StatusCode::OK, view))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// Only users with this status.
+    #[param(value_type = Option<StatusName>)]
     status: Option<String>,
+    /// Only the user with this email (compared as roster compares emails: case-insensitively).
     email: Option<String>,
+    /// Only the user with this external id.
     external_id: Option<String>,
+    /// Only members of the group with this key.
     group: Option<String>,
+    /// Only users whose name or email contains this text.
     q: Option<String>,
+    /// Page size: 1 to 200, default 50 (out-of-range values are clamped).
     limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/v1/users",
+    tag = tag::NATIVE,
+    operation_id = "listUsers",
+    summary = "List users",
+    description = "The tenant's users, oldest first, a page at a time; the filters combine. \
+Unknown query parameters are refused (400).",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of users", body = List<UserBody>),
+        (status = 400, description = "An unknown parameter, a `limit` that is not a number, or a \
+`cursor` this list did not give out", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`status` is not a status name, or a text holds a NUL character",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -286,24 +374,39 @@ async fn list(
     Ok(Json(List::page(page, |n| encode_cursor("u", &[n]))))
 }
 
-#[derive(Debug, Deserialize)]
+/// A JSON merge patch (RFC 7396) of a user: members left out are kept, `null` clears
+/// (`roles: null` removes every role); `email` and `password` cannot be cleared.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch, example = json!({
+    "first_name": "Augusta Ada",
+    "phone_number": null,
+    "roles": ["admin", "billing"]
+}))]
 struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     external_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     phone_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<Vec<String>>, required = false)]
     roles: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<i64>, required = false)]
     sessions_limit: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false)]
     password: Option<Option<String>>,
 }
 
@@ -394,6 +497,48 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
         })
 }
 
+/// The `If-Match` header of a conditional PATCH.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read from the headers by `if_match`; this type only documents it.
+struct IfMatch {
+    /// The `ETag` of the version the change was made against (`"v3"`); any other version
+    /// answers 412. `*` or no header: no condition.
+    #[param(rename = "If-Match", example = "\"v3\"")]
+    if_match: Option<String>,
+}
+
+#[utoipa::path(
+    patch,
+    path = "/v1/users/{id}",
+    tag = tag::NATIVE,
+    operation_id = "patchUser",
+    summary = "Update a user",
+    description = "Applies a JSON merge patch to the user's profile, roles, session limit or \
+password (send it as `application/merge-patch+json` or `application/json`). The status is not \
+patched: use the actions. With `If-Match`, the change applies only to that version (412 \
+otherwise, with `current_version`); without it, the last write wins. A patch that changes \
+nothing answers the user as it is.",
+    request_body(content(
+        (PatchUser = "application/merge-patch+json"),
+        (PatchUser = "application/json"),
+    )),
+    params(("id" = String, Path, description = "The user's id (a UUID)"), IfMatch),
+    responses(
+        (status = 200, description = "The user, patched", body = UserBody,
+            headers(("ETag" = String, description = "The user's new version, for `If-Match`"))),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The email or external id is taken by another user",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 412, description = "`If-Match` names another version than the user's \
+(`current_version` says which), or is not an ETag this API gave out",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule, or the patch names no field; \
+`errors` names each", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
@@ -511,3 +656,235 @@ fn checked_note(body: NoteBody) -> Result<Note, Problem> {
     errors.finish()?;
     Ok(note)
 }
+
+// The actions share one route and one handler, `act`; each is documented as its own path
+// by the functions below, which exist only to carry their `#[utoipa::path]`.
+
+/// The status transitions that answer the user, refused (409) from the statuses the state
+/// machine refuses, and a no-op (200) when the user is already there.
+macro_rules! transition_doc {
+    ($name:ident, $path:literal, $id:literal, $summary:literal, $description:literal) => {
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = tag::NATIVE,
+            operation_id = $id,
+            summary = $summary,
+            description = $description,
+            request_body(content = Option<ActionNote>, description = "Optional: the client's account of the change"),
+            params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
+            responses(
+                (status = 200, description = "The user, as they now are (unchanged if already there)",
+                    body = UserBody,
+                    headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
+                (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+                    body = ProblemBody, content_type = "application/problem+json"),
+                (status = 409, description = "The user's status does not allow this change \
+(`invalid-transition`, with `current_status`), or a concurrent change conflicted (`conflict`)",
+                    body = ProblemBody, content_type = "application/problem+json"),
+                (status = 422, description = "A field breaks a rule (`relinquish` and `dry_run` \
+apply to deactivate only), or the Idempotency-Key was used with another request",
+                    body = ProblemBody, content_type = "application/problem+json"),
+            ),
+            security(("api_key" = [])),
+        )]
+        #[allow(dead_code)]
+        fn $name() {}
+    };
+}
+
+transition_doc!(
+    activate_doc,
+    "/v1/users/{id}/activate",
+    "activateUser",
+    "Activate an invited user",
+    "`invited` → `active`, as accepting the invite would. Refused for `deactivated` (use \
+reactivate), `banned` and `revoked` users."
+);
+transition_doc!(
+    reactivate_doc,
+    "/v1/users/{id}/reactivate",
+    "reactivateUser",
+    "Reactivate a deactivated user",
+    "`deactivated` → `active`. Refused for `invited`, `banned` (use unban) and `revoked` users. \
+Rooms handed over at deactivation are not given back."
+);
+transition_doc!(
+    ban_doc,
+    "/v1/users/{id}/ban",
+    "banUser",
+    "Ban a user",
+    "Any status → `banned`, ending every session of the user."
+);
+transition_doc!(
+    unban_doc,
+    "/v1/users/{id}/unban",
+    "unbanUser",
+    "Unban a user",
+    "`banned` → `active`. Refused for `invited`, `deactivated` and `revoked` users."
+);
+transition_doc!(
+    revoke_invite_doc,
+    "/v1/users/{id}/revoke-invite",
+    "revokeInvite",
+    "Revoke a user's invite",
+    "`invited` → `revoked`: the invite link stops working (410). Creating the user again \
+re-invites them. Refused for `active`, `deactivated` and `banned` users."
+);
+
+/// The answer to `invite`. Documentation only: `act` builds it with `json!`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = InviteQueued, example = json!({
+    "email_id": "0190f5c1-8d2e-7f30-a142-b3c4d5e6f708",
+    "status": "queued"
+}))]
+#[allow(dead_code)]
+struct InviteQueued {
+    /// The queued email; follow its delivery at `GET /v1/emails?user=<id>`.
+    email_id: Uuid,
+    /// Always `queued`.
+    #[schema(value_type = String, example = "queued")]
+    status: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/invite",
+    tag = tag::NATIVE,
+    operation_id = "resendInvite",
+    summary = "Send a user's invite again",
+    description = "Queues a new invite email for an `invited` user; the earlier invite links stop \
+working. The body, if any, is checked but not recorded.",
+    request_body(content = Option<ActionNote>, description = "Optional; not recorded"),
+    params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
+    responses(
+        (status = 202, description = "The invite email is queued", body = InviteQueued),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "The user is not `invited` (`invalid-transition`, with \
+`current_status`)", body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "The user has no email address, `relinquish` or `dry_run` \
+was sent, or the Idempotency-Key was used with another request",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+#[allow(dead_code)]
+fn invite_doc() {}
+
+/// How many sessions a logout ended. Documentation only: built with `json!`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = SessionsRevoked, example = json!({"sessions_revoked": 2}))]
+#[allow(dead_code)]
+pub(super) struct SessionsRevoked {
+    /// The sessions that were live and are now ended.
+    sessions_revoked: u64,
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/logout",
+    tag = tag::NATIVE,
+    operation_id = "logoutUser",
+    summary = "Log a user out everywhere",
+    description = "Ends every live session of the user; the status does not change. An event is \
+recorded only if a session was live.",
+    request_body(content = Option<ActionNote>, description = "Optional: the client's account of the change"),
+    params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
+    responses(
+        (status = 200, description = "The sessions ended", body = SessionsRevoked),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule (`relinquish` and `dry_run` apply to \
+deactivate only), or the Idempotency-Key was used with another request",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+#[allow(dead_code)]
+fn logout_doc() {}
+
+/// A room the deactivation hands to another member. Documentation only: built with `json!`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct RoomTransfer {
+    room_id: Uuid,
+    /// The room's name.
+    room: String,
+    /// The member who becomes the owner: the room's oldest active member.
+    new_owner: Uuid,
+}
+
+/// A room the deactivation removes (no other member could own it). Documentation only.
+#[derive(Serialize, utoipa::ToSchema)]
+#[allow(dead_code)]
+struct RoomRemoval {
+    room_id: Uuid,
+    /// The room's name.
+    room: String,
+}
+
+/// What a deactivation would do (`?dry_run=true`). Documentation only: `deactivate` builds
+/// it with `json!`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "dry_run": true,
+    "user": {"id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "status": "deactivated"},
+    "transfers": [{
+        "room_id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
+        "room": "engineering",
+        "new_owner": "0190f5a3-4d5e-7f60-8172-839405a6b7c8"
+    }],
+    "removals": []
+}))]
+#[allow(dead_code)]
+struct DeactivationPlan {
+    /// Always true.
+    dry_run: bool,
+    /// The user as the deactivation would leave them.
+    user: UserBody,
+    transfers: Vec<RoomTransfer>,
+    removals: Vec<RoomRemoval>,
+}
+
+/// The answer to `deactivate`: the user, or with `?dry_run=true` the plan.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum DeactivateAnswer {
+    User(UserBody),
+    DryRun(DeactivationPlan),
+}
+
+#[utoipa::path(
+    post,
+    path = "/v1/users/{id}/deactivate",
+    tag = tag::NATIVE,
+    operation_id = "deactivateUser",
+    summary = "Deactivate a user",
+    description = "`active` or `invited` → `deactivated`, ending every session. Refused for \
+`banned` and `revoked` users, and for the tenant's last active admin. Rooms the user alone owns \
+pass to their oldest active member, or are removed when there is none; that needs \
+`{\"relinquish\": true}`, and without it the call is refused (409 `last-owner`, naming the rooms \
+in `should_change_owner` and `should_be_removed`) and nothing changes. With `?dry_run=true`, \
+answers the plan and changes nothing.",
+    request_body(content = Option<NoteBody>, description = "Optional: the client's account of the change, and `relinquish`"),
+    params(("id" = String, Path, description = "The user's id (a UUID)"), ActionQuery, IdempotencyKey),
+    responses(
+        (status = 200, description = "The user, deactivated (unchanged if already); with \
+`dry_run`, the plan", body = DeactivateAnswer,
+            headers(("ETag" = String, description = "The user's version, for `If-Match` (not on a dry run)"))),
+        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "Refused: the user's status does not allow it \
+(`invalid-transition`, with `current_status`), the user is the last active admin \
+(`last-admin`), alone owns rooms and `relinquish` was not sent (`last-owner`), or a \
+concurrent change conflicted (`conflict`)",
+            body = ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "A field breaks a rule, or the Idempotency-Key was used \
+with another request", body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("api_key" = [])),
+)]
+#[allow(dead_code)]
+fn deactivate_doc() {}

@@ -90,17 +90,40 @@ impl From<UserView> for UserBody {
     }
 }
 
-#[derive(Serialize)]
+/// One audit event: a change to a user (or to the tenant), who made it and why.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Event, example = json!({
+    "id": "0190f5a2-7c1e-7d3a-9b1e-3f2a1c4d5e6f",
+    "user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+    "action": "banned",
+    "from_status": "active",
+    "to_status": "banned",
+    "actor": "api_key:0190f4ff-0000-7000-8000-000000000001",
+    "reference_id": "TICKET-4821",
+    "description": "chargeback fraud",
+    "details": null,
+    "occurred_at": "2026-11-20T14:03:00Z",
+    "recorded_at": "2026-11-20T14:03:01.204Z",
+    "request_id": "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+}))]
 pub struct EventBody {
     pub id: Uuid,
+    /// The user the event is about; null for tenant-wide events.
     pub user_id: Option<Uuid>,
+    /// What happened: a transition's past tense (`activated`, `banned`...), `created`,
+    /// `updated`, `logged_out`, `room_ownership_transferred`...
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
+    /// Who did it: `api_key:<id>`, `user:<id>`, `system`...
     pub actor: String,
+    /// The client's own reference for the change (`reference_id` of the request).
     pub reference_id: Option<String>,
+    /// The client's reason for the change (`reason` of the request).
     pub description: Option<String>,
+    /// What else the event records (changed fields, rooms handed over...).
     pub details: Option<serde_json::Value>,
+    /// When the change happened, as the client said (`occurred_at`), else when it was recorded.
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub request_id: Option<String>,
@@ -125,7 +148,9 @@ impl From<Event> for EventBody {
     }
 }
 
-#[derive(Serialize)]
+/// A live session of a user.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Session)]
 pub struct SessionBody {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -144,20 +169,55 @@ impl From<Session> for SessionBody {
     }
 }
 
-#[derive(Serialize)]
+/// A room. `members` is in the answers about one room, not in the list.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Room, example = json!({
+    "id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
+    "name": "engineering",
+    "type": "channel",
+    "created_at": "2026-11-02T09:00:00Z",
+    "members": [{
+        "user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "role": "owner",
+        "joined_at": "2026-11-02T09:00:00Z"
+    }]
+}))]
 pub struct RoomBody {
     pub id: Uuid,
     pub name: String,
     #[serde(rename = "type")]
+    #[schema(value_type = RoomType)]
     pub kind: &'static str,
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, value_type = Vec<RoomMemberBody>)]
     pub members: Option<Vec<RoomMemberBody>>,
 }
 
-#[derive(Serialize)]
+/// A room's kind, as `RoomKind::as_str` names it (documentation only).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RoomType {
+    Channel,
+    Private,
+    Direct,
+}
+
+/// A member's role in a room, as `MemberRole::as_str` names it (documentation only).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum RoomRole {
+    Owner,
+    Member,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = RoomMember)]
 pub struct RoomMemberBody {
     pub user_id: Uuid,
+    #[schema(value_type = RoomRole)]
     pub role: &'static str,
     pub joined_at: DateTime<Utc>,
 }
@@ -183,9 +243,11 @@ impl RoomBody {
 }
 
 /// Every list: `{"data": [...], "next_cursor": "..." | null}`.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct List<T> {
     pub data: Vec<T>,
+    /// Pass it back as `cursor` (the feed: `after`) for the next page; null on the last page
+    /// (the feed always sets it).
     pub next_cursor: Option<String>,
 }
 
