@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use uuid::Uuid;
 
-/// `POST /networks/{network_id}/user_status`.
+/// A status change of the user whose email is `user`. Any other field is refused (400).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = VillageUserStatusRequest, example = json!({
@@ -39,8 +39,9 @@ pub struct UserStatusBody {
     pub metadata: Option<Metadata>,
 }
 
-/// The changes `user_status` makes; documents the `status_change` string, which the handler
-/// reads itself so that an unknown one is refused in Village's words.
+// Documents the `status_change` string, which the handler reads itself so that an unknown
+// one is refused in Village's words.
+/// The status change to make.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = VillageStatusChange)]
 #[serde(rename_all = "snake_case")]
@@ -159,7 +160,8 @@ pub struct UserStatusAnswer {
     pub ignored_fields: Vec<&'static str>,
 }
 
-/// The fields a `user_status` call can carry without effect; documents `ignored_fields`.
+// Documents the values of `ignored_fields`.
+/// A field a `user_status` call carried without effect.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = VillageIgnoredField)]
 #[serde(rename_all = "snake_case")]
@@ -171,8 +173,10 @@ pub enum IgnoredField {
     Metadata,
 }
 
-/// `PATCH /networks/{network_id}/users/{user_email}`. The handler reads the body as a map so
-/// that each field it refuses gets its own message; this type only documents it.
+// The handler reads the body as a map so that each field it refuses gets its own message;
+// this type only documents it.
+/// The fields to change, at least one. Any other field is refused (400), naming where it
+/// changes instead.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = VillagePatchUser, example = json!({
