@@ -218,7 +218,7 @@ struct InfoQuery {
     description = "The user with this `userId`, any user of the caller's tenant. Only `userId` \
 is read (Rocket.Chat's `username` is not); other query parameters are ignored.",
     params(
-        ("userId" = String, Query, description = "The user's id (a user's `_id`)",
+        ("userId" = Uuid, Query, description = "The user's id (a user's `_id`)",
             example = "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10"),
     ),
     responses(
@@ -297,7 +297,7 @@ fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool),
     summary = "Activate or deactivate a user",
     description = "Needs Rocket.Chat's `edit-other-user-active-status` permission: the caller must \
 be an admin (403 otherwise). `activeStatus: true` makes the user active: an invited user joins, \
-a deactivated one is reactivated (getting back no room ownership, removed room or session); a \
+a deactivated one is reactivated (which gives back no room ownership, no removed room and no session); a \
 banned or revoked user is refused. `activeStatus: false` deactivates the user and ends all their \
 sessions, under two rules checked in this order:\n\n\
 1. The tenant keeps an active admin: deactivating the last one is refused \
@@ -319,12 +319,12 @@ Deactivating a deactivated user, or activating an active one, changes nothing an
                 "errorType": "user-last-owner",
                 "details": {"shouldChangeOwner": ["general", "design"], "shouldBeRemoved": ["jane-notes"]}
             }))),
-            ("last admin" = (summary = "The tenant's last active admin", value = json!({
+            ("last-admin" = (summary = "The tenant's last active admin", value = json!({
                 "success": false,
                 "error": "Leaving the app without an active admin is not allowed [error-action-not-allowed]",
                 "errorType": "error-action-not-allowed"
             }))),
-            ("status" = (summary = "A status the change cannot leave", value = json!({
+            ("status-refused" = (summary = "A status the change cannot leave", value = json!({
                 "success": false,
                 "error": "cannot reactivate a user who is banned [error-action-not-allowed]",
                 "errorType": "error-action-not-allowed"

@@ -131,7 +131,7 @@ pub struct LoginBody {
     "status": "success",
     "data": {
         "userId": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-        "authToken": "rs_9fQm2Lr8XcV4TzN1pK7eW3yB6hJ0sD5a",
+        "authToken": "rss_aBIKvUJjbn5dtELj0d9RoEZeXuz9aqBvMMC4GH85dfU",
         "me": {
             "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
             "username": "jane.doe@example.com",
@@ -247,6 +247,7 @@ pub struct SetActiveStatusBody {
     active_status: bool,
     /// The user's id (the `_id` of a user).
     #[serde(rename = "userId")]
+    #[schema(format = Uuid)]
     user_id: String,
     /// With `activeStatus: false`: hand over the rooms the user alone owns (to each room's
     /// oldest active member) and remove those left without one, instead of refusing.

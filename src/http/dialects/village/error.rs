@@ -211,9 +211,15 @@ struct ErrorDetail {
     /// fields.
     #[schema(required = false)]
     fields: Vec<FieldBody>,
-    /// The user's status, when a status change was refused because of it (409).
-    #[schema(required = false, schema_with = super::wire::status_schema)]
+    #[schema(required = false, schema_with = current_status)]
     current_status: String,
+}
+
+fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let mut status = utoipa::openapi::Ref::from_schema_name("Status");
+    status.description =
+        "The user's status, when a status change was refused because of it (409).".into();
+    status.into()
 }
 
 /// The status an error answers, as a word.
