@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 backend_tests!(
     login_me_info_and_logout,
     every_login_failure_looks_the_same,
+    a_login_body_beyond_the_limit_is_refused,
     set_active_status_checks_caller_and_params,
     the_last_active_admin_stays,
     sole_owned_rooms_refuse_without_confirmation,
@@ -245,6 +246,17 @@ async fn every_login_failure_looks_the_same(b: Backend) {
         )
         .await;
     assert_eq!(root.status, 401);
+}
+
+/// A login reads its body within roster's limit, like every other call, and refuses a larger
+/// one in Rocket.Chat's words.
+async fn a_login_body_beyond_the_limit_is_refused(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    person(&app, "ok@example.com", false).await;
+    let r = login(&app, "ok@example.com", &"x".repeat(100 * 1024)).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["success"], false);
+    assert_eq!(r.body["errorType"], "invalid-params");
 }
 
 async fn set_active_status_checks_caller_and_params(b: Backend) {

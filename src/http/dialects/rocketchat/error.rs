@@ -162,3 +162,101 @@ impl IntoResponse for RcError {
         res
     }
 }
+
+// The bodies for the contract. `into_response` builds them with `json!`, so these types only
+// document them.
+
+fn always_false() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Boolean)
+        .enum_values(Some([false]))
+}
+
+fn error_word() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["error"]))
+}
+
+/// A refused call (400), a missing permission (403), the database down (503).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatError, example = json!({
+    "success": false,
+    "error": "must have required property 'activeStatus'\n[invalid-params]",
+    "errorType": "invalid-params"
+}))]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    #[schema(schema_with = always_false)]
+    success: bool,
+    /// What went wrong, ending with the `errorType` in brackets when there is one.
+    error: String,
+    /// On a 400 only.
+    #[serde(rename = "errorType")]
+    #[schema(required = false)]
+    error_type: ErrorType,
+    /// With `user-last-owner` only.
+    #[schema(required = false)]
+    details: LastOwnerDetails,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatErrorType)]
+#[serde(rename_all = "kebab-case")]
+#[allow(dead_code)]
+enum ErrorType {
+    /// The body or query string breaks Rocket.Chat's validator.
+    InvalidParams,
+    /// `userId` names no user of the caller's tenant.
+    ErrorInvalidUser,
+    /// The change is refused: the last active admin, or a status it cannot leave.
+    ErrorActionNotAllowed,
+    /// The user alone owns rooms and `confirmRelinquish` was not `true`.
+    UserLastOwner,
+}
+
+/// The rooms a deactivation would hand over or remove, by name.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatLastOwnerDetails)]
+#[allow(dead_code)]
+struct LastOwnerDetails {
+    /// Rooms the user alone owns that pass to their oldest active member.
+    #[serde(rename = "shouldChangeOwner")]
+    should_change_owner: Vec<String>,
+    /// Rooms with no other active member, which are removed.
+    #[serde(rename = "shouldBeRemoved")]
+    should_be_removed: Vec<String>,
+}
+
+/// A call without a live session for its `X-User-Id` and `X-Auth-Token` (401).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatUnauthorized, example = json!({
+    "success": false,
+    "status": "error",
+    "error": "You must be logged in to do this.",
+    "message": "You must be logged in to do this."
+}))]
+#[allow(dead_code)]
+pub struct NotLoggedInBody {
+    #[schema(schema_with = always_false)]
+    success: bool,
+    #[schema(schema_with = error_word)]
+    status: String,
+    error: String,
+    message: String,
+}
+
+/// A failed login (401), the same whatever the reason.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatLoginFailed, example = json!({
+    "status": "error",
+    "error": "Unauthorized",
+    "message": "Unauthorized"
+}))]
+#[allow(dead_code)]
+pub struct LoginFailedBody {
+    #[schema(schema_with = error_word)]
+    status: String,
+    error: String,
+    message: String,
+}

@@ -3,12 +3,14 @@
 //! `service::lifecycle`; this module only speaks Rocket.Chat's wire format).
 
 mod error;
+mod wire;
 
 use crate::domain::event::{Actor, Note};
 use crate::domain::session::Session;
 use crate::domain::user::Role;
 use crate::http::auth::{header, request_id};
 use crate::http::json::{parse_json, parse_query, read_body};
+use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
 use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
@@ -17,11 +19,16 @@ use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use error::RcError;
+use error::{ErrorBody, LoginFailedBody, NotLoggedInBody, RcError};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
+use utoipa::OpenApi as _;
 use uuid::Uuid;
+use wire::{
+    ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody, LoginData,
+    LogoutAnswer, LogoutData, MeAnswer, RcUser, SetActiveStatusBody,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -89,35 +96,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for RcJson<T> {
     }
 }
 
-/// Rocket.Chat's view of a user.
-fn user_json(view: &UserView) -> Value {
-    let u = &view.user;
-    let name = [u.first_name.as_deref(), u.last_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut roles = vec!["user"];
-    roles.extend(u.roles.names());
-    json!({
-        "_id": u.id,
-        "username": u.email.clone().unwrap_or_else(|| u.number.to_string()),
-        "name": name,
-        "emails": u.email.iter().map(|e| json!({"address": e, "verified": u.status != crate::domain::Status::Invited})).collect::<Vec<_>>(),
-        "type": "user",
-        "active": u.status == crate::domain::Status::Active,
-        "roles": roles,
-        "createdAt": u.created_at,
-        "_updatedAt": u.updated_at,
-    })
-}
-
 /// `POST /t/{tenant}/api/v1/login` with `{user | username | email, password}`.
-async fn login(
-    State(state): State<AppState>,
-    mut parts: Parts,
-    body: axum::body::Bytes,
-) -> Result<Json<Value>, RcError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/login",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatLogin",
+    summary = "Log in",
+    description = "Checks the password of the user named by `user` (or `username`, or `email`: \
+their email) and opens a session; send the answer's `userId` and `authToken` as `X-User-Id` and \
+`X-Auth-Token` on every other call. The tenant is the base URL's, so log in through \
+`/t/{tenant}/api/v1/login`: at the root no tenant is named and every login answers 401. A wrong \
+password, an unknown user, a user who may not log in (not `active`), a missing field and an \
+unknown tenant all answer the same 401.",
+    request_body = LoginBody,
+    responses(
+        (status = 200, description = "Logged in", body = LoginAnswer),
+        (status = 401, description = "The login failed, whatever the reason", body = LoginFailedBody),
+    ),
+)]
+async fn login(State(state): State<AppState>, req: Request) -> Result<Json<LoginAnswer>, RcError> {
+    // Within roster's body limit, and refused in Rocket.Chat's words beyond it.
+    let (mut parts, body) = read_body(req).await?;
     let tenant = tenant_of_base(&mut parts, &state)
         .await
         .map_err(|r| match r {
@@ -144,27 +144,63 @@ async fn login(
             other => other.into(),
         })?;
     let me = state.services.user(&ctx, login.user.id).await?;
-    Ok(Json(json!({
-        "status": "success",
-        "data": { "userId": login.user.id, "authToken": login.token, "me": user_json(&me) },
-    })))
+    Ok(Json(LoginAnswer {
+        status: "success",
+        data: LoginData {
+            user_id: login.user.id,
+            auth_token: login.token,
+            me: RcUser::from(&me),
+        },
+    }))
 }
 
-async fn logout(State(state): State<AppState>, caller: RcCaller) -> Result<Json<Value>, RcError> {
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatLogout",
+    summary = "Log out",
+    description = "Ends the session of this `X-Auth-Token`; the user's other sessions stay. The \
+token is then refused with 401.",
+    responses(
+        (status = 200, description = "Logged out", body = LogoutAnswer),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
+async fn logout(
+    State(state): State<AppState>,
+    caller: RcCaller,
+) -> Result<Json<LogoutAnswer>, RcError> {
     state
         .services
         .end_session(&caller.ctx, &caller.token)
         .await?;
-    Ok(Json(
-        json!({ "status": "success", "data": { "message": "You've been logged out!" } }),
-    ))
+    Ok(Json(LogoutAnswer {
+        status: "success",
+        data: LogoutData {
+            message: "You've been logged out!",
+        },
+    }))
 }
 
-async fn me(caller: RcCaller) -> Json<Value> {
-    let mut me = user_json(&caller.user);
-    me["success"] = json!(true);
-    me["sessionExpiresAt"] = json!(caller.session.expires_at);
-    Json(me)
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatMe",
+    summary = "The logged-in user",
+    description = "The user of this session, with `success` and when the session ends.",
+    responses(
+        (status = 200, description = "The caller", body = MeAnswer),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
+async fn me(caller: RcCaller) -> Json<MeAnswer> {
+    Json(MeAnswer {
+        user: RcUser::from(&caller.user),
+        success: true,
+        session_expires_at: caller.session.expires_at,
+    })
 }
 
 #[derive(Deserialize)]
@@ -173,18 +209,44 @@ struct InfoQuery {
     user_id: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/users.info",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatUsersInfo",
+    summary = "A user",
+    description = "The user with this `userId`, any user of the caller's tenant. Only `userId` \
+is read (Rocket.Chat's `username` is not); other query parameters are ignored.",
+    params(
+        ("userId" = Uuid, Query, description = "The user's id (a user's `_id`)",
+            example = "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10"),
+    ),
+    responses(
+        (status = 200, description = "The user", body = InfoAnswer),
+        (status = 400, description = "`userId` is missing (`invalid-params`), or names no user \
+of the tenant (`error-invalid-user`)", body = ErrorBody, example = json!({
+            "success": false,
+            "error": "The required \"userId\" param provided does not match any users [error-invalid-user]",
+            "errorType": "error-invalid-user"
+        })),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
 async fn users_info(
     State(state): State<AppState>,
     caller: RcCaller,
     parts: Parts,
-) -> Result<Json<Value>, RcError> {
+) -> Result<Json<InfoAnswer>, RcError> {
     let q: InfoQuery = parse_query(parts.uri.query())?;
     let id = q
         .user_id
         .ok_or_else(|| RcError::invalid_params("must have required property 'userId'"))?;
     let id = Uuid::parse_str(&id).map_err(|_| RcError::invalid_user())?;
     let user = state.services.user(&caller.ctx, id).await?;
-    Ok(Json(json!({ "user": user_json(&user), "success": true })))
+    Ok(Json(InfoAnswer {
+        user: RcUser::from(&user),
+        success: true,
+    }))
 }
 
 /// The params of `users.setActiveStatus`, checked as Rocket.Chat's validator does.
@@ -227,11 +289,69 @@ fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool),
     Ok((active, user_id, confirm))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users.setActiveStatus",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatSetActiveStatus",
+    summary = "Activate or deactivate a user",
+    description = "Needs Rocket.Chat's `edit-other-user-active-status` permission: the caller must \
+be an admin (403 otherwise). `activeStatus: true` makes the user active: an invited user joins, \
+a deactivated one is reactivated (which gives back no room ownership, no removed room and no session); a \
+banned or revoked user is refused. `activeStatus: false` deactivates the user and ends all their \
+sessions, under two rules checked in this order:\n\n\
+1. The tenant keeps an active admin: deactivating the last one is refused \
+(`error-action-not-allowed`).\n\
+2. No room is left without an owner. In every room, other than direct messages, that the user \
+alone owns, ownership passes to the member with the oldest membership who is active; a room with \
+no such member is removed. Without `confirmRelinquish: true`, any such room refuses the whole call \
+with `user-last-owner`, whose `details` name the rooms (`shouldChangeOwner`, `shouldBeRemoved`), \
+and nothing changes; with it, the rooms are handed over and removed, and the user deactivated, \
+together.\n\n\
+Deactivating a deactivated user, or activating an active one, changes nothing and answers 200.",
+    request_body = SetActiveStatusBody,
+    responses(
+        (status = 200, description = "Done: the user's id and whether they are now active", body = ActiveStatusAnswer),
+        (status = 400, description = "Refused; `errorType` says why and nothing changed", body = ErrorBody, examples(
+            ("user-last-owner" = (summary = "The user alone owns rooms and confirmRelinquish was not true", value = json!({
+                "success": false,
+                "error": "[user-last-owner]",
+                "errorType": "user-last-owner",
+                "details": {"shouldChangeOwner": ["general", "design"], "shouldBeRemoved": ["jane-notes"]}
+            }))),
+            ("last-admin" = (summary = "The tenant's last active admin", value = json!({
+                "success": false,
+                "error": "Leaving the app without an active admin is not allowed [error-action-not-allowed]",
+                "errorType": "error-action-not-allowed"
+            }))),
+            ("status-refused" = (summary = "A status the change cannot leave", value = json!({
+                "success": false,
+                "error": "cannot reactivate a user who is banned [error-action-not-allowed]",
+                "errorType": "error-action-not-allowed"
+            }))),
+            ("invalid-params" = (summary = "A missing or mistyped parameter", value = json!({
+                "success": false,
+                "error": "must have required property 'activeStatus'\n[invalid-params]",
+                "errorType": "invalid-params"
+            }))),
+            ("error-invalid-user" = (summary = "No such user in the tenant", value = json!({
+                "success": false,
+                "error": "The required \"userId\" param provided does not match any users [error-invalid-user]",
+                "errorType": "error-invalid-user"
+            }))),
+        )),
+        (status = 403, description = "The caller is not an admin", body = ErrorBody, example = json!({
+            "success": false,
+            "error": "User does not have the permissions required for this action [error-unauthorized]"
+        })),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
 async fn set_active_status(
     State(state): State<AppState>,
     caller: RcCaller,
     RcJson(body): RcJson<Map<String, Value>>,
-) -> Result<Json<Value>, RcError> {
+) -> Result<Json<ActiveStatusAnswer>, RcError> {
     // Rocket.Chat's `edit-other-user-active-status` permission is roster's admin role.
     if !caller.user.user.roles.contains(Role::Admin) {
         return Err(RcError::Forbidden);
@@ -253,13 +373,54 @@ async fn set_active_status(
             .await?
             .user
     };
-    Ok(Json(json!({
-        "user": { "_id": user.user.id, "active": user.user.status == crate::domain::Status::Active },
-        "success": true,
-    })))
+    Ok(Json(ActiveStatusAnswer {
+        user: ActiveStatusUser {
+            id: user.user.id,
+            active: user.user.status == crate::domain::Status::Active,
+        },
+        success: true,
+    }))
 }
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(login, logout, me, users_info, set_active_status),
+    components(schemas(ErrorBody, NotLoggedInBody))
+)]
+struct Api;
 
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApi::default()
+    let mut doc = Api::openapi();
+    // A missing or dead session has its own body; every other error has `success: false`.
+    add_common_errors(
+        &mut doc,
+        "RocketchatUnauthorized",
+        "application/json",
+        &[Common {
+            status: "401",
+            description: "No live session for this `X-User-Id` and `X-Auth-Token` (or, under a \
+tenant base URL, another tenant's)",
+            when: When::Authenticated,
+        }],
+    );
+    add_common_errors(
+        &mut doc,
+        "RocketchatError",
+        "application/json",
+        &[
+            Common {
+                status: "400",
+                description: "`invalid-params`: the body is not a JSON object (or is larger than \
+64 KiB, or not `application/json`)",
+                when: When::Body,
+            },
+            Common {
+                status: "503",
+                description: "The database is unreachable; retry after `Retry-After` seconds",
+                when: When::Always,
+            },
+        ],
+    );
+    doc
 }

@@ -182,3 +182,72 @@ impl IntoResponse for VillageError {
         res
     }
 }
+
+// The envelope for the contract. `into_response` builds it with `json!`, so these types only
+// document it: `fields` and `current_status` are sent only when they have something to say.
+
+/// Every error of the Village dialect.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = VillageError, example = json!({
+    "error": {
+        "code": "bad_request",
+        "message": "user: must be a valid email address",
+        "fields": [{"field": "user", "message": "must be a valid email address"}]
+    }
+}))]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = VillageErrorDetail)]
+#[allow(dead_code)]
+struct ErrorDetail {
+    code: Code,
+    /// What went wrong, in words; with `fields`, each `field: message` joined by `; `.
+    message: String,
+    /// The request fields at fault, each with what is wrong with it. Only on a 400 that names
+    /// fields.
+    #[schema(required = false)]
+    fields: Vec<FieldBody>,
+    #[schema(required = false, schema_with = current_status)]
+    current_status: String,
+}
+
+fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let mut status = utoipa::openapi::Ref::from_schema_name("Status");
+    status.description =
+        "The user's status, when a status change was refused because of it (409).".into();
+    status.into()
+}
+
+/// The status an error answers, as a word.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = VillageErrorCode)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+enum Code {
+    /// 400, 413 or 415: the request cannot be read or a field breaks a rule.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 404: the network or user.
+    NotFound,
+    /// 409.
+    Conflict,
+    /// 503.
+    Unavailable,
+    /// 500.
+    Internal,
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = VillageFieldError)]
+#[allow(dead_code)]
+struct FieldBody {
+    /// The field's path in the request, e.g. `segment_adds[0]` or `metadata.description`; `.`
+    /// for the body as a whole.
+    field: String,
+    message: String,
+}

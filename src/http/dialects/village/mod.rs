@@ -10,6 +10,7 @@ use crate::domain::user::{Change, NewUser, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::{parse_json, read_body};
+use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::users::{Creation, OnExisting};
@@ -19,10 +20,11 @@ use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use error::VillageError;
+use error::{ErrorBody, VillageError};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use wire::{Metadata, UserStatusAnswer, UserStatusBody, VillageUser};
+use utoipa::OpenApi as _;
+use wire::{Metadata, PatchUserBody, UserStatusAnswer, UserStatusBody, VillageUser};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,6 +74,45 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VillageJson<T> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/networks/{network_id}/user_status",
+    tag = tag::VILLAGE,
+    operation_id = "villageUserStatus",
+    summary = "Create a user, revoke an invite, or ban a user",
+    description = "Changes the status of the user whose email is `user`, by `status_change`:\n\n\
+- `create_user` creates the user, `invited` (with `send_email: true`, the invite email is \
+queued). `referrer`, `segment_adds` and `metadata` count only on this first create. If the email \
+already has a user, nothing is created and the answer is that user as they are, `created: false`, \
+with the create-only fields sent listed in `ignored_fields`; a `revoked` user is invited again \
+(and `send_email` then counts).\n\
+- `revoke_invite` stops an invite not yet accepted: `invited` becomes `revoked` (already \
+`revoked`: unchanged). An `active`, `deactivated` or `banned` user is a 409.\n\
+- `ban` suspends the user from all network activity: `banned`, whatever the status was.\n\n\
+`revoke_invite` and `ban` use only `user`: any other field sent is listed in `ignored_fields`. \
+Every accepted call answers 201.",
+    request_body = UserStatusBody,
+    params(
+        ("network_id" = String, Path, description = "Your network: the tenant's slug, id or \
+account number. Any other network is a 404.", example = "acme"),
+    ),
+    responses(
+        (status = 201, description = "Accepted: the user as they now are", body = UserStatusAnswer),
+        (status = 404, description = "The network is not the API key's, or (`revoke_invite`, \
+`ban`) no user has this email", body = ErrorBody, example = json!({
+            "error": {"code": "not_found", "message": "user not found"}
+        })),
+        (status = 409, description = "The user's status does not allow the change (`current_status` \
+says it), or the user changed meanwhile (retry)", body = ErrorBody, example = json!({
+            "error": {
+                "code": "conflict",
+                "message": "cannot revoke-invite a user who is active",
+                "current_status": "active"
+            }
+        })),
+    ),
+    security(("api_key" = [])),
+)]
 async fn user_status(
     State(state): State<AppState>,
     VillageCaller(caller): VillageCaller,
@@ -228,6 +269,45 @@ fn not_patchable(field: &str) -> String {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/networks/{network_id}/users/{user_email}",
+    tag = tag::VILLAGE,
+    operation_id = "villagePatchUser",
+    summary = "Update a user's name or phone number",
+    description = "Changes `first_name`, `last_name` and `phone_number` of the user with this \
+email; a field left out is kept, `null` clears it. Send at least one. Any other field is refused \
+with a 400 that names it and says where it changes instead: the email through roster's native \
+API, the status through `user_status`, segments through the groups API; `referrer` counts only on \
+the first `create_user`. A field that breaks a rule (a phone number not in international format, \
+a name too long) is refused the same way, and nothing changes.",
+    request_body = PatchUserBody,
+    params(
+        ("network_id" = String, Path, description = "Your network: the tenant's slug, id or \
+account number. Any other network is a 404.", example = "acme"),
+        ("user_email" = String, Path, description = "The user's email (matched \
+case-insensitively)", example = "jane.doe@example.com"),
+    ),
+    responses(
+        (status = 200, description = "Updated: the user as they now are", body = VillageUser),
+        (status = 400, description = "A field is not patchable or breaks a rule; `fields` names \
+each, and nothing changed", body = ErrorBody, example = json!({
+            "error": {
+                "code": "bad_request",
+                "message": "status: status changes through POST /networks/{network_id}/user_status",
+                "fields": [{
+                    "field": "status",
+                    "message": "status changes through POST /networks/{network_id}/user_status"
+                }]
+            }
+        })),
+        (status = 404, description = "The network is not the API key's, or no user has this \
+email", body = ErrorBody, example = json!({
+            "error": {"code": "not_found", "message": "user not found"}
+        })),
+    ),
+    security(("api_key" = [])),
+)]
 async fn patch_user(
     State(state): State<AppState>,
     VillageCaller(caller): VillageCaller,
@@ -286,7 +366,46 @@ async fn patch_user(
     Ok(Json(VillageUser::from(updated)))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(user_status, patch_user), components(schemas(ErrorBody)))]
+struct Api;
+
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApi::default()
+    let mut doc = Api::openapi();
+    add_common_errors(
+        &mut doc,
+        "VillageError",
+        "application/json",
+        &[
+            Common {
+                status: "400",
+                description: "Malformed: the body is not a JSON object of the documented fields, \
+or a field breaks a rule; `fields` names each",
+                when: When::Body,
+            },
+            Common {
+                status: "401",
+                description: "No API key as `Authorization: Bearer`, or one that is unknown or \
+revoked",
+                when: When::Authenticated,
+            },
+            Common {
+                status: "413",
+                description: "The body is larger than 64 KiB (`code` is `bad_request`)",
+                when: When::Body,
+            },
+            Common {
+                status: "415",
+                description: "The body is not `application/json` (`code` is `bad_request`)",
+                when: When::Body,
+            },
+            Common {
+                status: "503",
+                description: "The database is unreachable; retry after `Retry-After` seconds",
+                when: When::Always,
+            },
+        ],
+    );
+    doc
 }

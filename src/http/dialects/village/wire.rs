@@ -3,40 +3,106 @@
 use crate::service::UserView;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::{Ref, RefOr, Schema};
 use uuid::Uuid;
 
-/// `POST /networks/{network_id}/user_status`.
-#[derive(Debug, Deserialize)]
+/// A status change of the user whose email is `user`. Any other field is refused (400).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VillageUserStatusRequest, example = json!({
+    "user": "jane.doe@example.com",
+    "status_change": "create_user",
+    "send_email": false,
+    "referrer": "K7Q2MZ4P",
+    "segment_adds": ["new-hires"],
+    "metadata": {
+        "reference_id": "signup-20931",
+        "status_change_timestamp": 1732316400,
+        "description": "Signed up on the platform"
+    }
+}))]
 pub struct UserStatusBody {
+    /// The user's email.
+    #[schema(format = Email, example = "jane.doe@example.com")]
     pub user: String,
+    #[schema(value_type = StatusChange)]
     pub status_change: String,
+    /// With `create_user`: queue the invite email. Ignored by the other changes, and by a
+    /// `create_user` that finds the user already there (unless it re-invites a revoked user).
     pub send_email: Option<bool>,
+    /// Another user's referral code (their `referral_code`): that user referred this one.
+    /// Counts only on the first `create_user`.
     pub referrer: Option<String>,
+    /// Keys of existing segments to add the user to. Counts only on the first `create_user`.
     pub segment_adds: Option<Vec<String>>,
+    /// Counts only on the first `create_user`.
     pub metadata: Option<Metadata>,
 }
 
-#[derive(Debug, Deserialize, Serialize)]
+// Documents the `status_change` string, which the handler reads itself so that an unknown
+// one is refused in Village's words.
+/// The status change to make.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VillageStatusChange)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Only documents the values.
+pub enum StatusChange {
+    /// Creates the user, invited (or invites a revoked user again); an existing user is
+    /// answered as they are.
+    CreateUser,
+    /// Stops an invite not yet accepted: the user becomes `revoked`.
+    RevokeInvite,
+    /// Suspends the user from all network activity: `banned`.
+    Ban,
+}
+
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = VillageMetadata)]
 pub struct Metadata {
+    /// An identifier of your own, for reporting; kept on the audit event.
     pub reference_id: Option<String>,
-    /// Unix seconds.
+    /// When the change happened, in Unix seconds (0 or more); the time of the call when absent.
+    #[schema(minimum = 0, example = 1732316400)]
     pub status_change_timestamp: Option<i64>,
+    /// The reason for the change; kept on the audit event.
     pub description: Option<String>,
 }
 
+/// Village shows roster's statuses by their own names: the native API's `Status` schema,
+/// whose values come from the domain's list.
+pub fn status_schema() -> RefOr<Schema> {
+    Ref::from_schema_name("Status").into()
+}
+
 /// A user as this dialect shows one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
+    "email": "jane.doe@example.com",
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "phone_number": "+15555555555",
+    "status": "invited",
+    "referral_code": "H3WQ9T2K",
+    "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
+    "segments": ["new-hires"],
+    "created_at": "2026-11-22T23:40:00Z",
+    "updated_at": "2026-11-22T23:40:00Z"
+}))]
 pub struct VillageUser {
     pub id: Uuid,
     pub email: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
+    #[schema(schema_with = status_schema)]
     pub status: &'static str,
+    /// The code another user's `referrer` names to say this user referred them.
     pub referral_code: String,
+    /// The user whose referral code this user signed up with.
     pub referred_by: Option<Uuid>,
+    /// The keys of the segments the user belongs to.
     pub segments: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -62,12 +128,68 @@ impl From<UserView> for VillageUser {
 }
 
 /// The answer to every accepted `user_status` call (201).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = VillageUserStatus, example = json!({
+    "status_change": "create_user",
+    "user": {
+        "id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
+        "email": "jane.doe@example.com",
+        "first_name": null,
+        "last_name": null,
+        "phone_number": null,
+        "status": "invited",
+        "referral_code": "H3WQ9T2K",
+        "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
+        "segments": ["new-hires"],
+        "created_at": "2026-11-22T23:40:00Z",
+        "updated_at": "2026-11-22T23:40:00Z"
+    },
+    "created": true,
+    "ignored_fields": []
+}))]
 pub struct UserStatusAnswer {
+    /// The change asked for, as sent.
+    #[schema(value_type = StatusChange)]
     pub status_change: String,
+    /// The user as they now are.
     pub user: VillageUser,
     /// Whether this call created the user.
     pub created: bool,
     /// Fields of the request that had no effect, and so were ignored.
+    #[schema(value_type = Vec<IgnoredField>)]
     pub ignored_fields: Vec<&'static str>,
+}
+
+// Documents the values of `ignored_fields`.
+/// A field a `user_status` call carried without effect.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VillageIgnoredField)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)] // Only documents the values.
+pub enum IgnoredField {
+    SendEmail,
+    Referrer,
+    SegmentAdds,
+    Metadata,
+}
+
+// The handler reads the body as a map so that each field it refuses gets its own message;
+// this type only documents it.
+/// The fields to change, at least one. Any other field is refused (400), naming where it
+/// changes instead.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = VillagePatchUser, example = json!({
+    "first_name": "Jane",
+    "last_name": "Smith",
+    "phone_number": "+15555555555"
+}))]
+#[allow(dead_code)]
+pub struct PatchUserBody {
+    /// The new first name; null clears it.
+    first_name: Option<String>,
+    /// The new last name; null clears it.
+    last_name: Option<String>,
+    /// The new phone number in international format (`+15555555555`); null clears it.
+    phone_number: Option<String>,
 }
