@@ -1,6 +1,7 @@
 //! Publica.la's integration API, users: create, list, read, update, deactivate, reactivate,
 //! force logout. Authenticated by `X-User-Token: <roster API key>`; rate-limited per key.
 
+mod doc;
 mod error;
 mod rate;
 mod wire;
@@ -12,6 +13,7 @@ use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::Caller;
 use crate::http::json::{parse_json, read_body};
+use crate::http::openapi::{add_common_errors, tag, Common as CommonError, When};
 use crate::http::tenancy::caller_for_key;
 use crate::http::AppState;
 use crate::service::plans::UserWithPlans;
@@ -26,6 +28,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use error::PublicaError;
 use serde_json::{json, Map, Value};
+use utoipa::OpenApi as _;
 use wire::{list_item, PublicaUser};
 
 /// The header that carries the API key.
@@ -266,6 +269,28 @@ fn success(data: impl serde::Serialize) -> Json<Value> {
     Json(json!({ "CODE": "success", "data": data }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/integration-api/v1/dashboard/users",
+    tag = tag::PUBLICA,
+    operation_id = "publicaCreateUser",
+    summary = "Create a user",
+    description = "Creates an active user with `email` and `external_id` (both unique in the \
+store), optionally a password, a sessions limit, the `admin`, `plan_admin` and \
+`only_sees_readable` flags, and a plan (`assign_new_plan`, until `new_plan_custom_valid_to`). \
+An email or external id already in use, an unknown plan, or any member that breaks a rule is a \
+422 naming each. Members it does not know are ignored. Also served at the path with a trailing \
+slash.",
+    request_body = doc::CreateUser,
+    responses(
+        (status = 200, description = "Created", body = doc::Created),
+        (status = 409, description = "A concurrent write met this one; retry", body = doc::Error,
+            example = json!({"message": "The user changed meanwhile; retry."})),
+        (status = 422, description = "A member is missing or breaks a rule (also a body that is \
+not a JSON object); `errors` names each", body = doc::ValidationError),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn create(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -298,6 +323,7 @@ async fn create(
 
 #[derive(serde::Deserialize, Default)]
 struct ListQuery {
+    // Read as text: a `page` or `per_page` that is not a number takes its default, as in Laravel.
     query: Option<String>,
     email: Option<String>,
     page: Option<String>,
@@ -306,6 +332,33 @@ struct ListQuery {
 
 /// Laravel's length-aware paginator: `{current_page, data, first_page_url, from, last_page,
 /// last_page_url, next_page_url, path, per_page, prev_page_url, to, total}`.
+#[utoipa::path(
+    get,
+    path = "/integration-api/v1/dashboard/users",
+    tag = tag::PUBLICA,
+    operation_id = "publicaListUsers",
+    summary = "List users",
+    description = "Pages through the store's users in id order (deactivated ones included unless \
+filtered), as Laravel's length-aware paginator. `query=deactivated` keeps the deactivated users, \
+`query=admins` the admins; `email` keeps the user with that email. Also served at the path with \
+a trailing slash.",
+    params(
+        ("query" = Option<String>, Query, description = "`deactivated` or `admins`; any other \
+non-empty value is a 422", example = "deactivated"),
+        ("email" = Option<String>, Query, description = "Only the user with this email \
+(case-insensitive)", example = "reader@example.com"),
+        ("page" = Option<u64>, Query, description = "From 1; anything that is not a positive \
+number is the first page", example = 1),
+        ("per_page" = Option<u32>, Query, description = "Users per page, 1 to 200 (out of range: \
+the nearest bound; not a number: 100)", example = 100),
+    ),
+    responses(
+        (status = 200, description = "A page of users", body = doc::UserList),
+        (status = 422, description = "`query` is not a known filter, or a parameter is repeated",
+            body = doc::ValidationError),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn list(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -409,6 +462,22 @@ async fn user_at(
     Ok(services.find_user(ctx, r).await?)
 }
 
+#[utoipa::path(
+    get,
+    path = "/integration-api/v1/dashboard/users/{user}",
+    tag = tag::PUBLICA,
+    operation_id = "publicaReadUser",
+    summary = "Read a user",
+    description = "One user, in the list's shape, by integer id or by email.",
+    params(("user" = String, Path, description = "The user's integer `id`, or their email",
+        example = "923242")),
+    responses(
+        (status = 200, description = "The user", body = doc::UserAnswer),
+        (status = 404, description = "No user of the store has this id or email (also an id \
+that is not a number)", body = doc::Error, example = json!({"message": "User not found."})),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn read(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -418,6 +487,29 @@ async fn read(
     Ok(success(list_item(&u)))
 }
 
+#[utoipa::path(
+    put,
+    path = "/integration-api/v1/dashboard/users/{user}",
+    tag = tag::PUBLICA,
+    operation_id = "publicaUpdateUser",
+    summary = "Update a user",
+    description = "Sets the user's `email` and `external_id` (both required), and, when sent, \
+the password (ending every session), the sessions limit (null removes it), the flags, and a \
+plan to grant. `only_sees_readable` is required; `admin` and `plan_admin` left out keep their \
+value. An unknown user is a 404 before the body is judged.",
+    params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
+    request_body = doc::UpdateUser,
+    responses(
+        (status = 204, description = "Updated"),
+        (status = 404, description = "No user of the store has this id (also an id that is not \
+a number)", body = doc::Error, example = json!({"message": "User not found."})),
+        (status = 409, description = "The user changed meanwhile; retry", body = doc::Error,
+            example = json!({"message": "The user changed meanwhile; retry."})),
+        (status = 422, description = "A member is missing or breaks a rule (an email or external \
+id in use, an unknown plan...); `errors` names each", body = doc::ValidationError),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn update(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -462,6 +554,26 @@ async fn numbered(
 }
 
 /// `DELETE …/users/{id}` answers `data: []`.
+#[utoipa::path(
+    delete,
+    path = "/integration-api/v1/dashboard/users/{user}",
+    tag = tag::PUBLICA,
+    operation_id = "publicaDeactivateUser",
+    summary = "Deactivate a user",
+    description = "Deactivates the user: every session ends and they cannot log in until \
+reactivated. Deactivating a deactivated user changes nothing and answers the same. Refused \
+(409) for a user whose status cannot be deactivated (banned, a revoked invite), for the last \
+active admin, and for a user who alone owns rooms.",
+    params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
+    responses(
+        (status = 200, description = "Deactivated", body = doc::Deactivated),
+        (status = 404, description = "No user of the store has this id (also an id that is not \
+a number)", body = doc::Error, example = json!({"message": "User not found."})),
+        (status = 409, description = "The user's status, the last admin or their rooms forbid it",
+            body = doc::Error, example = json!({"message": "Cannot deactivate a user who is banned."})),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn deactivate(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -472,6 +584,24 @@ async fn deactivate(
 }
 
 /// `PUT …/users/{id}/re-activate` answers `data: 1`.
+#[utoipa::path(
+    put,
+    path = "/integration-api/v1/dashboard/users/{user}/re-activate",
+    tag = tag::PUBLICA,
+    operation_id = "publicaReactivateUser",
+    summary = "Reactivate a user",
+    description = "Makes a deactivated user active again. An active user answers the same and \
+nothing changes; any other status (invited, banned, revoked) is a 409.",
+    params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
+    responses(
+        (status = 200, description = "Reactivated", body = doc::Reactivated),
+        (status = 404, description = "No user of the store has this id (also an id that is not \
+a number)", body = doc::Error, example = json!({"message": "User not found."})),
+        (status = 409, description = "The user's status cannot be reactivated", body = doc::Error,
+            example = json!({"message": "Cannot reactivate a user who is invited."})),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn reactivate(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -497,6 +627,21 @@ async fn change_status(
 
 /// `{user}` is the integer id or the `external_id`: an integer that is no user's id is tried
 /// as an `external_id`, since platforms often use numbers as their own ids.
+#[utoipa::path(
+    post,
+    path = "/integration-api/v1/dashboard/users/{user}/force-logout",
+    tag = tag::PUBLICA,
+    operation_id = "publicaForceLogout",
+    summary = "Force a user's logout",
+    description = FORCE_LOGOUT,
+    params(("user" = String, Path, description = FORCE_LOGOUT_USER, example = "923242")),
+    responses(
+        (status = 200, description = "Every session ended", body = doc::LoggedOut),
+        (status = 404, description = "No user of the store has this id or external id",
+            body = doc::Error, example = json!({"message": "User not found."})),
+    ),
+    security(("publica_token" = [])),
+)]
 async fn force_logout(
     State(state): State<AppState>,
     PublicaCaller(caller): PublicaCaller,
@@ -525,7 +670,136 @@ async fn force_logout(
     Ok(success(json!({ "sessions_revoked": revoked })))
 }
 
+const FORCE_LOGOUT: &str = "Ends every session of the user; their next request meets the \
+login. Answers how many sessions were live (0 is a success too).";
+const FORCE_LOGOUT_USER: &str = "The user's integer `id` or their `external_id`: a number that \
+is no user's id is tried as an `external_id`";
+
+/// The path the reference page lists for force logout (its own example uses the dashboard one).
+#[utoipa::path(
+    post,
+    path = "/integration-api/v1/users/{user}/force-logout",
+    tag = tag::PUBLICA,
+    operation_id = "publicaForceLogoutByReferencePath",
+    summary = "Force a user's logout (the reference page's path)",
+    description = FORCE_LOGOUT,
+    params(("user" = String, Path, description = FORCE_LOGOUT_USER, example = "user-id-in-your-platform")),
+    responses(
+        (status = 200, description = "Every session ended", body = doc::LoggedOut),
+        (status = 404, description = "No user of the store has this id or external id",
+            body = doc::Error, example = json!({"message": "User not found."})),
+    ),
+    security(("publica_token" = [])),
+)]
+#[allow(dead_code)]
+fn force_logout_by_reference_path() {}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        create,
+        list,
+        read,
+        update,
+        deactivate,
+        reactivate,
+        force_logout,
+        force_logout_by_reference_path
+    ),
+    components(schemas(doc::Error))
+)]
+struct Api;
+
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApi::default()
+    let mut doc = Api::openapi();
+    add_common_errors(
+        &mut doc,
+        "PublicaError",
+        "application/json",
+        &[
+            CommonError {
+                status: "401",
+                description: "No `X-User-Token`, or one that is unknown or revoked",
+                when: When::Authenticated,
+            },
+            CommonError {
+                status: "413",
+                description: "The body is larger than 64 KiB",
+                when: When::Body,
+            },
+            CommonError {
+                status: "415",
+                description: "The body is not `application/json`",
+                when: When::Body,
+            },
+            CommonError {
+                status: "429",
+                description: "Too Many Attempts: the token used up its calls of this window; \
+retry after `Retry-After` seconds",
+                when: When::Authenticated,
+            },
+            CommonError {
+                status: "503",
+                description: "The database is unreachable; retry after `Retry-After` seconds",
+                when: When::Always,
+            },
+        ],
+    );
+    rate_limit_headers(&mut doc);
+    doc
+}
+
+/// Every answer to a call with a token says where the token stands; a 429 also says when to
+/// retry. `add_common_errors` writes bodies only, so the headers are added here.
+fn rate_limit_headers(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{HeaderBuilder, Object, RefOr, Type};
+    let header = |what: &str| {
+        HeaderBuilder::new()
+            .schema(Object::with_type(Type::Integer))
+            .description(Some(what))
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for (status, response) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if status.starts_with('2') || status == "429" {
+                    response.headers.insert(
+                        "X-RateLimit-Limit".into(),
+                        header("Calls the token may make in a window"),
+                    );
+                    response.headers.insert(
+                        "X-RateLimit-Remaining".into(),
+                        header("Calls left in this window"),
+                    );
+                }
+                if status == "429" {
+                    response.headers.insert(
+                        "X-RateLimit-Reset".into(),
+                        header("Unix time at which the window ends (sent once no call is left)"),
+                    );
+                    response.headers.insert(
+                        "Retry-After".into(),
+                        header("Seconds until the window ends"),
+                    );
+                }
+                if status == "503" {
+                    response
+                        .headers
+                        .insert("Retry-After".into(), header("Seconds to wait: 1"));
+                }
+            }
+        }
+    }
 }

@@ -11,10 +11,18 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 /// A moment as Publica.la writes one: `{timestamp, date: "YYYY-MM-DD HH:MM:SS", timezone}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PublicaMoment, example = json!({
+    "timestamp": 1620931649, "date": "2021-05-13 18:47:29", "timezone": "UTC"
+}))]
 pub struct Moment {
+    /// Unix time in seconds.
     timestamp: i64,
+    /// `YYYY-MM-DD HH:MM:SS`, in `timezone`.
+    #[schema(example = "2021-05-13 18:47:29")]
     date: String,
+    /// Always `UTC`.
+    #[schema(value_type = String, example = "UTC")]
     timezone: &'static str,
 }
 
@@ -43,19 +51,37 @@ pub fn gravatar(email: Option<&str>) -> String {
 }
 
 /// A user as the create call answers one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "id": 923242,
+    "email": "reader@example.com",
+    "external_id": "user-id-in-your-platform",
+    "uuid": "af5af4f9-9b8d-4d79-b162-0cec4279cae5",
+    "picture": "https://www.gravatar.com/avatar/5c472faa5105266a3d41aee277eb9d0c?s=160&d=mm&r=g",
+    "admin": false,
+    "plan_admin": false,
+    "only_sees_readable": false,
+    "sessions_limit": null,
+    "created_at": {"timestamp": 1620931649, "date": "2021-05-13 18:47:29", "timezone": "UTC"},
+    "updated_at": {"timestamp": 1620931649, "date": "2021-05-13 18:47:29", "timezone": "UTC"},
+    "deleted_at": null
+}))]
 pub struct PublicaUser {
+    /// The user's integer id: the `{user}` of the other calls.
     id: i64,
     email: Option<String>,
     external_id: Option<String>,
     uuid: Uuid,
+    /// The Gravatar of the email.
     picture: String,
     admin: bool,
     plan_admin: bool,
     only_sees_readable: bool,
+    /// How many sessions the user may hold at once; null: no limit.
     sessions_limit: Option<i32>,
     created_at: Moment,
     updated_at: Moment,
+    /// When the user was deactivated; null while not deactivated.
     deleted_at: Option<Moment>,
 }
 

@@ -2,6 +2,7 @@
 //! Organization = tenant, `group_id` = a roster group, `clogin_id` = the user's number; the
 //! membership rules live in `service::memberships`, this module only translates.
 
+mod doc;
 mod error;
 mod wire;
 
@@ -12,6 +13,7 @@ use crate::domain::user::{Change, NewUser, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status};
 use crate::http::auth::{header, request_id};
 use crate::http::json::{parse_json, read_body};
+use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::memberships::Enrollee;
@@ -24,6 +26,7 @@ use axum::{Json, Router};
 use error::RegpackError;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
+use utoipa::OpenApi as _;
 use wire::{users_answer, Id, StatusesBody, UsersBody};
 
 pub fn router() -> Router<AppState> {
@@ -127,6 +130,126 @@ const DOC_FIELDS: &[(&str, &str)] = &[
     ("name", "doc.status_name"),
 ];
 
+#[utoipa::path(
+    post,
+    path = "/reg/api2/users",
+    tag = tag::REGPACK,
+    operation_id = "regpackUsers",
+    summary = "Act on a user: create, create_child, login, update, add_email, add_product, get_info, set_status",
+    description = "One endpoint, dispatched by `action`. Every call names the `group_id` (a group \
+of the organization of `Api-id`); every action but `create`, `create_child` and `login` names \
+the member by `clogin_id`, the person's number across the organization's groups. The whole \
+request is checked before anything is read or written: every bad or misplaced field is named \
+in one 400 (`connected_to` is read only by `create_child`, `status_id` only by `set_status`, \
+`doc` members an action does not read are refused). Every answer shows the member after the \
+call. Also served at the path with a trailing slash.",
+    request_body = doc::UsersRequest,
+    responses(
+        (status = 200, description = "Done; `msg` says what, `effected_users` whether the member \
+changed", body = doc::UsersAnswer, examples(
+            ("create" = (summary = "A new person, or an existing one added to the group", value = json!({
+                "msg": "User created successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 1,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            }))),
+            ("create_child" = (summary = "A child linked to its parent", value = json!({
+                "msg": "Child user created successfully.", "msg_type": "success", "success": true,
+                "users": [102670541], "effected_users": 1,
+                "user_info": {"clogin_id": "102670541", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Erin Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": null, "secondary_emails": [], "first_name": "Erin",
+                    "last_name": "Davis", "phone": null}
+            }))),
+            ("login" = (summary = "A session opened; `token` and `token_expires_at` only here", value = json!({
+                "msg": "User logged in successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 0,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"},
+                "token": "rs_4q9Xw2mZk7PpT1vB8nCd3LfY", "token_expires_at": "2026-11-24T09:30:00Z"
+            }))),
+            ("update" = (summary = "The profile edited", value = json!({
+                "msg": "User updated successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 1,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            }))),
+            ("add_email" = (summary = "A secondary email added", value = json!({
+                "msg": "Email added successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 1,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": ["miles.davis@example.org"], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            }))),
+            ("add_product" = (summary = "A product added to the order", value = json!({
+                "msg": "Product added successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 1,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "120.00",
+                    "products": [{"product_id": "5521", "name": "Summer camp, week 1", "price": "120.00"}]},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            }))),
+            ("get_info" = (summary = "The member, unchanged", value = json!({
+                "msg": "User info.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 0,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            }))),
+            ("set_status" = (summary = "The status set", value = json!({
+                "msg": "User status updated successfully.", "msg_type": "success", "success": true,
+                "users": [102670540], "effected_users": 1,
+                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+                    "status_id": "76867", "status_name": "Paid in full", "status_color": "#2e7d32", "total_order": "0.00",
+                    "products": []},
+                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+                    "last_name": "Davis", "phone": "+15555555555"}
+            })))
+        )),
+        (status = 400, description = "Unknown action, or fields missing, misplaced or breaking a \
+rule (also a body that is not a JSON object); `errors` names each", body = doc::Error),
+        (status = 401, description = "An authentication header is missing or wrong (the \
+`Timestamp` more than 5 minutes off, an unknown `Api-token`...), or, for `login`, a wrong email \
+or password", body = doc::Error, example = json!({
+            "msg": "wrong email or password", "msg_type": "error", "success": false
+        })),
+        (status = 404, description = "`Api-id` is not the organization of the `Api-token`; or \
+`group_id`, `clogin_id`, the member of the group, the parent (`connected_to`), the product or the \
+status is not the organization's", body = doc::Error, example = json!({
+            "msg": "clogin_id 102670540 is not in group_id 100909072; add them with the create action",
+            "msg_type": "error", "success": false
+        })),
+        (status = 409, description = "`create`: the person is already in the group, or an email \
+is used by another person; a concurrent change (retry)", body = doc::Error, example = json!({
+            "msg": "the user with this email is already in group_id 100909072",
+            "msg_type": "error", "success": false
+        })),
+    ),
+    security(("regpack_api_token" = [], "regpack_api_id" = [], "regpack_api_user" = [], "regpack_timestamp" = [])),
+)]
 async fn users(
     State(state): State<AppState>,
     RegpackCaller(ctx): RegpackCaller,
@@ -512,6 +635,29 @@ fn patch(doc: &Map<String, Value>, errors: &mut FieldErrors) -> UserPatch {
     patch
 }
 
+#[utoipa::path(
+    post,
+    path = "/reg/api2/statuses",
+    tag = tag::REGPACK,
+    operation_id = "regpackCreateStatus",
+    summary = "Create a status",
+    description = "Creates a status of the organization (`action: create`, the only action), \
+which `set_status` can then give members. Its name is unique in the organization. Also served \
+at the path with a trailing slash.",
+    request_body = doc::StatusesRequest,
+    responses(
+        (status = 200, description = "Created", body = doc::StatusCreated),
+        (status = 400, description = "Unknown action, no `doc`, or a field breaking a rule (also \
+a body that is not a JSON object); `errors` names each", body = doc::Error),
+        (status = 404, description = "`Api-id` is not the organization of the `Api-token`, or \
+`group_id` is not a group of it", body = doc::Error, example = json!({
+            "msg": "group_id 100909072 is not a group of this organization",
+            "msg_type": "error", "success": false
+        })),
+        (status = 409, description = "The organization has a status of this name", body = doc::Error),
+    ),
+    security(("regpack_api_token" = [], "regpack_api_id" = [], "regpack_api_user" = [], "regpack_timestamp" = [])),
+)]
 async fn statuses(
     State(state): State<AppState>,
     RegpackCaller(ctx): RegpackCaller,
@@ -555,7 +701,46 @@ async fn statuses(
     })))
 }
 
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(users, statuses), components(schemas(doc::Error)))]
+struct Api;
+
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    utoipa::openapi::OpenApi::default()
+    let mut doc = Api::openapi();
+    add_common_errors(
+        &mut doc,
+        "RegpackError",
+        "application/json",
+        &[
+            Common {
+                status: "400",
+                description: "Malformed: the body is not a JSON object of the documented fields",
+                when: When::Always,
+            },
+            Common {
+                status: "401",
+                description: "An authentication header is missing or wrong: `Timestamp` more \
+than 5 minutes from the server clock, `Api-user` not an email, `Api-id` not a number, \
+`Api-token` unknown or revoked",
+                when: When::Authenticated,
+            },
+            Common {
+                status: "413",
+                description: "The body is larger than 64 KiB",
+                when: When::Body,
+            },
+            Common {
+                status: "415",
+                description: "The body is not `application/json`",
+                when: When::Body,
+            },
+            Common {
+                status: "503",
+                description: "The database is unreachable; retry after `Retry-After` seconds",
+                when: When::Always,
+            },
+        ],
+    );
+    doc
 }
