@@ -46,6 +46,7 @@ CHECKS = ",".join(
 )
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
+TARGET_EMAIL = "fuzz-target@example.com"
 
 
 def log(msg):
@@ -113,41 +114,77 @@ class Roster:
         self.log.close()
 
 
-def credentials(roster):
-    """A tenant with an API key, an active admin with a password, and a Rocket.Chat login."""
-    op = {"Authorization": f"Bearer {roster.operator}"}
-    _, tenant = call(roster.base, "POST", "/v1/tenants", {"slug": "contract", "name": "Contract"}, op)
-    key = tenant["api_key"]
-    bearer = {"Authorization": f"Bearer {key}"}
-    call(
-        roster.base,
-        "POST",
-        "/v1/users",
-        {
-            "email": ADMIN_EMAIL,
-            "status": "active",
-            "roles": ["admin"],
-            "password": ADMIN_PASSWORD,
-        },
-        bearer,
-    )
-    _, session = call(
-        roster.base, "POST", "/v1/sessions", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, bearer
-    )
+def rc_login(roster, email):
     _, rc = call(
         roster.base,
         "POST",
         "/t/contract/api/v1/login",
-        {"user": ADMIN_EMAIL, "password": ADMIN_PASSWORD},
+        {"user": email, "password": ADMIN_PASSWORD},
     )
+    return rc["data"]["userId"], rc["data"]["authToken"]
+
+
+def credentials(roster):
+    """Credentials for every scheme, and data for the operations to act on.
+
+    An active admin with a password is the acting user (Rocket.Chat's login, Regpack's
+    Api-User); the fuzz run never addresses it by id, so it stays active. A second user, in a
+    group and owning a room, is the target the hooks put in paths: the run suspends, bans,
+    edits and deletes it, as a client would.
+    """
+    op = {"Authorization": f"Bearer {roster.operator}"}
+    _, tenant = call(roster.base, "POST", "/v1/tenants", {"slug": "contract", "name": "Contract"}, op)
+    key = tenant["api_key"]
+    bearer = {"Authorization": f"Bearer {key}"}
+
+    def user(email, roles):
+        _, u = call(
+            roster.base,
+            "POST",
+            "/v1/users",
+            {"email": email, "status": "active", "roles": roles, "password": ADMIN_PASSWORD},
+            bearer,
+        )
+        return u
+
+    user(ADMIN_EMAIL, ["admin"])
+    target = user(TARGET_EMAIL, [])
+    _, session = call(
+        roster.base, "POST", "/v1/sessions", {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}, bearer
+    )
+    rc_user, rc_token = rc_login(roster, ADMIN_EMAIL)
+    # Logging out ends the session it is called with: that operation gets a session of its own.
+    logout_user, logout_token = rc_login(roster, ADMIN_EMAIL)
+    _, group = call(roster.base, "POST", "/v1/groups", {"key": "contract", "name": "Contract"}, bearer)
+    call(roster.base, "POST", f"/v1/groups/{group['id']}/members", {"user_id": target["id"]}, bearer)
+    _, room = call(roster.base, "POST", "/v1/rooms", {"name": "contract", "type": "channel"}, bearer)
+    call(
+        roster.base,
+        "POST",
+        f"/v1/rooms/{room['id']}/members",
+        {"user_id": target["id"], "role": "owner"},
+        bearer,
+    )
+    ids = {
+        "tenant": "contract",
+        "tenant_id": tenant["id"],
+        "user": target["id"],
+        "user_number": str(target["number"]),
+        "email": TARGET_EMAIL,
+        "group": group["id"],
+        "room": room["id"],
+    }
     return {
         "ROSTER_CONTRACT_API_KEY": key,
         "ROSTER_CONTRACT_OPERATOR": roster.operator,
         "ROSTER_CONTRACT_SESSION": session["token"],
-        "ROSTER_CONTRACT_RC_USER": rc["data"]["userId"],
-        "ROSTER_CONTRACT_RC_TOKEN": rc["data"]["authToken"],
+        "ROSTER_CONTRACT_RC_USER": rc_user,
+        "ROSTER_CONTRACT_RC_TOKEN": rc_token,
+        "ROSTER_CONTRACT_RC_LOGOUT_USER": logout_user,
+        "ROSTER_CONTRACT_RC_LOGOUT_TOKEN": logout_token,
         "ROSTER_CONTRACT_ACCOUNT": str(tenant["number"]),
         "ROSTER_CONTRACT_ADMIN": ADMIN_EMAIL,
+        "ROSTER_CONTRACT_IDS": json.dumps(ids),
     }
 
 
@@ -259,8 +296,10 @@ def render_docs(roster):
             timeout=120,
         )
     listed = set(re.findall(r'data-tag="([^"]+)"', dom))
-    # Swagger UI gives each rendered operation the id `operations-<tag>-<operationId>`.
-    rendered = {t: len(re.findall(rf'id="operations-{re.escape(t)}-', dom)) for t in tags}
+    # Swagger UI gives each rendered operation the id `operations-<tag>-<operationId>`, with
+    # the tag CSS-escaped (`Publica\.la`).
+    ids = dom.replace("\\", "")
+    rendered = {t: len(re.findall(rf'id="operations-{re.escape(t)}-', ids)) for t in tags}
     missing = [t for t in tags if t not in listed or rendered[t] < operations[t]]
     size = shot.stat().st_size if shot.exists() else 0
     for t in tags:
