@@ -1,5 +1,6 @@
 //! Rocket.Chat's error bodies, as its REST API answers them (see WIRE-NOTES).
 
+use super::wire::{always_false, error_word};
 use crate::http::json::BodyError;
 use crate::http::problem::InternalError;
 use crate::http::tenancy::Refusal;
@@ -165,18 +166,6 @@ impl IntoResponse for RcError {
 
 // The bodies for the contract. `into_response` builds them with `json!`, so these types only
 // document them.
-
-fn always_false() -> utoipa::openapi::schema::ObjectBuilder {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::Boolean)
-        .enum_values(Some([false]))
-}
-
-fn error_word() -> utoipa::openapi::schema::ObjectBuilder {
-    utoipa::openapi::schema::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::schema::Type::String)
-        .enum_values(Some(["error"]))
-}
 
 /// A refused call (400), a missing permission (403), the database down (503).
 #[derive(serde::Serialize, utoipa::ToSchema)]

@@ -7,23 +7,37 @@ use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use uuid::Uuid;
 
-/// Rocket.Chat's fixed words and flags, each documented as its one value.
-pub fn success_word() -> ObjectBuilder {
+// Rocket.Chat's fixed words and flags, each documented as its one value.
+fn word(value: &'static str) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(["success"]))
+        .enum_values(Some([value]))
 }
 
-pub fn always_true() -> ObjectBuilder {
+fn flag(value: bool) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Boolean)
-        .enum_values(Some([true]))
+        .enum_values(Some([value]))
+}
+
+fn success_word() -> ObjectBuilder {
+    word("success")
+}
+
+pub fn error_word() -> ObjectBuilder {
+    word("error")
 }
 
 fn user_type() -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(["user"]))
+    word("user")
+}
+
+fn always_true() -> ObjectBuilder {
+    flag(true)
+}
+
+pub fn always_false() -> ObjectBuilder {
+    flag(false)
 }
 
 /// A user as Rocket.Chat shows one.

@@ -13,7 +13,7 @@ use uuid::Uuid;
     "user": "jane.doe@example.com",
     "status_change": "create_user",
     "send_email": false,
-    "referrer": "K7Q2MZ4P",
+    "referrer": "K7Q2MZ4PXA",
     "segment_adds": ["new-hires"],
     "metadata": {
         "reference_id": "signup-20931",
@@ -84,7 +84,7 @@ pub fn status_schema() -> RefOr<Schema> {
     "last_name": "Doe",
     "phone_number": "+15555555555",
     "status": "invited",
-    "referral_code": "H3WQ9T2K",
+    "referral_code": "H3WQ9T2KNB",
     "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
     "segments": ["new-hires"],
     "created_at": "2026-11-22T23:40:00Z",
@@ -138,7 +138,7 @@ impl From<UserView> for VillageUser {
         "last_name": null,
         "phone_number": null,
         "status": "invited",
-        "referral_code": "H3WQ9T2K",
+        "referral_code": "H3WQ9T2KNB",
         "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
         "segments": ["new-hires"],
         "created_at": "2026-11-22T23:40:00Z",
@@ -186,10 +186,12 @@ pub enum IgnoredField {
 }))]
 #[allow(dead_code)]
 pub struct PatchUserBody {
-    /// The new first name; null clears it.
+    /// The new first name (up to 100 characters, with a letter); null clears it.
     first_name: Option<String>,
-    /// The new last name; null clears it.
+    /// The new last name (up to 100 characters, with a letter); null clears it.
     last_name: Option<String>,
-    /// The new phone number in international format (`+15555555555`); null clears it.
+    /// The new phone number in international format: `+`, the country code and the number,
+    /// 8 to 15 digits in all. Spaces, hyphens, dots and parentheses are dropped, so
+    /// `+1 555 555 5555` is kept as `+15555555555`. Null clears it.
     phone_number: Option<String>,
 }
