@@ -466,3 +466,26 @@ pub struct Error {
     #[schema(required = false)]
     errors: Vec<FieldError>,
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The discriminator's mapping names schemas by hand: each must exist, with that action.
+    #[test]
+    fn every_action_maps_to_its_schema() {
+        let doc = serde_json::to_value(super::super::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let mapping = schemas["RegpackUsersRequest"]["discriminator"]["mapping"]
+            .as_object()
+            .unwrap();
+        let actions: Vec<&str> = super::super::ACTIONS.split(", ").collect();
+        assert_eq!(mapping.len(), actions.len());
+        for action in actions {
+            let target = mapping[action].as_str().unwrap();
+            let name = target.trim_start_matches("#/components/schemas/");
+            let allowed = &schemas[name]["properties"]["action"]["enum"];
+            assert_eq!(allowed, &Value::from(vec![action]), "{name}");
+        }
+    }
+}
