@@ -28,12 +28,13 @@ use uuid::Uuid;
 }))]
 pub struct CreateUser {
     /// Unique in the store.
-    #[schema(example = "reader@example.com")]
+    #[schema(example = "reader@example.com", format = Email, max_length = 254)]
     email: String,
     /// Your platform's id for the user (at most 64 characters), unique in the store.
-    #[schema(example = "user-id-in-your-platform")]
+    #[schema(example = "user-id-in-your-platform", min_length = 1, max_length = 64)]
     external_id: String,
     /// 8 to 255 characters. Recommended on create; on update it ends every session.
+    #[schema(min_length = 8, max_length = 255)]
     new_password: Option<String>,
     /// Simultaneous sessions allowed, 1 to 999999 (an integer or a string of digits); null
     /// (or an empty string) removes the limit.
@@ -43,7 +44,7 @@ pub struct CreateUser {
     /// one is a 422.
     assign_new_plan: Option<i64>,
     /// `YYYY-MM-DD`: when the granted plan ends. Only with `assign_new_plan`.
-    #[schema(example = "2027-12-31")]
+    #[schema(example = "2027-12-31", pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     new_plan_custom_valid_to: Option<String>,
     #[schema(value_type = Option<Flag>)]
     admin: Option<bool>,
@@ -68,11 +69,12 @@ pub struct CreateUser {
     "only_sees_readable": 1
 }))]
 pub struct UpdateUser {
-    #[schema(example = "reader@example.com")]
+    #[schema(example = "reader@example.com", format = Email, max_length = 254)]
     email: String,
-    #[schema(example = "user-id-in-your-platform")]
+    #[schema(example = "user-id-in-your-platform", min_length = 1, max_length = 64)]
     external_id: String,
     /// 8 to 255 characters. Recommended on create; on update it ends every session.
+    #[schema(min_length = 8, max_length = 255)]
     new_password: Option<String>,
     /// Simultaneous sessions allowed, 1 to 999999 (an integer or a string of digits); null
     /// (or an empty string) removes the limit.
@@ -82,7 +84,7 @@ pub struct UpdateUser {
     /// one is a 422.
     assign_new_plan: Option<i64>,
     /// `YYYY-MM-DD`: when the granted plan ends. Only with `assign_new_plan`.
-    #[schema(example = "2027-12-31")]
+    #[schema(example = "2027-12-31", pattern = r"^(\d{4}-\d{2}-\d{2})?$")]
     new_plan_custom_valid_to: Option<String>,
     #[schema(value_type = Option<Flag>)]
     admin: Option<bool>,

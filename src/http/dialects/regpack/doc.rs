@@ -81,16 +81,19 @@ pub struct CreateRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackNewUserDoc)]
 struct NewUserDoc {
-    #[schema(example = "miles@example.com")]
+    #[schema(example = "miles@example.com", format = Email, max_length = 254)]
     email: Option<String>,
-    #[schema(example = "Miles")]
+    /// Letters, spaces, hyphens, apostrophes and periods; at most 100 characters.
+    #[schema(example = "Miles", min_length = 1, max_length = 100)]
     first_name: Option<String>,
-    #[schema(example = "Davis")]
+    #[schema(example = "Davis", min_length = 1, max_length = 100)]
     last_name: Option<String>,
-    /// International format, e.g. `+15555555555`.
-    #[schema(example = "+15555555555")]
+    /// International format, `+` and 8 to 15 digits (spaces, hyphens, dots and parentheses
+    /// between them are dropped).
+    #[schema(example = "+15555555555", pattern = r"^\+[0-9]{8,15}$")]
     phone: Option<String>,
-    /// Makes the new user active at once.
+    /// 8 to 255 characters; makes the new user active at once.
+    #[schema(min_length = 8, max_length = 255)]
     password: Option<String>,
 }
 
@@ -137,8 +140,9 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackLoginDoc)]
 struct LoginDoc {
-    #[schema(example = "miles@example.com")]
+    #[schema(example = "miles@example.com", format = Email, max_length = 254)]
     email: String,
+    #[schema(min_length = 8, max_length = 255)]
     password: String,
 }
 
@@ -167,11 +171,14 @@ pub struct UpdateRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackUpdateDoc)]
 struct UpdateDoc {
+    #[schema(min_length = 1, max_length = 100)]
     first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     last_name: Option<String>,
+    #[schema(pattern = r"^\+[0-9]{8,15}$")]
     phone: Option<String>,
-    /// Cannot be null: a password cannot be cleared.
-    #[schema(required = false)]
+    /// 8 to 255 characters. Cannot be null: a password cannot be cleared.
+    #[schema(required = false, min_length = 8, max_length = 255)]
     password: String,
 }
 
@@ -198,7 +205,7 @@ pub struct AddEmailRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackEmailDoc)]
 struct EmailDoc {
-    #[schema(example = "miles.davis@example.org")]
+    #[schema(example = "miles.davis@example.org", format = Email, max_length = 254)]
     email: String,
 }
 
@@ -418,11 +425,11 @@ pub struct StatusesRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackStatusDoc)]
 struct StatusDoc {
-    /// Unique in the organization.
-    #[schema(example = "Paid in full")]
+    /// Unique in the organization; at most 200 characters.
+    #[schema(example = "Paid in full", min_length = 1, max_length = 200)]
     status_name: String,
     /// `#rgb` or `#rrggbb`.
-    #[schema(example = "#2e7d32")]
+    #[schema(example = "#2e7d32", pattern = "^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")]
     color: String,
     /// Default `false`.
     #[schema(required = false)]
@@ -458,4 +465,27 @@ pub struct Error {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
     errors: Vec<FieldError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// The discriminator's mapping names schemas by hand: each must exist, with that action.
+    #[test]
+    fn every_action_maps_to_its_schema() {
+        let doc = serde_json::to_value(super::super::openapi()).unwrap();
+        let schemas = &doc["components"]["schemas"];
+        let mapping = schemas["RegpackUsersRequest"]["discriminator"]["mapping"]
+            .as_object()
+            .unwrap();
+        let actions: Vec<&str> = super::super::ACTIONS.split(", ").collect();
+        assert_eq!(mapping.len(), actions.len());
+        for action in actions {
+            let target = mapping[action].as_str().unwrap();
+            let name = target.trim_start_matches("#/components/schemas/");
+            let allowed = &schemas[name]["properties"]["action"]["enum"];
+            assert_eq!(allowed, &Value::from(vec![action]), "{name}");
+        }
+    }
 }

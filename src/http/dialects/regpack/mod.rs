@@ -176,7 +176,7 @@ changed", body = doc::UsersAnswer, examples(
                     "products": []},
                 "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
                     "last_name": "Davis", "phone": "+15555555555"},
-                "token": "rs_4q9Xw2mZk7PpT1vB8nCd3LfY", "token_expires_at": "2026-11-24T09:30:00Z"
+                "token": "rss_SaNwkOgrJwS5bS9mdySXT9g5L1Y9ElKxYWaguxeJiEI", "token_expires_at": "2026-11-24T09:30:00Z"
             }))),
             ("update" = (summary = "The profile edited", value = json!({
                 "msg": "User updated successfully.", "msg_type": "success", "success": true,
@@ -230,15 +230,16 @@ changed", body = doc::UsersAnswer, examples(
             })))
         )),
         (status = 400, description = "Unknown action, or fields missing, misplaced or breaking a \
-rule (also a body that is not a JSON object); `errors` names each", body = doc::Error),
+rule, or naming a parent (`connected_to`), product or status the organization does not have \
+(also a body that is not a JSON object); `errors` names each", body = doc::Error),
         (status = 401, description = "An authentication header is missing or wrong (the \
 `Timestamp` more than 5 minutes off, an unknown `Api-token`...), or, for `login`, a wrong email \
 or password", body = doc::Error, example = json!({
             "msg": "wrong email or password", "msg_type": "error", "success": false
         })),
-        (status = 404, description = "`Api-id` is not the organization of the `Api-token`; or \
-`group_id`, `clogin_id`, the member of the group, the parent (`connected_to`), the product or the \
-status is not the organization's", body = doc::Error, example = json!({
+        (status = 404, description = "`Api-id` is not the organization of the `Api-token`; \
+`group_id` is not a group of the organization; `clogin_id` is not a user of it, or not in the \
+group (also `login` by a person who is not in the group)", body = doc::Error, example = json!({
             "msg": "clogin_id 102670540 is not in group_id 100909072; add them with the create action",
             "msg_type": "error", "success": false
         })),
