@@ -9,10 +9,18 @@ use serde::de::DeserializeOwned;
 
 use super::problem::Problem;
 
+/// Which part of the request could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Body,
+    Query,
+}
+
 /// Why a body or query could not be read.
 #[derive(Debug, Clone)]
 pub struct BodyError {
     pub status: StatusCode,
+    pub part: Part,
     /// The JSON path of the offending field, when there is one.
     pub field: Option<String>,
     pub message: String,
@@ -22,6 +30,7 @@ impl BodyError {
     fn new(status: StatusCode, field: Option<String>, message: impl Into<String>) -> Self {
         Self {
             status,
+            part: Part::Body,
             field,
             message: message.into(),
         }
@@ -118,11 +127,14 @@ pub fn parse_query<T: DeserializeOwned>(query: Option<&str>) -> Result<T, BodyEr
     serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs)).map_err(|e| {
         let path = e.path().to_string();
         let field = (path != ".").then_some(path);
-        BodyError::new(
-            StatusCode::BAD_REQUEST,
-            field,
-            format!("invalid query parameter: {}", e.inner()),
-        )
+        BodyError {
+            part: Part::Query,
+            ..BodyError::new(
+                StatusCode::BAD_REQUEST,
+                field,
+                format!("invalid query parameter: {}", e.inner()),
+            )
+        }
     })
 }
 

@@ -47,7 +47,7 @@ pub(crate) async fn grant_plan(
     let plan = tx
         .plan(ctx.tenant, grant.plan_id)
         .await?
-        .ok_or_else(|| Error::invalid("plan", "no plan of this tenant has this id"))?;
+        .ok_or_else(|| Error::invalid("plan", "is not a plan of this tenant"))?;
     tx.grant_plan(ctx.tenant, user, grant, at).await?;
     tx.append_event(
         &ctx.origin(note, at),

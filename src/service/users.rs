@@ -406,7 +406,7 @@ pub(crate) async fn insert_user(
     if let Some(grant) = &creation.plan {
         tx.plan(ctx.tenant, grant.plan_id)
             .await?
-            .ok_or_else(|| Error::invalid("plan", "no plan of this tenant has this id"))?;
+            .ok_or_else(|| Error::invalid("plan", "is not a plan of this tenant"))?;
     }
     if let Some(parent) = new.parent_id {
         tx.user(ctx.tenant, parent, false)

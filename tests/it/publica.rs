@@ -191,8 +191,18 @@ async fn bad_input_is_422_naming_the_field_and_writes_nothing(b: Backend) {
     let r =
         bad(json!({"email": "a@example.com", "external_id": "a", "assign_new_plan": 999})).await;
     assert_eq!(r.status, 422);
+    assert_eq!(
+        r.body["errors"]["assign_new_plan"],
+        json!(["The assign new plan is not a plan of this tenant."]),
+        "{:?}",
+        r.body
+    );
+    // A query string that cannot be read is named as the query, not the body.
+    let r = pl(&app, Method::GET, &format!("{USERS}?page=1&page=2"), None).await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    let message = r.body["errors"]["query"][0].as_str().unwrap_or_default();
     assert!(
-        r.body["errors"]["assign_new_plan"].is_array(),
+        message.starts_with("The query string is invalid: "),
         "{:?}",
         r.body
     );

@@ -4,7 +4,7 @@
 
 use crate::domain::rate_limit::RateWindow;
 use crate::domain::FieldError;
-use crate::http::json::BodyError;
+use crate::http::json::{BodyError, Part};
 use crate::http::problem::InternalError;
 use crate::http::tenancy::Refusal;
 use crate::service::Error;
@@ -156,10 +156,16 @@ impl From<BodyError> for PublicaError {
             StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
                 Self::new(e.status, e.message)
             }
-            _ => Self::invalid(vec![FieldError::new(
-                e.field.unwrap_or_else(|| "body".to_owned()),
-                format!("The request body is invalid: {}.", e.message),
-            )]),
+            _ => {
+                let (part, what) = match e.part {
+                    Part::Body => ("body", "request body"),
+                    Part::Query => ("query", "query string"),
+                };
+                Self::invalid(vec![FieldError::new(
+                    e.field.unwrap_or_else(|| part.to_owned()),
+                    format!("The {what} is invalid: {}.", e.message),
+                )])
+            }
         }
     }
 }
