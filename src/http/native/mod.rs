@@ -18,7 +18,8 @@ use super::openapi::{add_common_errors, Common, When};
 use super::AppState;
 use axum::middleware;
 use axum::Router;
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::{OpenApi, RefOr, Required};
 use utoipa::OpenApi as _;
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -61,6 +62,7 @@ pub fn openapi() -> OpenApi {
     ] {
         doc.merge(part);
     }
+    absent_not_null(&mut doc);
     add_common_errors(
         &mut doc,
         "Problem",
@@ -96,4 +98,38 @@ pub fn openapi() -> OpenApi {
         ],
     );
     doc
+}
+
+/// An optional body (`request_body(content = Option<T>)`) is one that may be left out, not
+/// one that may be JSON `null` (which is refused: bodies are objects). utoipa writes the
+/// `Option` as `oneOf: [null, T]`; this keeps only `T`.
+fn absent_not_null(doc: &mut OpenApi) {
+    let null = serde_json::json!({ "type": "null" });
+    for item in doc.paths.paths.values_mut() {
+        for op in [&mut item.post, &mut item.put, &mut item.patch]
+            .into_iter()
+            .flatten()
+        {
+            let Some(body) = op.request_body.as_mut() else {
+                continue;
+            };
+            if matches!(body.required, Some(Required::True)) {
+                continue;
+            }
+            for content in body.content.values_mut() {
+                let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema else {
+                    continue;
+                };
+                let rest: Vec<_> = one_of
+                    .items
+                    .iter()
+                    .filter(|s| serde_json::to_value(s).ok().as_ref() != Some(&null))
+                    .cloned()
+                    .collect();
+                if let [only] = &rest[..] {
+                    content.schema = Some(only.clone());
+                }
+            }
+        }
+    }
 }

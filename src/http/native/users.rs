@@ -1,6 +1,6 @@
 //! `/v1/users`: create, list, read, patch, and the lifecycle actions.
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, List, StatusName, UserBody};
+use super::wire::{decode_cursor, encode_cursor, path_uuid, ApiPath, List, StatusName, UserBody};
 use crate::domain::event::Note;
 use crate::domain::fields::{
     self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
@@ -17,7 +17,7 @@ use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
 use crate::store::UserFilter;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -300,7 +300,7 @@ async fn create(
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
     let id = path_uuid(&id, "user")?;
     let view = state.services.user(&caller.ctx, id).await?;
@@ -542,7 +542,7 @@ nothing answers the user as it is.",
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchUser>,
 ) -> ApiResult<Response> {
@@ -566,7 +566,7 @@ async fn patch(
 async fn act(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, action)): Path<(String, String)>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ActionQuery>,
     OptionalJson(body): OptionalJson<NoteBody>,
 ) -> ApiResult<Response> {
@@ -829,7 +829,27 @@ struct RoomRemoval {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "dry_run": true,
-    "user": {"id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "status": "deactivated"},
+    "user": {
+        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "number": 100042,
+        "email": "ada@example.com",
+        "external_id": "crm-8812",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": null,
+        "status": "active",
+        "roles": ["admin"],
+        "referral_code": "BKSCX8CX8M",
+        "parent_id": null,
+        "referred_by": null,
+        "groups": ["engineering"],
+        "sessions_limit": null,
+        "has_password": true,
+        "created_at": "2026-11-02T09:00:00Z",
+        "updated_at": "2026-11-20T14:03:01Z",
+        "status_changed_at": "2026-11-20T14:03:01Z",
+        "version": 4
+    },
     "transfers": [{
         "room_id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
         "room": "engineering",
@@ -841,7 +861,7 @@ struct RoomRemoval {
 struct DeactivationPlan {
     /// Always true.
     dry_run: bool,
-    /// The user as the deactivation would leave them.
+    /// The user as they are: a dry run changes nothing.
     user: UserBody,
     transfers: Vec<RoomTransfer>,
     removals: Vec<RoomRemoval>,

@@ -107,7 +107,7 @@ fn add_security_schemes(doc: &mut OpenApi) {
     for (name, scheme) in [
         (
             scheme::API_KEY,
-            bearer("A tenant API key (`rk_...`), shown once when created."),
+            bearer("A tenant API key (`rst_...`), shown once when created."),
         ),
         (
             scheme::OPERATOR,
@@ -115,7 +115,7 @@ fn add_security_schemes(doc: &mut OpenApi) {
         ),
         (
             scheme::SESSION,
-            bearer("A session token (`rs_...`) from a login."),
+            bearer("A session token (`rss_...`) from a login."),
         ),
         (scheme::PUBLICA, header("X-User-Token", "A tenant API key.")),
         (
