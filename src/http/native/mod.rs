@@ -19,7 +19,7 @@ use super::AppState;
 use axum::middleware;
 use axum::Router;
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{OpenApi, RefOr, Required};
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
 use utoipa::OpenApi as _;
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -63,6 +63,7 @@ pub fn openapi() -> OpenApi {
         doc.merge(part);
     }
     absent_not_null(&mut doc);
+    idempotency_conflicts(&mut doc);
     add_common_errors(
         &mut doc,
         "Problem",
@@ -129,6 +130,52 @@ fn absent_not_null(doc: &mut OpenApi) {
                 if let [only] = &rest[..] {
                     content.schema = Some(only.clone());
                 }
+            }
+        }
+    }
+}
+
+/// Every POST that takes `Idempotency-Key` can answer 409 while an earlier request with the
+/// same key still runs (see `idempotency`), whatever its own 409s are.
+fn idempotency_conflicts(doc: &mut OpenApi) {
+    const IN_PROGRESS: &str =
+        "A request with this Idempotency-Key is still running (`idempotency-in-progress`)";
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        let keyed = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.name == "Idempotency-Key");
+        if !keyed {
+            continue;
+        }
+        match op.responses.responses.get_mut("409") {
+            Some(RefOr::T(response)) => {
+                response.description = format!(
+                    "{}; or a request with this Idempotency-Key is still running \
+(`idempotency-in-progress`)",
+                    response.description
+                );
+            }
+            Some(RefOr::Ref(_)) => {}
+            None => {
+                op.responses.responses.insert(
+                    "409".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(IN_PROGRESS)
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
             }
         }
     }

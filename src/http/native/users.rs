@@ -504,7 +504,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
 struct IfMatch {
     /// The `ETag` of the version the change was made against (`"v3"`); any other version
     /// answers 412. `*` or no header: no condition.
-    #[param(rename = "If-Match", example = "\"v3\"")]
+    // A header is absent or a string, never null: hence `value_type` and `required`.
+    #[param(rename = "If-Match", value_type = String, required = false, example = "\"v3\"")]
     if_match: Option<String>,
 }
 
