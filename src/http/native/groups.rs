@@ -62,8 +62,10 @@ impl From<Group> for GroupBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = CreateGroupRequest, example = json!({"key": "engineering", "name": "Engineering"}))]
 struct CreateGroup {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     key: String,
     /// The display name; the key if left out.
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
 }
 

@@ -42,6 +42,7 @@ struct AcceptBody {
     /// The token of the invite link (`/t/{tenant}/invite/{token}`).
     token: String,
     /// The password the user chooses.
+    #[schema(min_length = 8, max_length = 255)]
     password: String,
 }
 

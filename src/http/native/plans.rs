@@ -47,6 +47,7 @@ impl From<Plan> for PlanBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = CreatePlanRequest, example = json!({"name": "Premium annual"}))]
 struct CreatePlan {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
 }
 

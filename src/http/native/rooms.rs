@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
 #[schema(as = CreateRoomRequest, example = json!({"name": "engineering", "type": "channel"}))]
 struct CreateRoom {
     /// Unique in the tenant.
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// `channel` if left out.
     #[serde(rename = "type")]

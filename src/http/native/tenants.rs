@@ -112,8 +112,10 @@ impl ApiKeyBody {
 #[schema(as = CreateTenantRequest, example = json!({"slug": "acme", "name": "Acme Learning"}))]
 struct CreateTenant {
     /// Unique; names the tenant in the base URL `/t/{tenant}`.
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     slug: String,
     /// The display name; the slug if left out.
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
 }
 

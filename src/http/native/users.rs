@@ -63,8 +63,10 @@ pub fn router() -> Router<AppState> {
 }))]
 struct NoteBody {
     /// Why: recorded as the event's `description`.
+    #[schema(max_length = 1000)]
     reason: Option<String>,
     /// The client's own reference (a ticket, an order): recorded on the event.
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
@@ -84,8 +86,10 @@ struct NoteBody {
 #[allow(dead_code)]
 struct ActionNote {
     /// Why: recorded as the event's `description`.
+    #[schema(max_length = 1000)]
     reason: Option<String>,
     /// The client's own reference (a ticket, an order): recorded on the event.
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
@@ -127,21 +131,30 @@ fn note(
     "reason": "joined the engineering team"
 }))]
 struct CreateUser {
+    #[schema(format = Email, max_length = 254)]
     email: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
     external_id: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     last_name: Option<String>,
+    #[schema(example = "+14155550142")]
     phone_number: Option<String>,
     status: Option<String>,
+    #[schema(min_length = 8, max_length = 255)]
     password: Option<String>,
     roles: Option<Vec<String>>,
     groups: Option<Vec<String>>,
     parent_id: Option<Uuid>,
+    #[schema(minimum = 1, maximum = 999999)]
     sessions_limit: Option<i64>,
     metadata: Option<Value>,
     referrer: Option<String>,
     send_invite: Option<bool>,
+    #[schema(max_length = 1000)]
     reason: Option<String>,
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     occurred_at: Option<DateTime<Utc>>,
 }
@@ -385,28 +398,28 @@ async fn list(
 }))]
 struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, format = Email, max_length = 254)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 64)]
     external_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 100)]
     first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 100)]
     last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, example = "+14155550142")]
     phone_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Vec<String>>, required = false)]
     roles: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>, required = false)]
+    #[schema(value_type = Option<i64>, required = false, minimum = 1, maximum = 999999)]
     sessions_limit: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 8, max_length = 255)]
     password: Option<Option<String>>,
 }
 
