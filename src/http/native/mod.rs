@@ -63,7 +63,6 @@ pub fn openapi() -> OpenApi {
         doc.merge(part);
     }
     absent_not_null(&mut doc);
-    idempotency_conflicts(&mut doc);
     add_common_errors(
         &mut doc,
         "Problem",
@@ -73,7 +72,7 @@ pub fn openapi() -> OpenApi {
             // document their own 400.
             Common {
                 status: "400",
-                description: "Malformed: the body could not be read as JSON of the right shape, or a header (`Idempotency-Key`) is malformed; the problem names the field",
+                description: "Malformed: the body could not be read as JSON of the right shape; the problem names the field",
                 when: When::Body,
             },
             Common {
@@ -98,6 +97,7 @@ pub fn openapi() -> OpenApi {
             },
         ],
     );
+    idempotency_errors(&mut doc);
     doc
 }
 
@@ -135,9 +135,10 @@ fn absent_not_null(doc: &mut OpenApi) {
     }
 }
 
-/// Every POST that takes `Idempotency-Key` can answer 409 while an earlier request with the
-/// same key still runs (see `idempotency`), whatever its own 409s are.
-fn idempotency_conflicts(doc: &mut OpenApi) {
+/// Every POST that takes `Idempotency-Key` can answer 400 for a malformed key and 409 while
+/// an earlier request with the same key still runs (see `idempotency`), whatever its own 400s
+/// and 409s are.
+fn idempotency_errors(doc: &mut OpenApi) {
     const IN_PROGRESS: &str =
         "A request with this Idempotency-Key is still running (`idempotency-in-progress`)";
     for item in doc.paths.paths.values_mut() {
@@ -151,6 +152,12 @@ fn idempotency_conflicts(doc: &mut OpenApi) {
             .any(|p| p.name == "Idempotency-Key");
         if !keyed {
             continue;
+        }
+        if let Some(RefOr::T(response)) = op.responses.responses.get_mut("400") {
+            response.description = format!(
+                "{}; or `Idempotency-Key` is not 1 to 255 visible ASCII characters",
+                response.description
+            );
         }
         match op.responses.responses.get_mut("409") {
             Some(RefOr::T(response)) => {
