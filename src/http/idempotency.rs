@@ -162,7 +162,16 @@ fn replay(stored: StoredResponse) -> Response {
 #[allow(dead_code)] // Read from the headers by the middleware; this type only documents it.
 pub struct IdempotencyKey {
     /// A client-chosen key (1-255 characters). A retry with the same key and body gets the
-    /// first answer again; the same key with another body is a 422. Kept 24 hours.
-    #[param(rename = "Idempotency-Key")]
+    /// first answer again (with `Idempotent-Replayed: true`); the same key with another body
+    /// is a 422; while the first request still runs, a 409. Kept 24 hours.
+    // A header is absent or a string, never null: hence `value_type` and `required`.
+    #[param(
+        rename = "Idempotency-Key",
+        value_type = String,
+        required = false,
+        min_length = 1,
+        max_length = 255,
+        example = "order-8812-suspend"
+    )]
     idempotency_key: Option<String>,
 }

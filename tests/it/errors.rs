@@ -7,7 +7,8 @@ use serde_json::json;
 backend_tests!(
     bad_bodies_are_4xx_problems,
     routes_and_health,
-    nul_characters_are_a_client_error
+    nul_characters_are_a_client_error,
+    ids_that_are_not_utf8_are_not_found
 );
 
 /// Postgres cannot store NUL in text; such input is the client's error on every backend.
@@ -202,4 +203,26 @@ async fn routes_and_health(b: Backend) {
     )
     .await;
     assert_eq!(mine.header("x-request-id"), Some("my-trace-1"));
+}
+
+/// A path id that is not UTF-8 once decoded names nothing: 404, as a problem, like any other
+/// malformed id (axum's own answer would be a plain-text 400).
+async fn ids_that_are_not_utf8_are_not_found(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    for path in [
+        "/v1/users/%FF",
+        "/v1/users/%FF/events",
+        "/v1/groups/%FF",
+        "/v1/rooms/%C3%28",
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            Some("application/problem+json"),
+            "{path}"
+        );
+    }
+    let r = app.post("/v1/users/%FF/ban", json!({})).await;
+    assert_eq!(r.status, 404);
 }

@@ -1,6 +1,6 @@
 //! The audit log: one user's timeline, and the tenant's feed.
 
-use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, EventBody, List};
+use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, ApiPath, EventBody, List};
 use crate::http::auth::Caller;
 use crate::http::json::ApiQuery;
 use crate::http::openapi::tag;
@@ -8,7 +8,7 @@ use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::page_size;
 use crate::store::EventCursor;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -53,7 +53,7 @@ struct TimelineQuery {
 async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<TimelineQuery>,
 ) -> ApiResult<Json<List<EventBody>>> {
     let id = path_uuid(&id, "user")?;

@@ -1,6 +1,6 @@
 //! `/v1/groups`: Village segments and Regpack projects.
 
-use super::wire::{path_number, path_uuid, List};
+use super::wire::{path_number, path_uuid, ApiPath, List};
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::FieldErrors;
@@ -10,7 +10,7 @@ use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
@@ -62,8 +62,10 @@ impl From<Group> for GroupBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = CreateGroupRequest, example = json!({"key": "engineering", "name": "Engineering"}))]
 struct CreateGroup {
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     key: String,
     /// The display name; the key if left out.
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
 }
 
@@ -166,7 +168,7 @@ struct GroupWithMembers {
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_number(&id, "group")?;
     let (group, members) = state.services.group(&caller.ctx, id).await?;
@@ -217,7 +219,7 @@ number), or no user has `user_id`", body = ProblemBody, content_type = "applicat
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let id = path_number(&id, "group")?;
@@ -257,7 +259,7 @@ async fn add_member(
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, user)): Path<(String, String)>,
+    ApiPath((id, user)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id = path_number(&id, "group")?;
     let user = path_uuid(&user, "user")?;

@@ -47,6 +47,7 @@ impl From<Plan> for PlanBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = CreatePlanRequest, example = json!({"name": "Premium annual"}))]
 struct CreatePlan {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
 }
 
@@ -56,11 +57,13 @@ struct CreatePlan {
     tag = tag::NATIVE,
     operation_id = "createPlan",
     summary = "Create a plan",
-    description = "Creates a plan. Names need not be unique. Honours `Idempotency-Key`.",
+    description = "Creates a plan; names are unique in the tenant. Honours `Idempotency-Key`.",
     request_body = CreatePlan,
     params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = PlanBody),
+        (status = 409, description = "The name is taken", body = ProblemBody,
+            content_type = "application/problem+json"),
         (status = 422, description = "`name` breaks a rule, or the Idempotency-Key was used \
 with another request", body = ProblemBody, content_type = "application/problem+json"),
     ),

@@ -58,8 +58,10 @@ impl From<Product> for ProductBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = CreateProductRequest, example = json!({"name": "Summer camp, week 1", "price": "450.00"}))]
 struct CreateProduct {
+    #[schema(min_length = 1, max_length = 200)]
     name: String,
     /// A decimal string such as "12.50".
+    #[schema(pattern = r"^[0-9]+(\.[0-9]{1,2})?$")]
     price: String,
 }
 

@@ -1,14 +1,14 @@
 //! Sessions: logging in, introspecting a token, and a user's live sessions.
 
 use super::users::SessionsRevoked;
-use super::wire::{path_uuid, List, SessionBody, UserBody};
+use super::wire::{path_uuid, ApiPath, List, SessionBody, UserBody};
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
 use crate::service::Error;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -42,16 +42,32 @@ struct LoginBody {
 /// A new session: its token is shown only here.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Login, example = json!({
-    "token": "rs_8Jq2vX0cLk4mWn7pR1tY5uZ3aB6dE9fG",
+    "token": "rss_8Jq2vX0cLk4mWn7pR1tY5uZ3aB6dE9fGh2Kq5Ws8Zx1",
     "expires_at": "2026-12-23T00:00:00Z",
     "user": {
         "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "number": 100042,
         "email": "ada@example.com",
-        "status": "active"
+        "external_id": "crm-8812",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": null,
+        "status": "active",
+        "roles": ["admin"],
+        "referral_code": "BKSCX8CX8M",
+        "parent_id": null,
+        "referred_by": null,
+        "groups": ["engineering"],
+        "sessions_limit": null,
+        "has_password": true,
+        "created_at": "2026-11-02T09:00:00Z",
+        "updated_at": "2026-11-20T14:03:01Z",
+        "status_changed_at": "2026-11-20T14:03:01Z",
+        "version": 4
     }
 }))]
 pub(super) struct LoginAnswer {
-    /// The session token (`rs_...`): send it as `Authorization: Bearer` to
+    /// The session token (`rss_...`): send it as `Authorization: Bearer` to
     /// `GET /v1/sessions/current`.
     token: String,
     expires_at: DateTime<Utc>,
@@ -163,7 +179,7 @@ async fn current(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<List<SessionBody>>> {
     let id = path_uuid(&id, "user")?;
     let sessions = state.services.live_sessions(&caller.ctx, id).await?;
@@ -191,7 +207,7 @@ note. The status does not change.",
 async fn revoke_all(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = path_uuid(&id, "user")?;
     let revoked = state

@@ -1,6 +1,6 @@
 //! The operator's API: tenants and their API keys.
 
-use super::wire::{path_uuid, List};
+use super::wire::{path_uuid, ApiPath, List};
 use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
@@ -10,7 +10,7 @@ use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
 use crate::store::{ApiKeyRecord, TenantRecord};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
 use axum::{Json, Router};
@@ -37,7 +37,7 @@ pub fn router() -> Router<AppState> {
     "slug": "acme",
     "name": "Acme Learning",
     "created_at": "2026-11-01T08:00:00Z",
-    "api_key": "rk_live_5fQ2mX8vN1bT7cR4yL0pW3sZ6hJ9kD2a",
+    "api_key": "rst_5fQ2mX8vN1bT7cR4yL0pW3sZ6hJ9kD2aVx8Qm4Lp0s",
     "api_key_id": "0190f4ff-0000-7000-8000-00000000b001"
 }))]
 pub struct TenantBody {
@@ -77,10 +77,10 @@ impl TenantBody {
 #[schema(as = ApiKey, example = json!({
     "id": "0190f4ff-0000-7000-8000-00000000b002",
     "tenant_id": "0190f4ff-0000-7000-8000-00000000a001",
-    "prefix": "rk_live_7Hd2",
+    "prefix": "rst_7Hd2kQ",
     "created_at": "2026-11-20T12:00:00Z",
     "revoked_at": null,
-    "api_key": "rk_live_7Hd2kQ9xB3nV6mC1zR8tY4wL0pS5fG2j"
+    "api_key": "rst_7Hd2kQ9xB3nV6mC1zR8tY4wL0pS5fG2jTz1Hq7Nc3e"
 }))]
 pub struct ApiKeyBody {
     id: Uuid,
@@ -112,8 +112,10 @@ impl ApiKeyBody {
 #[schema(as = CreateTenantRequest, example = json!({"slug": "acme", "name": "Acme Learning"}))]
 struct CreateTenant {
     /// Unique; names the tenant in the base URL `/t/{tenant}`.
+    #[schema(pattern = r"^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$")]
     slug: String,
     /// The display name; the slug if left out.
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
 }
 
@@ -204,7 +206,7 @@ disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "appl
 async fn create_key(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<ApiKeyBody>)> {
     let tenant = path_uuid(&id, "tenant")?;
     let key = state.services.create_api_key(tenant).await?;
@@ -235,7 +237,7 @@ disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "appl
 async fn revoke_key(
     State(state): State<AppState>,
     _: Operator,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ApiKeyBody>> {
     let id = path_uuid(&id, "API key")?;
     let key = state.services.revoke_api_key(id).await?;

@@ -1,6 +1,6 @@
 //! `/v1/users`: create, list, read, patch, and the lifecycle actions.
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, List, StatusName, UserBody};
+use super::wire::{decode_cursor, encode_cursor, path_uuid, ApiPath, List, StatusName, UserBody};
 use crate::domain::event::Note;
 use crate::domain::fields::{
     self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
@@ -17,7 +17,7 @@ use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
 use crate::store::UserFilter;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -63,8 +63,10 @@ pub fn router() -> Router<AppState> {
 }))]
 struct NoteBody {
     /// Why: recorded as the event's `description`.
+    #[schema(max_length = 1000)]
     reason: Option<String>,
     /// The client's own reference (a ticket, an order): recorded on the event.
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
@@ -84,8 +86,10 @@ struct NoteBody {
 #[allow(dead_code)]
 struct ActionNote {
     /// Why: recorded as the event's `description`.
+    #[schema(max_length = 1000)]
     reason: Option<String>,
     /// The client's own reference (a ticket, an order): recorded on the event.
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
@@ -127,21 +131,30 @@ fn note(
     "reason": "joined the engineering team"
 }))]
 struct CreateUser {
+    #[schema(format = Email, max_length = 254)]
     email: Option<String>,
+    #[schema(min_length = 1, max_length = 64)]
     external_id: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     first_name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     last_name: Option<String>,
+    #[schema(example = "+14155550142")]
     phone_number: Option<String>,
     status: Option<String>,
+    #[schema(min_length = 8, max_length = 255)]
     password: Option<String>,
     roles: Option<Vec<String>>,
     groups: Option<Vec<String>>,
     parent_id: Option<Uuid>,
+    #[schema(minimum = 1, maximum = 999999)]
     sessions_limit: Option<i64>,
     metadata: Option<Value>,
     referrer: Option<String>,
     send_invite: Option<bool>,
+    #[schema(max_length = 1000)]
     reason: Option<String>,
+    #[schema(max_length = 1000)]
     reference_id: Option<String>,
     occurred_at: Option<DateTime<Utc>>,
 }
@@ -300,7 +313,7 @@ async fn create(
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
     let id = path_uuid(&id, "user")?;
     let view = state.services.user(&caller.ctx, id).await?;
@@ -385,28 +398,28 @@ async fn list(
 }))]
 struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, format = Email, max_length = 254)]
     email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 64)]
     external_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 100)]
     first_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 100)]
     last_name: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, example = "+14155550142")]
     phone_number: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<Vec<String>>, required = false)]
     roles: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<i64>, required = false)]
+    #[schema(value_type = Option<i64>, required = false, minimum = 1, maximum = 999999)]
     sessions_limit: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
-    #[schema(value_type = Option<String>, required = false)]
+    #[schema(value_type = Option<String>, required = false, min_length = 8, max_length = 255)]
     password: Option<Option<String>>,
 }
 
@@ -504,7 +517,8 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
 struct IfMatch {
     /// The `ETag` of the version the change was made against (`"v3"`); any other version
     /// answers 412. `*` or no header: no condition.
-    #[param(rename = "If-Match", example = "\"v3\"")]
+    // A header is absent or a string, never null: hence `value_type` and `required`.
+    #[param(rename = "If-Match", value_type = String, required = false, example = "\"v3\"")]
     if_match: Option<String>,
 }
 
@@ -542,7 +556,7 @@ nothing answers the user as it is.",
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchUser>,
 ) -> ApiResult<Response> {
@@ -566,7 +580,7 @@ async fn patch(
 async fn act(
     State(state): State<AppState>,
     caller: Caller,
-    Path((id, action)): Path<(String, String)>,
+    ApiPath((id, action)): ApiPath<(String, String)>,
     ApiQuery(query): ApiQuery<ActionQuery>,
     OptionalJson(body): OptionalJson<NoteBody>,
 ) -> ApiResult<Response> {
@@ -829,7 +843,27 @@ struct RoomRemoval {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "dry_run": true,
-    "user": {"id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "status": "deactivated"},
+    "user": {
+        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "number": 100042,
+        "email": "ada@example.com",
+        "external_id": "crm-8812",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": null,
+        "status": "active",
+        "roles": ["admin"],
+        "referral_code": "BKSCX8CX8M",
+        "parent_id": null,
+        "referred_by": null,
+        "groups": ["engineering"],
+        "sessions_limit": null,
+        "has_password": true,
+        "created_at": "2026-11-02T09:00:00Z",
+        "updated_at": "2026-11-20T14:03:01Z",
+        "status_changed_at": "2026-11-20T14:03:01Z",
+        "version": 4
+    },
     "transfers": [{
         "room_id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
         "room": "engineering",
@@ -841,7 +875,7 @@ struct RoomRemoval {
 struct DeactivationPlan {
     /// Always true.
     dry_run: bool,
-    /// The user as the deactivation would leave them.
+    /// The user as they are: a dry run changes nothing.
     user: UserBody,
     transfers: Vec<RoomTransfer>,
     removals: Vec<RoomRemoval>,

@@ -6,9 +6,12 @@ use crate::domain::session::Session;
 use crate::domain::Status;
 use crate::service::{Page, UserView};
 use crate::store::EventCursor;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::borrow::Cow;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -38,7 +41,27 @@ impl utoipa::ToSchema for StatusName {
 
 /// A user, as every native answer shows one.
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = User)]
+#[schema(as = User, example = json!({
+    "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+    "number": 100042,
+    "email": "ada@example.com",
+    "external_id": "crm-8812",
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "phone_number": "+14155550142",
+    "status": "active",
+    "roles": ["admin"],
+    "referral_code": "BKSCX8CX8M",
+    "parent_id": null,
+    "referred_by": null,
+    "groups": ["engineering"],
+    "sessions_limit": null,
+    "has_password": true,
+    "created_at": "2026-11-02T09:00:00Z",
+    "updated_at": "2026-11-20T14:03:01Z",
+    "status_changed_at": "2026-11-20T14:03:01Z",
+    "version": 4
+}))]
 pub struct UserBody {
     pub id: Uuid,
     pub number: i64,
@@ -302,6 +325,26 @@ pub fn decode_cursor(field: &str, tag: &str, raw: &str, n: usize) -> Result<Vec<
 
 pub fn feed_cursor(c: EventCursor) -> String {
     encode_cursor("e", &[c.tx_order, c.seq])
+}
+
+/// A handler's path parameters. A segment that is not UTF-8 once percent-decoded (`%FF`)
+/// names nothing, so it is not found, like any other malformed id, and answers as a problem:
+/// axum's own `Path` rejection would be a plain-text 400 the contract does not describe.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(t)) => Ok(ApiPath(t)),
+            Err(_) => Err(Problem::not_found("resource")),
+        }
+    }
 }
 
 /// Parses a path id; a malformed one is simply not found.
