@@ -6,6 +6,7 @@ mod idempotency;
 pub mod json;
 mod native;
 pub mod openapi;
+mod path;
 pub mod problem;
 pub mod tenancy;
 

@@ -225,4 +225,34 @@ async fn ids_that_are_not_utf8_are_not_found(b: Backend) {
     }
     let r = app.post("/v1/users/%FF/ban", json!({})).await;
     assert_eq!(r.status, 404);
+    // The dialects with path parameters answer in their own envelopes.
+    let r = app
+        .call(
+            reqwest::Method::PATCH,
+            "/networks/acme/users/%FF",
+            Some(json!({"first_name": "Al"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    assert_eq!(r.body["error"]["code"], "not_found");
+    let r = app
+        .call(
+            reqwest::Method::POST,
+            "/t/acme/networks/%FF/user_status",
+            Some(json!({"user": "a@example.com", "status_change": "ban"})),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    assert_eq!(r.body["error"]["code"], "not_found");
+    let r = read(
+        app.http
+            .get(app.url("/integration-api/v1/dashboard/users/%FF"))
+            .header("X-User-Token", &app.key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    assert!(r.body["message"].is_string(), "{:?}", r.body);
 }

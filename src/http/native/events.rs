@@ -1,6 +1,6 @@
 //! The audit log: one user's timeline, and the tenant's feed.
 
-use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, ApiPath, EventBody, List};
+use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, EventBody, List};
 use crate::http::auth::Caller;
 use crate::http::json::ApiQuery;
 use crate::http::openapi::tag;
@@ -8,6 +8,7 @@ use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::page_size;
 use crate::store::EventCursor;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -53,7 +54,7 @@ struct TimelineQuery {
 async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
     ApiQuery(q): ApiQuery<TimelineQuery>,
 ) -> ApiResult<Json<List<EventBody>>> {
     let id = path_uuid(&id, "user")?;

@@ -1,6 +1,6 @@
 //! `/v1/groups`: Village segments and Regpack projects.
 
-use super::wire::{path_number, path_uuid, ApiPath, List};
+use super::wire::{path_number, path_uuid, List};
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::FieldErrors;
@@ -10,6 +10,7 @@ use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
@@ -168,7 +169,7 @@ struct GroupWithMembers {
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = path_number(&id, "group")?;
     let (group, members) = state.services.group(&caller.ctx, id).await?;
@@ -219,7 +220,7 @@ number), or no user has `user_id`", body = ProblemBody, content_type = "applicat
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let id = path_number(&id, "group")?;
@@ -259,7 +260,7 @@ async fn add_member(
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, user)): ApiPath<(String, String)>,
+    Path((id, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id = path_number(&id, "group")?;
     let user = path_uuid(&user, "user")?;

@@ -15,8 +15,11 @@ mod wire;
 
 use super::idempotency::idempotency;
 use super::openapi::{add_common_errors, Common, When};
+use super::path::require_decodable;
+use super::problem::Problem;
 use super::AppState;
 use axum::middleware;
+use axum::response::IntoResponse;
 use axum::Router;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
@@ -39,6 +42,9 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(tenants::router())
         .merge(invites::router())
         .merge(health::router())
+        .route_layer(middleware::from_fn(|req, next| {
+            require_decodable(req, next, || Problem::not_found("resource").into_response())
+        }))
 }
 
 #[derive(utoipa::OpenApi)]

@@ -1,6 +1,6 @@
 //! `/v1/rooms`: rooms and their members, whose ownership deactivation cares about.
 
-use super::wire::{path_uuid, ApiPath, List, RoomBody, RoomRole, RoomType};
+use super::wire::{path_uuid, List, RoomBody, RoomRole, RoomType};
 use crate::domain::fields::DisplayName;
 use crate::domain::room::{MemberRole, RoomKind};
 use crate::domain::FieldErrors;
@@ -10,6 +10,7 @@ use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
@@ -121,7 +122,7 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<L
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<RoomBody>> {
     let id = path_uuid(&id, "room")?;
     let (room, members) = state.services.room(&caller.ctx, id).await?;
@@ -172,7 +173,7 @@ with another request", body = ProblemBody, content_type = "application/problem+j
 async fn add_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
 ) -> ApiResult<(StatusCode, Json<RoomBody>)> {
     let id = path_uuid(&id, "room")?;
@@ -211,7 +212,7 @@ not a member", body = ProblemBody, content_type = "application/problem+json"),
 async fn set_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, user)): ApiPath<(String, String)>,
+    Path((id, user)): Path<(String, String)>,
     ApiJson(body): ApiJson<SetMember>,
 ) -> ApiResult<Json<RoomBody>> {
     let id = path_uuid(&id, "room")?;
@@ -245,7 +246,7 @@ member", body = ProblemBody, content_type = "application/problem+json"),
 async fn remove_member(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, user)): ApiPath<(String, String)>,
+    Path((id, user)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let id = path_uuid(&id, "room")?;
     let user = path_uuid(&user, "user")?;

@@ -1,13 +1,14 @@
 //! Sessions: logging in, introspecting a token, and a user's live sessions.
 
 use super::users::SessionsRevoked;
-use super::wire::{path_uuid, ApiPath, List, SessionBody, UserBody};
+use super::wire::{path_uuid, List, SessionBody, UserBody};
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
 use crate::service::Error;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -179,7 +180,7 @@ async fn current(
 async fn list(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<List<SessionBody>>> {
     let id = path_uuid(&id, "user")?;
     let sessions = state.services.live_sessions(&caller.ctx, id).await?;
@@ -207,7 +208,7 @@ note. The status does not change.",
 async fn revoke_all(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<serde_json::Value>> {
     let id = path_uuid(&id, "user")?;
     let revoked = state

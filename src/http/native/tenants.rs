@@ -1,6 +1,6 @@
 //! The operator's API: tenants and their API keys.
 
-use super::wire::{path_uuid, ApiPath, List};
+use super::wire::{path_uuid, List};
 use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
@@ -10,6 +10,7 @@ use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
 use crate::store::{ApiKeyRecord, TenantRecord};
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, post};
@@ -206,7 +207,7 @@ disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "appl
 async fn create_key(
     State(state): State<AppState>,
     _: Operator,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ApiKeyBody>)> {
     let tenant = path_uuid(&id, "tenant")?;
     let key = state.services.create_api_key(tenant).await?;
@@ -237,7 +238,7 @@ disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "appl
 async fn revoke_key(
     State(state): State<AppState>,
     _: Operator,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<ApiKeyBody>> {
     let id = path_uuid(&id, "API key")?;
     let key = state.services.revoke_api_key(id).await?;

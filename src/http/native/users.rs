@@ -1,6 +1,6 @@
 //! `/v1/users`: create, list, read, patch, and the lifecycle actions.
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, ApiPath, List, StatusName, UserBody};
+use super::wire::{decode_cursor, encode_cursor, path_uuid, List, StatusName, UserBody};
 use crate::domain::event::Note;
 use crate::domain::fields::{
     self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
@@ -17,6 +17,7 @@ use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
 use crate::store::UserFilter;
+use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -313,7 +314,7 @@ async fn create(
 async fn read(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = path_uuid(&id, "user")?;
     let view = state.services.user(&caller.ctx, id).await?;
@@ -556,7 +557,7 @@ nothing answers the user as it is.",
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath(id): ApiPath<String>,
+    Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PatchUser>,
 ) -> ApiResult<Response> {
@@ -580,7 +581,7 @@ async fn patch(
 async fn act(
     State(state): State<AppState>,
     caller: Caller,
-    ApiPath((id, action)): ApiPath<(String, String)>,
+    Path((id, action)): Path<(String, String)>,
     ApiQuery(query): ApiQuery<ActionQuery>,
     OptionalJson(body): OptionalJson<NoteBody>,
 ) -> ApiResult<Response> {

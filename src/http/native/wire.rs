@@ -6,12 +6,9 @@ use crate::domain::session::Session;
 use crate::domain::Status;
 use crate::service::{Page, UserView};
 use crate::store::EventCursor;
-use axum::extract::{FromRequestParts, Path};
-use axum::http::request::Parts;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::borrow::Cow;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
@@ -325,26 +322,6 @@ pub fn decode_cursor(field: &str, tag: &str, raw: &str, n: usize) -> Result<Vec<
 
 pub fn feed_cursor(c: EventCursor) -> String {
     encode_cursor("e", &[c.tx_order, c.seq])
-}
-
-/// A handler's path parameters. A segment that is not UTF-8 once percent-decoded (`%FF`)
-/// names nothing, so it is not found, like any other malformed id, and answers as a problem:
-/// axum's own `Path` rejection would be a plain-text 400 the contract does not describe.
-pub struct ApiPath<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiPath<T>
-where
-    T: DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(t)) => Ok(ApiPath(t)),
-            Err(_) => Err(Problem::not_found("resource")),
-        }
-    }
 }
 
 /// Parses a path id; a malformed one is simply not found.

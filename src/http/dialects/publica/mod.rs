@@ -14,6 +14,7 @@ use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::Caller;
 use crate::http::json::{parse_json, read_body};
 use crate::http::openapi::{add_common_errors, tag, Common as CommonError, When};
+use crate::http::path::require_decodable;
 use crate::http::tenancy::caller_for_key;
 use crate::http::AppState;
 use crate::service::plans::UserWithPlans;
@@ -24,6 +25,7 @@ use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Request, S
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
+use axum::response::IntoResponse as _;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use error::PublicaError;
@@ -56,6 +58,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/integration-api/v1/users/{user}/force-logout",
             post(force_logout),
         )
+        .route_layer(middleware::from_fn(|req, next| {
+            require_decodable(req, next, || PublicaError::not_found().into_response())
+        }))
+        // Outermost: every call counts against the key's limit, even one that names nothing.
         .route_layer(middleware::from_fn_with_state(state, rate::rate_limit))
 }
 

@@ -11,12 +11,15 @@ use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::{parse_json, read_body};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
+use crate::http::path::require_decodable;
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::users::{Creation, OnExisting};
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::middleware;
+use axum::response::IntoResponse as _;
 use axum::routing::{patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
@@ -33,6 +36,11 @@ pub fn router() -> Router<AppState> {
             "/networks/{network_id}/users/{user_email}",
             patch(patch_user),
         )
+        .route_layer(middleware::from_fn(|req, next| {
+            require_decodable(req, next, || {
+                VillageError::not_found("network or user").into_response()
+            })
+        }))
 }
 
 // Path parameters by name: under `/t/{tenant}` the request carries one more, which these
