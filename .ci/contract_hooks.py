@@ -47,12 +47,22 @@ def _credential(scheme, operation_id):
     }.get(scheme)
 
 
+_keys = itertools.count()
+
+
+def _valid_key(key):
+    return isinstance(key, str) and 1 <= len(key) <= 255 and all(" " <= c <= "~" for c in key)
+
+
 @schemathesis.auth()
 class Credentials:
     def get(self, case, ctx):
         return True
 
     def set(self, case, data, ctx):
+        # Applied to every request of every phase, just before it is sent.
+        if case.headers and _valid_key(case.headers.get("Idempotency-Key")):
+            case.headers["Idempotency-Key"] = f"{case.headers['Idempotency-Key'][:230]}-{next(_keys)}"
         raw = case.operation.definition.raw
         requirements = raw.get("security") or []
         if not requirements:
@@ -115,16 +125,3 @@ def map_body(ctx, body):
         body["userId"] = IDS.get("user")
     return body
 
-
-_keys = itertools.count()
-
-
-def _valid_key(key):
-    return isinstance(key, str) and 1 <= len(key) <= 255 and all(" " <= c <= "~" for c in key)
-
-
-@schemathesis.hook
-def map_headers(ctx, headers):
-    if headers and _valid_key(headers.get("Idempotency-Key")):
-        headers["Idempotency-Key"] = f"{headers['Idempotency-Key'][:230]}-{next(_keys)}"
-    return headers
