@@ -98,6 +98,8 @@ the tenant's. An unknown tenant answers 404.",
             body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "The password breaks a rule", body = ProblemBody,
             content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable; retry after `Retry-After` \
+seconds", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 #[allow(dead_code)]
@@ -121,6 +123,8 @@ session. The token is the credential: no API key. Each token works once.",
             body = ProblemBody, content_type = "application/problem+json"),
         (status = 422, description = "The password breaks a rule", body = ProblemBody,
             content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable; retry after `Retry-After` \
+seconds", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
 async fn accept(

@@ -97,9 +97,11 @@ pub fn openapi() -> OpenApi {
                 when: When::Body,
             },
             Common {
+                // Every credential is looked up in the database. Of the public operations,
+                // those that read it (readiness, invite acceptance) say so themselves.
                 status: "503",
                 description: "The database is unreachable; retry after `Retry-After` seconds",
-                when: When::Always,
+                when: When::Authenticated,
             },
         ],
     );
