@@ -278,6 +278,15 @@ impl Tx {
         Ok(())
     }
 
+    /// Ends the transaction now, releasing its locks, instead of when it is dropped.
+    pub async fn rollback(self) -> Result<()> {
+        match self.0 {
+            Conn::Postgres(t) => t.rollback().await?,
+            Conn::Sqlite(t) => t.rollback().await?,
+        }
+        Ok(())
+    }
+
     pub fn backend(&self) -> Backend {
         match self.0 {
             Conn::Postgres(_) => Backend::Postgres,

@@ -1,6 +1,6 @@
 //! Users.
 
-use super::{parse_stored, with_conn, Result, Tx};
+use super::{parse_stored, with_conn, Result, StoreError, Tx};
 use crate::domain::user::{search_text, Profile, Role, Roles, User};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
@@ -57,6 +57,14 @@ impl UserRow {
             version: self.version,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithKeysRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    /// A JSON array of strings.
+    group_keys: String,
 }
 
 fn users(rows: Vec<UserRow>) -> Result<Vec<User>> {
@@ -194,6 +202,45 @@ impl Tx {
     /// The user with this id in the tenant. `for_update` locks the row for this transaction.
     pub async fn user(&mut self, tenant: Uuid, id: Uuid, for_update: bool) -> Result<Option<User>> {
         self.user_by(tenant, Key::Id(id), for_update).await
+    }
+
+    /// The user with this id and the keys of their groups (in key order), in one query, so a
+    /// use case that answers the user after changing them needs no second read. `for_update`
+    /// locks the user's row (not the group rows).
+    pub async fn user_with_group_keys(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        for_update: bool,
+    ) -> Result<Option<(User, Vec<String>)>> {
+        let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+             WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
+        let lock = if for_update {
+            " FOR UPDATE OF users"
+        } else {
+            ""
+        };
+        let pg = format!(
+            "SELECT {USER_COLUMNS}, (SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
+             {from}) AS group_keys FROM users WHERE tenant_id = $1 AND id = $2{lock}"
+        );
+        // SQLite's write transaction already holds the whole database.
+        let lite = format!(
+            "SELECT {USER_COLUMNS}, (SELECT json_group_array(g.key ORDER BY g.key) {from}) \
+             AS group_keys FROM users WHERE tenant_id = $1 AND id = $2"
+        );
+        let row: Option<UserWithKeysRow> =
+            with_conn!(self, sql = (&pg, &lite), |c| sqlx::query_as(sql)
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(c)
+                .await?);
+        row.map(|r| {
+            let keys = serde_json::from_str(&r.group_keys)
+                .map_err(|e| StoreError::Corrupt(format!("group keys of user {id}: {e}")))?;
+            Ok((r.user.into_user()?, keys))
+        })
+        .transpose()
     }
 
     pub async fn user_by_email(

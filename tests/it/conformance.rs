@@ -506,6 +506,28 @@ async fn groups_and_rooms(b: Backend) {
         tx.group_keys_of(t, &[u.id, v.id]).await.unwrap(),
         vec![(u.id, "vip".to_owned())]
     );
+    let early = tx.insert_group(t, "alpha", "Alpha", now()).await.unwrap();
+    assert!(tx.add_group_member(t, early.id, u.id, now()).await.unwrap());
+    for for_update in [false, true] {
+        let (found, keys) = tx
+            .user_with_group_keys(t, u.id, for_update)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id, keys), (u.id, vec!["alpha".into(), "vip".into()]));
+        let (_, none) = tx
+            .user_with_group_keys(t, v.id, for_update)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(none.is_empty());
+        assert!(tx
+            .user_with_group_keys(other, u.id, for_update)
+            .await
+            .unwrap()
+            .is_none());
+    }
+    assert!(tx.remove_group_member(t, early.id, u.id).await.unwrap());
     assert!(tx.remove_group_member(t, g.id, u.id).await.unwrap());
     assert!(!tx.remove_group_member(t, g.id, u.id).await.unwrap());
 
