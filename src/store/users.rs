@@ -67,6 +67,13 @@ struct UserWithKeysRow {
     group_keys: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct UserWithHashRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: Option<String>,
+}
+
 fn users(rows: Vec<UserRow>) -> Result<Vec<User>> {
     rows.into_iter().map(UserRow::into_user).collect()
 }
@@ -330,16 +337,23 @@ impl Tx {
         Ok(taken)
     }
 
-    /// The stored password hash of the user with this email, for login.
-    pub async fn password_hash(&mut self, tenant: Uuid, user_id: Uuid) -> Result<Option<String>> {
-        let hash: Option<Option<String>> = with_conn!(self, |c| sqlx::query_scalar(
-            "SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(tenant)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await?);
-        Ok(hash.flatten())
+    /// The user with this email and their stored password hash, in one query: what a login
+    /// checks the password against.
+    pub async fn user_with_password_hash(
+        &mut self,
+        tenant: Uuid,
+        email_key: &str,
+    ) -> Result<Option<(User, Option<String>)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email_key = $2"
+        );
+        let row: Option<UserWithHashRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(email_key)
+            .fetch_optional(c)
+            .await?);
+        row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
+            .transpose()
     }
 
     /// Writes a profile (and, when given, a new password hash); bumps the version.
