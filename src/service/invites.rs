@@ -1,6 +1,6 @@
 //! Invites: issued with the email that carries them, redeemed once.
 
-use super::lifecycle::transition_locked;
+use super::lifecycle::{lock_view, transition_locked};
 use super::secrets;
 use super::sessions::{open_session, Login};
 use super::{Context, Error, Result, Services, Settings};
@@ -103,10 +103,11 @@ impl Services {
         let at = now();
         let ctx = Context::new(invite.tenant_id, Actor::User(invite.user_id), request_id);
         let mut tx = self.store.write().await?;
-        let user = tx
-            .user(invite.tenant_id, invite.user_id, true)
-            .await?
-            .ok_or(Error::NotFound("invite"))?;
+        let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id).await {
+            Err(Error::NotFound(_)) => return Err(Error::NotFound("invite")),
+            other => other?,
+        };
+        let user = &locked.user;
         // Only a user who has not joined yet can accept; anyone else's invite is void.
         if user.status != Status::Invited {
             return Err(Error::Gone(Dead::Revoked.reason()));
@@ -128,7 +129,7 @@ impl Services {
         tx.update_profile(
             invite.tenant_id,
             user.id,
-            &Profile::of(&user),
+            &Profile::of(user),
             Some(&password_hash),
             at,
         )
@@ -137,7 +138,7 @@ impl Services {
             reason: Some("invite accepted".into()),
             ..Note::default()
         };
-        let change = transition_locked(&mut tx, &ctx, user, Transition::Activate, &note).await?;
+        let change = transition_locked(&mut tx, &ctx, locked, Transition::Activate, &note).await?;
         let login = open_session(&mut tx, &self.settings, change.user.user, at).await?;
         tx.commit().await?;
         Ok(login)

@@ -1,6 +1,6 @@
 //! Status changes and logging a user out.
 
-use super::{view, Context, Error, Result, Services, UserView};
+use super::{Context, Error, Result, Services, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::{Role, User};
@@ -129,40 +129,41 @@ impl Services {
         options: Deactivation,
     ) -> Result<Deactivated> {
         let mut tx = self.store.write().await?;
-        let peek = tx
-            .user(ctx.tenant, id, false)
-            .await?
-            .ok_or(Error::NotFound("user"))?;
         // Locks are taken in one order (the tenant's admins, the user, the user's rooms), so two
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
-        let admins = match is_active_admin(&peek) {
-            true => Some(tx.lock_active_admins(ctx.tenant).await?),
-            false => None,
-        };
-        let user = tx
-            .user(ctx.tenant, id, true)
-            .await?
-            .ok_or(Error::NotFound("user"))?;
-        if status::apply(user.status, Transition::Deactivate)? == Outcome::Unchanged {
+        // Most users are not admins: lock the user first, and start over with the admins
+        // locked first only when the user turns out to be one.
+        let mut locked = lock_view(&mut tx, ctx.tenant, id).await?;
+        let mut admins = None;
+        if is_active_admin(&locked.user) {
+            tx.rollback().await?;
+            tx = self.store.write().await?;
+            admins = Some(tx.lock_active_admins(ctx.tenant).await?);
+            locked = lock_view(&mut tx, ctx.tenant, id).await?;
+        }
+        if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
             return Ok(Deactivated {
-                user: view(&mut tx, ctx.tenant, user).await?,
+                user: locked,
                 changed: false,
                 plan: RelinquishPlan::default(),
             });
         }
-        if is_active_admin(&user) {
+        if is_active_admin(&locked.user) {
             match &admins {
                 Some(admins) if admins.iter().any(|a| *a != id) => {}
                 Some(_) => return Err(Error::LastAdmin),
-                // Became an admin after the first look: the locks were not taken in order.
+                // Became an admin while unlocked: the locks were not taken in order.
                 None => return Err(Error::Conflict),
             }
         }
-        tx.lock_rooms_of(ctx.tenant, id).await?;
-        let plan = relinquish_plan(&tx.room_facts(ctx.tenant, id).await?);
+        // A user in no room (the common case) needs no room facts.
+        let plan = match tx.lock_rooms_of(ctx.tenant, id).await? {
+            0 => RelinquishPlan::default(),
+            _ => relinquish_plan(&tx.room_facts(ctx.tenant, id).await?),
+        };
         if options.dry_run {
             return Ok(Deactivated {
-                user: view(&mut tx, ctx.tenant, user).await?,
+                user: locked,
                 changed: false,
                 plan,
             });
@@ -174,7 +175,7 @@ impl Services {
             });
         }
         apply_plan(&mut tx, ctx, id, &plan, note).await?;
-        let change = transition_locked(&mut tx, ctx, user, Transition::Deactivate, note).await?;
+        let change = transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note).await?;
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,
@@ -203,6 +204,15 @@ impl Services {
     }
 }
 
+/// Locks the user's row and reads them with their groups, in one query.
+pub(crate) async fn lock_view(tx: &mut Tx, tenant: Uuid, id: Uuid) -> Result<UserView> {
+    let (user, groups) = tx
+        .user_with_group_keys(tenant, id, true)
+        .await?
+        .ok_or(Error::NotFound("user"))?;
+    Ok(UserView { user, groups })
+}
+
 /// Locks the user, asks the state machine, and writes the outcome with its event (and, for
 /// transitions that end access, the revocation of every session) inside `tx`.
 pub(crate) async fn apply_transition(
@@ -212,28 +222,27 @@ pub(crate) async fn apply_transition(
     choose: impl FnOnce(Status) -> Transition,
     note: &Note,
 ) -> Result<StatusChange> {
-    let user = tx
-        .user(ctx.tenant, id, true)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
-    let transition = choose(user.status);
-    transition_locked(tx, ctx, user, transition, note).await
+    let locked = lock_view(tx, ctx.tenant, id).await?;
+    let transition = choose(locked.user.status);
+    transition_locked(tx, ctx, locked, transition, note).await
 }
 
-/// [`apply_transition`] for a caller that already holds `user`'s row locked in `tx`.
+/// [`apply_transition`] for a caller that already holds the user's row locked in `tx` (and
+/// read their groups: a status change leaves them as they are).
 pub(crate) async fn transition_locked(
     tx: &mut Tx,
     ctx: &Context,
-    user: User,
+    locked: UserView,
     transition: Transition,
     note: &Note,
 ) -> Result<StatusChange> {
     let at = now();
+    let UserView { user, groups } = locked;
     let id = user.id;
     let to = match status::apply(user.status, transition)? {
         Outcome::Unchanged => {
             return Ok(StatusChange {
-                user: view(tx, ctx.tenant, user).await?,
+                user: UserView { user, groups },
                 changed: false,
             })
         }
@@ -250,7 +259,10 @@ pub(crate) async fn transition_locked(
     }
     tx.append_event(&ctx.origin(note, at), &event).await?;
     Ok(StatusChange {
-        user: view(tx, ctx.tenant, updated).await?,
+        user: UserView {
+            user: updated,
+            groups,
+        },
         changed: true,
     })
 }

@@ -24,15 +24,15 @@ impl Services {
     /// a user who may not log in) is the same [`Error::BadCredentials`], in the same time.
     pub async fn login(&self, ctx: &Context, email: &str, password: &str) -> Result<Login> {
         let key = email_key(email);
-        let (user, stored) = {
-            let mut tx = self.store.read().await?;
-            match tx.user_by_email(ctx.tenant, &key, false).await? {
-                Some(u) => {
-                    let hash = tx.password_hash(ctx.tenant, u.id).await?;
-                    (Some(u), hash)
-                }
-                None => (None, None),
-            }
+        let (user, stored) = match self
+            .store
+            .read_one()
+            .await?
+            .user_with_password_hash(ctx.tenant, &key)
+            .await?
+        {
+            Some((user, hash)) => (Some(user), hash),
+            None => (None, None),
         };
         let matches = self.passwords.verify(password, stored).await?;
         let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {

@@ -77,7 +77,7 @@ impl Services {
     pub async fn authenticate_key(&self, secret: &str) -> Result<Option<KeyOwner>> {
         Ok(self
             .store
-            .read()
+            .read_one()
             .await?
             .key_owner(&secrets::hash(secret))
             .await?)

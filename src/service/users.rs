@@ -497,8 +497,9 @@ async fn existing_user(
         return Ok(None);
     };
     if existing.status == Status::Revoked && on_existing != OnExisting::Refuse {
+        let locked = view(tx, ctx.tenant, existing).await?;
         let change =
-            transition_locked(tx, ctx, existing, Transition::Reinvite, &creation.note).await?;
+            transition_locked(tx, ctx, locked, Transition::Reinvite, &creation.note).await?;
         if creation.send_invite {
             issue_invite(tx, settings, &change.user.user, now()).await?;
         }

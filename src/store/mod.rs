@@ -204,16 +204,28 @@ impl Store {
     /// Begins a transaction that may write.
     pub async fn write(&self) -> Result<Tx> {
         Ok(Tx(match &self.pools {
-            Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
-            Pools::Sqlite { write, .. } => Conn::Sqlite(sqlite::begin_immediate(write).await?),
+            Pools::Postgres(pool) => Conn::Postgres(Handle::Tx(pool.begin().await?)),
+            Pools::Sqlite { write, .. } => {
+                Conn::Sqlite(Handle::Tx(sqlite::begin_immediate(write).await?))
+            }
         }))
     }
 
     /// Begins a transaction that only reads (a consistent snapshot for multi-query answers).
     pub async fn read(&self) -> Result<Tx> {
         Ok(Tx(match &self.pools {
-            Pools::Postgres(pool) => Conn::Postgres(pool.begin().await?),
-            Pools::Sqlite { read, .. } => Conn::Sqlite(read.begin().await?),
+            Pools::Postgres(pool) => Conn::Postgres(Handle::Tx(pool.begin().await?)),
+            Pools::Sqlite { read, .. } => Conn::Sqlite(Handle::Tx(read.begin().await?)),
+        }))
+    }
+
+    /// A read of ONE statement: it runs as its own transaction, which saves the BEGIN and
+    /// ROLLBACK round trips of [`Store::read`]. Several statements on it would each see a
+    /// different moment; use [`Store::read`] for those.
+    pub async fn read_one(&self) -> Result<Tx> {
+        Ok(Tx(match &self.pools {
+            Pools::Postgres(pool) => Conn::Postgres(Handle::Autocommit(pool.acquire().await?)),
+            Pools::Sqlite { read, .. } => Conn::Sqlite(Handle::Autocommit(read.acquire().await?)),
         }))
     }
 
@@ -233,8 +245,37 @@ impl Store {
 pub struct Tx(Conn);
 
 enum Conn {
-    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(Handle<sqlx::Postgres>),
+    Sqlite(Handle<sqlx::Sqlite>),
+}
+
+enum Handle<DB: sqlx::Database> {
+    Tx(sqlx::Transaction<'static, DB>),
+    /// A pooled connection outside any transaction ([`Store::read_one`]).
+    Autocommit(sqlx::pool::PoolConnection<DB>),
+}
+
+impl<DB: sqlx::Database> Handle<DB> {
+    fn conn(&mut self) -> &mut DB::Connection {
+        match self {
+            Handle::Tx(t) => t,
+            Handle::Autocommit(c) => c,
+        }
+    }
+
+    async fn commit(self) -> Result<()> {
+        if let Handle::Tx(t) = self {
+            t.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn rollback(self) -> Result<()> {
+        if let Handle::Tx(t) = self {
+            t.rollback().await?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend it is.
@@ -243,11 +284,11 @@ macro_rules! with_conn {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match &mut $tx.0 {
             $crate::store::Conn::Postgres(t) => {
-                let $conn = &mut **t;
+                let $conn = t.conn();
                 $body
             }
             $crate::store::Conn::Sqlite(t) => {
-                let $conn = &mut **t;
+                let $conn = t.conn();
                 $body
             }
         }
@@ -255,12 +296,12 @@ macro_rules! with_conn {
     ($tx:expr, $sql:ident = ($pg:expr, $lite:expr), |$conn:ident| $body:expr) => {
         match &mut $tx.0 {
             $crate::store::Conn::Postgres(t) => {
-                let $conn = &mut **t;
+                let $conn = t.conn();
                 let $sql = $pg;
                 $body
             }
             $crate::store::Conn::Sqlite(t) => {
-                let $conn = &mut **t;
+                let $conn = t.conn();
                 let $sql = $lite;
                 $body
             }
@@ -272,10 +313,17 @@ pub(crate) use with_conn;
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.0 {
-            Conn::Postgres(t) => t.commit().await?,
-            Conn::Sqlite(t) => t.commit().await?,
+            Conn::Postgres(t) => t.commit().await,
+            Conn::Sqlite(t) => t.commit().await,
         }
-        Ok(())
+    }
+
+    /// Ends the transaction now, releasing its locks, instead of when it is dropped.
+    pub async fn rollback(self) -> Result<()> {
+        match self.0 {
+            Conn::Postgres(t) => t.rollback().await,
+            Conn::Sqlite(t) => t.rollback().await,
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -171,14 +171,15 @@ const BATCH: usize = 200;
 
 impl Tx {
     /// Locks every room the user belongs to, in id order, so that two deactivations touching
-    /// one room run one after the other (and, locking in one order, cannot deadlock).
-    pub async fn lock_rooms_of(&mut self, tenant: Uuid, user: Uuid) -> Result<()> {
+    /// one room run one after the other (and, locking in one order, cannot deadlock). Answers
+    /// how many rooms that is.
+    pub async fn lock_rooms_of(&mut self, tenant: Uuid, user: Uuid) -> Result<usize> {
         let select = "SELECT r.id FROM rooms r \
              WHERE r.tenant_id = $1 AND r.id IN (SELECT room_id FROM room_members WHERE tenant_id = $1 AND user_id = $2) \
              ORDER BY r.id";
         let locked = format!("{select} FOR UPDATE");
         // SQLite's write transaction already holds the whole database.
-        let _: Vec<(Uuid,)> =
+        let rooms: Vec<(Uuid,)> =
             with_conn!(self, sql = (locked.as_str(), select), |c| sqlx::query_as(
                 sql
             )
@@ -186,7 +187,7 @@ impl Tx {
             .bind(user)
             .fetch_all(c)
             .await?);
-        Ok(())
+        Ok(rooms.len())
     }
 
     /// The facts of every room the user belongs to, in one query however many rooms.

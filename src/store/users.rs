@@ -1,6 +1,6 @@
 //! Users.
 
-use super::{parse_stored, with_conn, Result, Tx};
+use super::{parse_stored, with_conn, Result, StoreError, Tx};
 use crate::domain::user::{search_text, Profile, Role, Roles, User};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
@@ -57,6 +57,21 @@ impl UserRow {
             version: self.version,
         })
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithKeysRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    /// A JSON array of strings.
+    group_keys: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserWithHashRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    password_hash: Option<String>,
 }
 
 fn users(rows: Vec<UserRow>) -> Result<Vec<User>> {
@@ -196,6 +211,45 @@ impl Tx {
         self.user_by(tenant, Key::Id(id), for_update).await
     }
 
+    /// The user with this id and the keys of their groups (in key order), in one query, so a
+    /// use case that answers the user after changing them needs no second read. `for_update`
+    /// locks the user's row (not the group rows).
+    pub async fn user_with_group_keys(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        for_update: bool,
+    ) -> Result<Option<(User, Vec<String>)>> {
+        let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+             WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
+        let lock = if for_update {
+            " FOR UPDATE OF users"
+        } else {
+            ""
+        };
+        let pg = format!(
+            "SELECT {USER_COLUMNS}, (SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
+             {from}) AS group_keys FROM users WHERE tenant_id = $1 AND id = $2{lock}"
+        );
+        // SQLite's write transaction already holds the whole database.
+        let lite = format!(
+            "SELECT {USER_COLUMNS}, (SELECT json_group_array(g.key ORDER BY g.key) {from}) \
+             AS group_keys FROM users WHERE tenant_id = $1 AND id = $2"
+        );
+        let row: Option<UserWithKeysRow> =
+            with_conn!(self, sql = (&pg, &lite), |c| sqlx::query_as(sql)
+                .bind(tenant)
+                .bind(id)
+                .fetch_optional(c)
+                .await?);
+        row.map(|r| {
+            let keys = serde_json::from_str(&r.group_keys)
+                .map_err(|e| StoreError::Corrupt(format!("group keys of user {id}: {e}")))?;
+            Ok((r.user.into_user()?, keys))
+        })
+        .transpose()
+    }
+
     pub async fn user_by_email(
         &mut self,
         tenant: Uuid,
@@ -283,16 +337,23 @@ impl Tx {
         Ok(taken)
     }
 
-    /// The stored password hash of the user with this email, for login.
-    pub async fn password_hash(&mut self, tenant: Uuid, user_id: Uuid) -> Result<Option<String>> {
-        let hash: Option<Option<String>> = with_conn!(self, |c| sqlx::query_scalar(
-            "SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2"
-        )
-        .bind(tenant)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await?);
-        Ok(hash.flatten())
+    /// The user with this email and their stored password hash, in one query: what a login
+    /// checks the password against.
+    pub async fn user_with_password_hash(
+        &mut self,
+        tenant: Uuid,
+        email_key: &str,
+    ) -> Result<Option<(User, Option<String>)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email_key = $2"
+        );
+        let row: Option<UserWithHashRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(email_key)
+            .fetch_optional(c)
+            .await?);
+        row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
+            .transpose()
     }
 
     /// Writes a profile (and, when given, a new password hash); bumps the version.

@@ -157,8 +157,11 @@ async fn users_insert_find_update(b: Backend) {
         .unwrap()
         .is_empty());
     assert_eq!(
-        tx.password_hash(t, u.id).await.unwrap().as_deref(),
-        Some("$argon2id$stub")
+        tx.user_with_password_hash(t, "ada@example.com")
+            .await
+            .unwrap()
+            .map(|(found, hash)| (found.id, hash)),
+        Some((u.id, Some("$argon2id$stub".to_owned())))
     );
 
     let mut profile = Profile::of(&u);
@@ -178,8 +181,11 @@ async fn users_insert_find_update(b: Backend) {
         .unwrap()
         .is_some());
     assert_eq!(
-        tx.password_hash(t, u.id).await.unwrap().as_deref(),
-        Some("$argon2id$new")
+        tx.user_with_password_hash(t, "ada@lovelace.org")
+            .await
+            .unwrap()
+            .and_then(|(_, hash)| hash),
+        Some("$argon2id$new".to_owned())
     );
     let banned = tx.set_status(t, u.id, Status::Banned, now()).await.unwrap();
     assert_eq!((banned.status, banned.version), (Status::Banned, 3));
@@ -506,6 +512,28 @@ async fn groups_and_rooms(b: Backend) {
         tx.group_keys_of(t, &[u.id, v.id]).await.unwrap(),
         vec![(u.id, "vip".to_owned())]
     );
+    let early = tx.insert_group(t, "alpha", "Alpha", now()).await.unwrap();
+    assert!(tx.add_group_member(t, early.id, u.id, now()).await.unwrap());
+    for for_update in [false, true] {
+        let (found, keys) = tx
+            .user_with_group_keys(t, u.id, for_update)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.id, keys), (u.id, vec!["alpha".into(), "vip".into()]));
+        let (_, none) = tx
+            .user_with_group_keys(t, v.id, for_update)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(none.is_empty());
+        assert!(tx
+            .user_with_group_keys(other, u.id, for_update)
+            .await
+            .unwrap()
+            .is_none());
+    }
+    assert!(tx.remove_group_member(t, early.id, u.id).await.unwrap());
     assert!(tx.remove_group_member(t, g.id, u.id).await.unwrap());
     assert!(!tx.remove_group_member(t, g.id, u.id).await.unwrap());
 
