@@ -51,27 +51,7 @@ struct AcceptBody {
 #[schema(as = AcceptedInvite, example = json!({
     "token": "rss_8Jq2vX0cLk4mWn7pR1tY5uZ3aB6dE9fGh2Kq5Ws8Zx1",
     "expires_at": "2026-12-23T00:00:00Z",
-    "user": {
-        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-        "number": 100042,
-        "email": "ada@example.com",
-        "external_id": "crm-8812",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "phone_number": null,
-        "status": "active",
-        "roles": ["admin"],
-        "referral_code": "BKSCX8CX8M",
-        "parent_id": null,
-        "referred_by": null,
-        "groups": ["engineering"],
-        "sessions_limit": null,
-        "has_password": true,
-        "created_at": "2026-11-02T09:00:00Z",
-        "updated_at": "2026-11-20T14:03:01Z",
-        "status_changed_at": "2026-11-20T14:03:01Z",
-        "version": 4
-    }
+    "user": super::wire::user_example()
 }))]
 struct AcceptAnswer {
     token: String,

@@ -86,22 +86,17 @@ pub fn openapi() -> OpenApi {
                 description: "No credential, or one that is unknown or revoked",
                 when: When::Authenticated,
             },
-            Common {
-                status: "413",
-                description: "The body is larger than 64 KiB",
-                when: When::Body,
-            },
+            Common::TOO_LARGE,
             Common {
                 status: "415",
                 description: "The body is not JSON (`application/json` or another `+json` type)",
                 when: When::Body,
             },
+            // Every credential is looked up in the database. Of the public operations, those
+            // that read it (readiness, invite acceptance) say so themselves.
             Common {
-                // Every credential is looked up in the database. Of the public operations,
-                // those that read it (readiness, invite acceptance) say so themselves.
-                status: "503",
-                description: "The database is unreachable; retry after `Retry-After` seconds",
                 when: When::Authenticated,
+                ..Common::UNAVAILABLE
             },
         ],
     );

@@ -844,27 +844,7 @@ struct RoomRemoval {
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "dry_run": true,
-    "user": {
-        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-        "number": 100042,
-        "email": "ada@example.com",
-        "external_id": "crm-8812",
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "phone_number": null,
-        "status": "active",
-        "roles": ["admin"],
-        "referral_code": "BKSCX8CX8M",
-        "parent_id": null,
-        "referred_by": null,
-        "groups": ["engineering"],
-        "sessions_limit": null,
-        "has_password": true,
-        "created_at": "2026-11-02T09:00:00Z",
-        "updated_at": "2026-11-20T14:03:01Z",
-        "status_changed_at": "2026-11-20T14:03:01Z",
-        "version": 4
-    },
+    "user": super::wire::user_example(),
     "transfers": [{
         "room_id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
         "room": "engineering",

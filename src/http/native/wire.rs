@@ -36,29 +36,34 @@ impl utoipa::ToSchema for StatusName {
     }
 }
 
+/// The user every example of the native API shows.
+pub fn user_example() -> serde_json::Value {
+    serde_json::json!({
+        "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
+        "number": 100042,
+        "email": "ada@example.com",
+        "external_id": "crm-8812",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "phone_number": "+14155550142",
+        "status": "active",
+        "roles": ["admin"],
+        "referral_code": "BKSCX8CX8M",
+        "parent_id": null,
+        "referred_by": null,
+        "groups": ["engineering"],
+        "sessions_limit": null,
+        "has_password": true,
+        "created_at": "2026-11-02T09:00:00Z",
+        "updated_at": "2026-11-20T14:03:01Z",
+        "status_changed_at": "2026-11-20T14:03:01Z",
+        "version": 4
+    })
+}
+
 /// A user, as every native answer shows one.
 #[derive(Serialize, utoipa::ToSchema)]
-#[schema(as = User, example = json!({
-    "id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f",
-    "number": 100042,
-    "email": "ada@example.com",
-    "external_id": "crm-8812",
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "phone_number": "+14155550142",
-    "status": "active",
-    "roles": ["admin"],
-    "referral_code": "BKSCX8CX8M",
-    "parent_id": null,
-    "referred_by": null,
-    "groups": ["engineering"],
-    "sessions_limit": null,
-    "has_password": true,
-    "created_at": "2026-11-02T09:00:00Z",
-    "updated_at": "2026-11-20T14:03:01Z",
-    "status_changed_at": "2026-11-20T14:03:01Z",
-    "version": 4
-}))]
+#[schema(as = User, example = user_example)]
 pub struct UserBody {
     pub id: Uuid,
     pub number: i64,

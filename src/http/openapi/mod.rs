@@ -174,6 +174,21 @@ pub struct Common {
     pub when: When,
 }
 
+impl Common {
+    /// The database is down: every API answers 503 with `Retry-After`.
+    pub const UNAVAILABLE: Common = Common {
+        status: "503",
+        description: "The database is unreachable; retry after `Retry-After` seconds",
+        when: When::Always,
+    };
+    /// Every API reads bodies through `http::json`, with one size limit.
+    pub const TOO_LARGE: Common = Common {
+        status: "413",
+        description: "The body is larger than 64 KiB",
+        when: When::Body,
+    };
+}
+
 /// Adds the `common` errors to every operation of `doc` that does not already document that
 /// status, each with the API's own envelope: `schema` is the envelope's component name.
 pub fn add_common_errors(doc: &mut OpenApi, schema: &str, content_type: &str, common: &[Common]) {

@@ -729,11 +729,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 description: "No `X-User-Token`, or one that is unknown or revoked",
                 when: When::Authenticated,
             },
-            CommonError {
-                status: "413",
-                description: "The body is larger than 64 KiB",
-                when: When::Body,
-            },
+            CommonError::TOO_LARGE,
             CommonError {
                 status: "415",
                 description: "The body is not `application/json`",
@@ -745,11 +741,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 retry after `Retry-After` seconds",
                 when: When::Authenticated,
             },
-            CommonError {
-                status: "503",
-                description: "The database is unreachable; retry after `Retry-After` seconds",
-                when: When::Always,
-            },
+            CommonError::UNAVAILABLE,
         ],
     );
     rate_limit_headers(&mut doc);

@@ -726,21 +726,13 @@ than 5 minutes from the server clock, `Api-user` not an email, `Api-id` not a nu
 `Api-token` unknown or revoked",
                 when: When::Authenticated,
             },
-            Common {
-                status: "413",
-                description: "The body is larger than 64 KiB",
-                when: When::Body,
-            },
+            Common::TOO_LARGE,
             Common {
                 status: "415",
                 description: "The body is not `application/json`",
                 when: When::Body,
             },
-            Common {
-                status: "503",
-                description: "The database is unreachable; retry after `Retry-After` seconds",
-                when: When::Always,
-            },
+            Common::UNAVAILABLE,
         ],
     );
     doc

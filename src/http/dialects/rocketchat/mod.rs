@@ -415,11 +415,7 @@ tenant base URL, another tenant's)",
 64 KiB, or not `application/json`)",
                 when: When::Body,
             },
-            Common {
-                status: "503",
-                description: "The database is unreachable; retry after `Retry-After` seconds",
-                when: When::Always,
-            },
+            Common::UNAVAILABLE,
         ],
     );
     doc

@@ -408,11 +408,7 @@ revoked",
                 description: "The body is not `application/json` (`code` is `bad_request`)",
                 when: When::Body,
             },
-            Common {
-                status: "503",
-                description: "The database is unreachable; retry after `Retry-After` seconds",
-                when: When::Always,
-            },
+            Common::UNAVAILABLE,
         ],
     );
     doc
