@@ -333,6 +333,33 @@ async fn bad_requests_name_the_field(b: Backend) {
         raw.body["error"]["code"], "bad_request",
         "malformed JSON answers in Village's envelope"
     );
+    for (content_type, body, status, code) in [
+        (
+            "text/plain",
+            "hello".to_owned(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json",
+            format!("{{\"user\": \"{}\"}}", "a".repeat(70_000)),
+            413,
+            "payload_too_large",
+        ),
+    ] {
+        let r = app
+            .http
+            .post(app.url("/networks/acme/user_status"))
+            .bearer_auth(&app.key)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let r = crate::support::read(r).await;
+        assert_eq!(r.status, status, "{:?}", r.body);
+        assert_eq!(r.body["error"]["code"], code);
+    }
     let anonymous = app
         .call_as(
             None,

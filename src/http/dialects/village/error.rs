@@ -148,7 +148,12 @@ impl From<Refusal> for VillageError {
 
 impl From<BodyError> for VillageError {
     fn from(e: BodyError) -> Self {
-        let mut v = Self::new(e.status, "bad_request", e.message.clone());
+        let code = match e.status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            _ => "bad_request",
+        };
+        let mut v = Self::new(e.status, code, e.message.clone());
         if let Some(field) = e.field {
             v.message = format!("{field}: {}", e.message);
             v.fields.push(FieldError::new(field, e.message));
@@ -228,8 +233,12 @@ fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
 #[serde(rename_all = "snake_case")]
 #[allow(dead_code)]
 enum Code {
-    /// 400, 413 or 415: the request cannot be read or a field breaks a rule.
+    /// 400: the request cannot be read or a field breaks a rule.
     BadRequest,
+    /// 413: the body is larger than 64 KiB.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
     /// 401.
     Unauthorized,
     /// 404: the network or user.
