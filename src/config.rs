@@ -37,7 +37,7 @@ pub struct DatabaseArgs {
         global = true
     )]
     pub database_url: String,
-    /// Connections in the pool (Postgres; SQLite readers).
+    /// Connections in the pool (Postgres; SQLite readers, at most two per core).
     #[arg(
         long,
         env = "ROSTER_DB_MAX_CONNECTIONS",

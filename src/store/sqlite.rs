@@ -36,10 +36,17 @@ pub async fn connect(
         .await?;
     let read = SqlitePoolOptions::new()
         .before_acquire(not_in_transaction)
-        .max_connections(options.max_connections.max(2))
+        .max_connections(options.max_connections.clamp(2, max_readers()))
         .acquire_timeout(options.acquire_timeout)
         .connect_lazy_with(connect);
     Ok((write, read))
+}
+
+/// SQLite readers: two per core at most. A read runs on its connection's own thread, so more
+/// readers than cores add no throughput, only memory (each keeps its own page cache).
+fn max_readers() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    u32::try_from(cores * 2).unwrap_or(u32::MAX).max(2)
 }
 
 /// Begins a write transaction with `BEGIN IMMEDIATE`, which takes the write lock at once, so a
