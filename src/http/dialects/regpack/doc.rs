@@ -5,6 +5,35 @@
 #![allow(dead_code)]
 
 use serde::Serialize;
+use serde_json::{json, Value};
+
+/// The answer the examples show: the member Miles Davis after a call that says `msg`, with
+/// `changes` laid over it (objects merge, anything else replaces).
+pub fn answer_example(msg: &str, effected_users: u8, changes: Value) -> Value {
+    let mut answer = json!({
+        "msg": msg, "msg_type": "success", "success": true,
+        "users": [102670540], "effected_users": effected_users,
+        "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
+        "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
+            "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
+            "products": []},
+        "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
+            "last_name": "Davis", "phone": "+15555555555"}
+    });
+    overlay(&mut answer, changes);
+    answer
+}
+
+fn overlay(base: &mut Value, changes: Value) {
+    match (base, changes) {
+        (Value::Object(base), Value::Object(changes)) => {
+            for (key, value) in changes {
+                overlay(base.entry(key).or_insert(Value::Null), value);
+            }
+        }
+        (base, value) => *base = value,
+    }
+}
 
 /// One single-valued `action` per schema: the discriminator of the users call.
 /// The variant is named as the wire value: utoipa does not read a `rename` a macro passes in.

@@ -147,87 +147,38 @@ call. Also served at the path with a trailing slash.",
     responses(
         (status = 200, description = "Done; `msg` says what, `effected_users` whether the member \
 changed", body = doc::UsersAnswer, examples(
-            ("create" = (summary = "A new person, or an existing one added to the group", value = json!({
-                "msg": "User created successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 1,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            }))),
-            ("create_child" = (summary = "A child linked to its parent", value = json!({
-                "msg": "Child user created successfully.", "msg_type": "success", "success": true,
-                "users": [102670541], "effected_users": 1,
-                "user_info": {"clogin_id": "102670541", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Erin Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": null, "secondary_emails": [], "first_name": "Erin",
-                    "last_name": "Davis", "phone": null}
-            }))),
-            ("login" = (summary = "A session opened; `token` and `token_expires_at` only here", value = json!({
-                "msg": "User logged in successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 0,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"},
-                "token": "rss_SaNwkOgrJwS5bS9mdySXT9g5L1Y9ElKxYWaguxeJiEI", "token_expires_at": "2026-11-24T09:30:00Z"
-            }))),
-            ("update" = (summary = "The profile edited", value = json!({
-                "msg": "User updated successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 1,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            }))),
-            ("add_email" = (summary = "A secondary email added", value = json!({
-                "msg": "Email added successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 1,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": ["miles.davis@example.org"], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            }))),
-            ("add_product" = (summary = "A product added to the order", value = json!({
-                "msg": "Product added successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 1,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "120.00",
-                    "products": [{"product_id": "5521", "name": "Summer camp, week 1", "price": "120.00"}]},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            }))),
-            ("get_info" = (summary = "The member, unchanged", value = json!({
-                "msg": "User info.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 0,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "0", "status_name": null, "status_color": null, "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            }))),
-            ("set_status" = (summary = "The status set", value = json!({
-                "msg": "User status updated successfully.", "msg_type": "success", "success": true,
-                "users": [102670540], "effected_users": 1,
-                "user_info": {"clogin_id": "102670540", "group_id": "100909072", "connected_to": "102670540"},
-                "meta_info": {"u_name": "Miles Davis", "total_forms": "0", "completed_forms": "0",
-                    "status_id": "76867", "status_name": "Paid in full", "status_color": "#2e7d32", "total_order": "0.00",
-                    "products": []},
-                "profile": {"email": "miles@example.com", "secondary_emails": [], "first_name": "Miles",
-                    "last_name": "Davis", "phone": "+15555555555"}
-            })))
+            ("create" = (summary = "A new person, or an existing one added to the group",
+                value = json!(doc::answer_example("User created successfully.", 1, json!({}))))),
+            ("create_child" = (summary = "A child linked to its parent",
+                value = json!(doc::answer_example("Child user created successfully.", 1, json!({
+                    "users": [102670541],
+                    "user_info": {"clogin_id": "102670541"},
+                    "meta_info": {"u_name": "Erin Davis"},
+                    "profile": {"email": null, "first_name": "Erin", "phone": null}
+                }))))),
+            ("login" = (summary = "A session opened; `token` and `token_expires_at` only here",
+                value = json!(doc::answer_example("User logged in successfully.", 0, json!({
+                    "token": "rss_SaNwkOgrJwS5bS9mdySXT9g5L1Y9ElKxYWaguxeJiEI",
+                    "token_expires_at": "2026-11-24T09:30:00Z"
+                }))))),
+            ("update" = (summary = "The profile edited",
+                value = json!(doc::answer_example("User updated successfully.", 1, json!({}))))),
+            ("add_email" = (summary = "A secondary email added",
+                value = json!(doc::answer_example("Email added successfully.", 1, json!({
+                    "profile": {"secondary_emails": ["miles.davis@example.org"]}
+                }))))),
+            ("add_product" = (summary = "A product added to the order",
+                value = json!(doc::answer_example("Product added successfully.", 1, json!({
+                    "meta_info": {"total_order": "120.00", "products": [
+                        {"product_id": "5521", "name": "Summer camp, week 1", "price": "120.00"}
+                    ]}
+                }))))),
+            ("get_info" = (summary = "The member, unchanged",
+                value = json!(doc::answer_example("User info.", 0, json!({}))))),
+            ("set_status" = (summary = "The status set",
+                value = json!(doc::answer_example("User status updated successfully.", 1, json!({
+                    "meta_info": {"status_id": "76867", "status_name": "Paid in full", "status_color": "#2e7d32"}
+                })))))
         )),
         (status = 400, description = "Unknown action, or fields missing, misplaced or breaking a \
 rule, or naming a parent (`connected_to`), product or status the organization does not have \
