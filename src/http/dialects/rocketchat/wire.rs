@@ -40,19 +40,24 @@ pub fn always_false() -> ObjectBuilder {
     flag(false)
 }
 
+/// The user every Rocket.Chat example shows.
+pub fn user_example() -> serde_json::Value {
+    serde_json::json!({
+        "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
+        "username": "jane.doe@example.com",
+        "name": "Jane Doe",
+        "emails": [{"address": "jane.doe@example.com", "verified": true}],
+        "type": "user",
+        "active": true,
+        "roles": ["user", "admin"],
+        "createdAt": "2026-11-22T23:40:00Z",
+        "_updatedAt": "2026-11-22T23:41:00Z"
+    })
+}
+
 /// A user as Rocket.Chat shows one.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = RocketchatUser, example = json!({
-    "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-    "username": "jane.doe@example.com",
-    "name": "Jane Doe",
-    "emails": [{"address": "jane.doe@example.com", "verified": true}],
-    "type": "user",
-    "active": true,
-    "roles": ["user", "admin"],
-    "createdAt": "2026-11-22T23:40:00Z",
-    "_updatedAt": "2026-11-22T23:41:00Z"
-}))]
+#[schema(as = RocketchatUser, example = json!(user_example()))]
 pub struct RcUser {
     /// roster's user id, the `userId` of every other call.
     #[serde(rename = "_id")]
@@ -146,17 +151,7 @@ pub struct LoginBody {
     "data": {
         "userId": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
         "authToken": "rss_aBIKvUJjbn5dtELj0d9RoEZeXuz9aqBvMMC4GH85dfU",
-        "me": {
-            "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-            "username": "jane.doe@example.com",
-            "name": "Jane Doe",
-            "emails": [{"address": "jane.doe@example.com", "verified": true}],
-            "type": "user",
-            "active": true,
-            "roles": ["user", "admin"],
-            "createdAt": "2026-11-22T23:40:00Z",
-            "_updatedAt": "2026-11-22T23:41:00Z"
-        }
+        "me": user_example()
     }
 }))]
 pub struct LoginAnswer {
@@ -224,17 +219,7 @@ pub struct MeAnswer {
 /// The answer to `users.info`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = RocketchatUserInfo, example = json!({
-    "user": {
-        "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-        "username": "jane.doe@example.com",
-        "name": "Jane Doe",
-        "emails": [{"address": "jane.doe@example.com", "verified": true}],
-        "type": "user",
-        "active": true,
-        "roles": ["user"],
-        "createdAt": "2026-11-22T23:40:00Z",
-        "_updatedAt": "2026-11-22T23:41:00Z"
-    },
+    "user": user_example(),
     "success": true
 }))]
 pub struct InfoAnswer {
