@@ -91,3 +91,10 @@ pub struct Event {
     pub recorded_at: DateTime<Utc>,
     pub request_id: Option<String>,
 }
+
+/// A position in the tenant feed: after the event with this (tx_order, seq).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventCursor {
+    pub tx_order: i64,
+    pub seq: i64,
+}

@@ -4,13 +4,16 @@ pub mod error;
 pub mod event;
 pub mod fields;
 pub mod group;
+pub mod idempotency;
 pub mod invite;
 pub mod membership;
+pub mod outbox;
 pub mod plan;
 pub mod rate_limit;
 pub mod room;
 pub mod session;
 pub mod status;
+pub mod tenant;
 pub mod user;
 
 pub use error::{DomainError, FieldError, FieldErrors};

@@ -408,3 +408,16 @@ mod tests {
         assert_eq!(Roles::from_stored(""), Roles::default());
     }
 }
+
+/// Filters of the user list; all present filters must match.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub status: Option<Status>,
+    pub email_key: Option<String>,
+    pub external_id: Option<String>,
+    pub group_key: Option<String>,
+    /// Case-insensitive substring of the email or a name.
+    pub text: Option<String>,
+    /// Users holding this role.
+    pub role: Option<Role>,
+}

@@ -3,8 +3,8 @@
 use super::problem::Problem;
 use super::AppState;
 use crate::domain::event::Actor;
+use crate::domain::tenant::KeyOwner;
 use crate::service::{secrets, Context};
-use crate::store::KeyOwner;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};

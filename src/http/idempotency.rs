@@ -5,7 +5,7 @@ use super::auth::bearer_in;
 use super::json::read_body;
 use super::problem::Problem;
 use super::AppState;
-use crate::store::{IdempotencyClaim, StoredResponse};
+use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};

@@ -5,8 +5,8 @@
 
 use super::auth::Caller;
 use super::AppState;
+use crate::domain::tenant::{KeyOwner, Tenant};
 use crate::service::Error;
-use crate::store::{KeyOwner, TenantRecord};
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use uuid::Uuid;
@@ -89,7 +89,7 @@ pub fn require_tenant(caller: &Caller, slug_or_id: &str) -> Result<(), Refusal> 
 pub async fn tenant_of_base(
     parts: &mut Parts,
     state: &AppState,
-) -> Result<Option<TenantRecord>, Refusal> {
+) -> Result<Option<Tenant>, Refusal> {
     let Some(base) = base_tenant(parts, state).await else {
         return Ok(None);
     };

@@ -1,8 +1,8 @@
 //! Replaying the first answer to a request retried with the same `Idempotency-Key`.
 
 use super::{Result, Services};
+use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use crate::domain::now;
-use crate::store::{IdempotencyClaim, StoredResponse};
 
 /// How long a stored answer is kept.
 const RETENTION: chrono::Duration = chrono::Duration::hours(24);

@@ -62,8 +62,12 @@ impl Services {
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    /// Whether the database answers: the readiness probe.
+    pub async fn ready(&self) -> Result<()> {
+        self.store.ping().await.map_err(|e| {
+            tracing::warn!(error = %e, "not ready");
+            Error::Unavailable
+        })
     }
 
     pub fn settings(&self) -> &Settings {

@@ -2,7 +2,8 @@
 
 use super::{Context, Error, Result, Services};
 use crate::domain::now;
-use crate::store::{ClaimedEmail, EmailRecord};
+use crate::domain::outbox::EmailDelivery;
+use crate::store::ClaimedEmail;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -39,7 +40,7 @@ impl Services {
     }
 
     /// Delivery status of every email about a user.
-    pub async fn emails_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<EmailRecord>> {
+    pub async fn emails_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<EmailDelivery>> {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)
             .await?

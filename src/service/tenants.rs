@@ -5,14 +5,15 @@ use super::secrets::{self, API_KEY_PREFIX};
 use super::{Error, Result, Services};
 use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::now;
-use crate::store::{ApiKeyRecord, KeyOwner, TenantRecord, Tx};
+use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
+use crate::store::Tx;
 use uuid::Uuid;
 
 /// A new API key: the secret (shown only now) and its record.
 #[derive(Debug)]
 pub struct NewApiKey {
     pub secret: String,
-    pub record: ApiKeyRecord,
+    pub record: ApiKey,
 }
 
 impl Services {
@@ -20,7 +21,7 @@ impl Services {
         &self,
         slug: Slug,
         name: DisplayName,
-    ) -> Result<(TenantRecord, NewApiKey)> {
+    ) -> Result<(Tenant, NewApiKey)> {
         let mut tx = self.store.write().await?;
         let at = now();
         let tenant = tx
@@ -32,14 +33,14 @@ impl Services {
         Ok((tenant, key))
     }
 
-    pub async fn tenants(&self) -> Result<Vec<TenantRecord>> {
+    pub async fn tenants(&self) -> Result<Vec<Tenant>> {
         Ok(self.store.read().await?.tenants().await?)
     }
 
     /// The tenant with this slug or uuid.
     /// The tenant with this slug, uuid or account number (a slug of digits wins over the
     /// number it spells).
-    pub async fn tenant(&self, slug_or_id: &str) -> Result<TenantRecord> {
+    pub async fn tenant(&self, slug_or_id: &str) -> Result<Tenant> {
         let mut tx = self.store.read().await?;
         let mut found = match Uuid::parse_str(slug_or_id) {
             Ok(id) => tx.tenant_by_id(id).await?,
@@ -63,7 +64,7 @@ impl Services {
         Ok(key)
     }
 
-    pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKeyRecord> {
+    pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKey> {
         let mut tx = self.store.write().await?;
         let key = tx
             .revoke_api_key(id, now())
@@ -84,7 +85,7 @@ impl Services {
     }
 
     /// On an empty database, creates the tenant `default` and answers it with its key.
-    pub async fn ensure_default_tenant(&self) -> Result<Option<(TenantRecord, NewApiKey)>> {
+    pub async fn ensure_default_tenant(&self) -> Result<Option<(Tenant, NewApiKey)>> {
         if !self.tenants().await?.is_empty() {
             return Ok(None);
         }
@@ -108,7 +109,7 @@ async fn issue_key(tx: &mut Tx, tenant: Uuid) -> Result<NewApiKey> {
         .await?;
     Ok(NewApiKey {
         secret: minted.secret,
-        record: ApiKeyRecord {
+        record: ApiKey {
             id,
             tenant_id: tenant,
             prefix,

@@ -4,12 +4,14 @@ use super::invites::issue_invite;
 use super::lifecycle::transition_locked;
 use super::plans::{grant_plan, with_plans, UserWithPlans};
 use super::{view, with_groups, Context, Error, Page, Result, Services, Settings, UserView};
+use crate::domain::event::EventCursor;
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
 use crate::domain::plan::PlanGrant;
+use crate::domain::user::UserFilter;
 use crate::domain::user::{NewUser, Role, User, UserPatch};
 use crate::domain::{now, Status, Transition};
-use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
+use crate::store::{Tx, UserRecord};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

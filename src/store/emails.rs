@@ -2,22 +2,39 @@
 //! and the delivery worker claims, sends and settles it.
 
 use super::{with_conn, Result, Tx};
+use crate::domain::outbox::EmailDelivery;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// An email as the API shows its delivery.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct EmailRecord {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub kind: String,
-    pub recipient: String,
-    pub status: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub next_attempt_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    id: Uuid,
+    user_id: Uuid,
+    kind: String,
+    recipient: String,
+    status: String,
+    attempts: i64,
+    last_error: Option<String>,
+    next_attempt_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+}
+
+impl From<DeliveryRow> for EmailDelivery {
+    fn from(r: DeliveryRow) -> Self {
+        EmailDelivery {
+            id: r.id,
+            user_id: r.user_id,
+            kind: r.kind,
+            recipient: r.recipient,
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error,
+            next_attempt_at: r.next_attempt_at,
+            created_at: r.created_at,
+            sent_at: r.sent_at,
+        }
+    }
 }
 
 /// An email a worker has claimed, with what it needs to render and send it.
@@ -72,15 +89,16 @@ impl Tx {
     }
 
     /// The emails about a user, oldest first.
-    pub async fn emails_of(&mut self, tenant: Uuid, user: Uuid) -> Result<Vec<EmailRecord>> {
+    pub async fn emails_of(&mut self, tenant: Uuid, user: Uuid) -> Result<Vec<EmailDelivery>> {
         let sql = format!(
             "SELECT {RECORD_COLUMNS} FROM emails WHERE tenant_id = $1 AND user_id = $2 ORDER BY created_at, id"
         );
-        Ok(with_conn!(self, |c| sqlx::query_as(&sql)
+        let rows: Vec<DeliveryRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(user)
             .fetch_all(c)
-            .await?))
+            .await?);
+        Ok(rows.into_iter().map(EmailDelivery::from).collect())
     }
 
     /// Claims up to `limit` emails that are due, or whose sender's lease ran out (it died),

@@ -1,7 +1,7 @@
 //! The audit log. Rows are only ever inserted.
 
 use super::{with_conn, Result, StoreError, Tx};
-use crate::domain::event::{Event, NewEvent, Note};
+use crate::domain::event::{Event, EventCursor, NewEvent, Note};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -55,13 +55,6 @@ fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
 
 const EVENT_COLUMNS: &str = "seq, tx_order, id, user_id, action, from_status, to_status, actor, \
     reference_id, description, details, occurred_at, recorded_at, request_id";
-
-/// A position in the tenant feed: after the event with this (tx_order, seq).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EventCursor {
-    pub tx_order: i64,
-    pub seq: i64,
-}
 
 /// Who and why, as the service knows it for the whole request.
 pub struct EventOrigin<'a> {

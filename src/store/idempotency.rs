@@ -1,28 +1,8 @@
 //! Stored answers for `Idempotency-Key`.
 
 use super::{with_conn, Result, StoreError, Tx};
+use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use chrono::{DateTime, Utc};
-
-/// The first answer to a request, kept to replay it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub status: u16,
-    /// The headers worth replaying (content type, ETag, location), by lowercase name.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdempotencyClaim {
-    /// This request is the first with the key: run it.
-    Claimed,
-    /// A request with the key is running right now.
-    InProgress,
-    /// The key was used with a different request.
-    Mismatch,
-    /// The key's request already ran: replay this.
-    Done(StoredResponse),
-}
 
 #[derive(sqlx::FromRow)]
 struct KeyRow {

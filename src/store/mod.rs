@@ -24,13 +24,11 @@ mod sqlite;
 mod tenants;
 mod users;
 
-pub use emails::{ClaimedEmail, EmailRecord};
-pub use events::{EventCursor, EventOrigin};
+pub use emails::ClaimedEmail;
+pub use events::EventOrigin;
 pub use groups::GroupMember;
-pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use memberships::{MemberProduct, Membership};
-pub use tenants::{ApiKeyRecord, KeyOwner, TenantRecord};
-pub use users::{UserFilter, UserRecord};
+pub use users::UserRecord;
 
 use std::time::Duration;
 

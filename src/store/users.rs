@@ -1,7 +1,7 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
-use crate::domain::user::{search_text, Profile, Role, Roles, User};
+use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -96,19 +96,6 @@ pub struct UserRecord {
     pub referred_by: Option<Uuid>,
     pub sessions_limit: Option<i32>,
     pub at: DateTime<Utc>,
-}
-
-/// Filters of the user list; all present filters must match.
-#[derive(Debug, Clone, Default)]
-pub struct UserFilter {
-    pub status: Option<Status>,
-    pub email_key: Option<String>,
-    pub external_id: Option<String>,
-    pub group_key: Option<String>,
-    /// Case-insensitive substring of the email or a name.
-    pub text: Option<String>,
-    /// Users holding this role.
-    pub role: Option<Role>,
 }
 
 /// Escapes LIKE's wildcards so a search for `50%` finds the text `50%`.

@@ -3,15 +3,13 @@
 use crate::backend_tests;
 use crate::support::{eventually, Backend, TestDb};
 use chrono::{Duration, Utc};
-use roster::domain::event::{NewEvent, Note};
+use roster::domain::event::{EventCursor, NewEvent, Note};
+use roster::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use roster::domain::room::{MemberRole, RoomKind};
 use roster::domain::session::Session;
-use roster::domain::user::{Profile, Roles};
+use roster::domain::user::{Profile, Roles, UserFilter};
 use roster::domain::{now, Status};
-use roster::store::{
-    EventCursor, EventOrigin, IdempotencyClaim, Store, StoreError, StoredResponse, UserFilter,
-    UserRecord,
-};
+use roster::store::{EventOrigin, Store, StoreError, UserRecord};
 use uuid::Uuid;
 
 backend_tests!(

@@ -1,13 +1,13 @@
 //! The audit log: one user's timeline, and the tenant's feed.
 
 use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, EventBody, List};
+use crate::domain::event::EventCursor;
 use crate::http::auth::Caller;
 use crate::http::json::ApiQuery;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::page_size;
-use crate::store::EventCursor;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::routing::get;

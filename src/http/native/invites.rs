@@ -3,13 +3,13 @@
 
 use super::wire::{path_uuid, List, UserBody};
 use crate::domain::fields::Password;
+use crate::domain::outbox::EmailDelivery;
 use crate::http::auth::{request_id, Caller};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::tenancy::{tenant_of_base, Refusal};
 use crate::http::AppState;
-use crate::store::EmailRecord;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -196,8 +196,8 @@ struct EmailBody {
     sent_at: Option<DateTime<Utc>>,
 }
 
-impl From<EmailRecord> for EmailBody {
-    fn from(e: EmailRecord) -> Self {
+impl From<EmailDelivery> for EmailBody {
+    fn from(e: EmailDelivery) -> Self {
         Self {
             id: e.id,
             user_id: e.user_id,

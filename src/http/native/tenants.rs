@@ -2,6 +2,7 @@
 
 use super::wire::{path_uuid, List};
 use crate::domain::fields::{DisplayName, Slug};
+use crate::domain::tenant::{ApiKey, Tenant};
 use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
@@ -9,7 +10,6 @@ use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
-use crate::store::{ApiKeyRecord, TenantRecord};
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -60,7 +60,7 @@ pub struct TenantBody {
 }
 
 impl TenantBody {
-    pub fn new(t: TenantRecord, key: Option<NewApiKey>) -> Self {
+    pub fn new(t: Tenant, key: Option<NewApiKey>) -> Self {
         Self {
             id: t.id,
             number: t.number,
@@ -96,7 +96,7 @@ pub struct ApiKeyBody {
 }
 
 impl ApiKeyBody {
-    pub fn new(r: ApiKeyRecord, secret: Option<String>) -> Self {
+    pub fn new(r: ApiKey, secret: Option<String>) -> Self {
         Self {
             id: r.id,
             tenant_id: r.tenant_id,

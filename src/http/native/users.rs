@@ -5,6 +5,7 @@ use crate::domain::event::Note;
 use crate::domain::fields::{
     self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
 };
+use crate::domain::user::UserFilter;
 use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Transition};
 use crate::http::auth::Caller;
@@ -16,7 +17,6 @@ use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
 use crate::service::users::{status_filter, Creation, OnExisting};
 use crate::service::{page_size, UserView};
-use crate::store::UserFilter;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};

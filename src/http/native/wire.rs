@@ -1,11 +1,11 @@
 //! Shapes the native API shows, and its opaque cursors.
 
 use crate::domain::event::Event;
+use crate::domain::event::EventCursor;
 use crate::domain::room::{Room, RoomMember};
 use crate::domain::session::Session;
 use crate::domain::Status;
 use crate::service::{Page, UserView};
-use crate::store::EventCursor;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};

@@ -1,0 +1,36 @@
+//! Tenants and the API keys that act for them.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A tenant: one platform's own users, groups, rooms and keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: Uuid,
+    /// The tenant's account number (Publica.la's and Village's numeric network id).
+    pub number: i64,
+    pub slug: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An API key as it may be shown: never its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    /// The first characters of the secret, to tell keys apart.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The tenant a live API key acts for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOwner {
+    pub key_id: Uuid,
+    pub tenant_id: Uuid,
+    pub tenant_number: i64,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+}
