@@ -421,3 +421,21 @@ pub struct UserFilter {
     /// Users holding this role.
     pub role: Option<Role>,
 }
+
+/// A way to name one user of a tenant, as each API names them. Use cases resolve it inside
+/// their own transaction, so the user they change is the user the request named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserRef<'a> {
+    Id(Uuid),
+    /// The tenant-wide account number (Publica.la's `id`).
+    Number(i64),
+    /// An address as a client typed it; matched through [`crate::domain::fields::email_key`].
+    Email(&'a str),
+    ExternalId(&'a str),
+}
+
+impl From<Uuid> for UserRef<'_> {
+    fn from(id: Uuid) -> Self {
+        UserRef::Id(id)
+    }
+}

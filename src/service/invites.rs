@@ -103,7 +103,7 @@ impl Services {
         let at = now();
         let ctx = Context::new(invite.tenant_id, Actor::User(invite.user_id), request_id);
         let mut tx = self.store.write().await?;
-        let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id).await {
+        let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id.into()).await {
             Err(Error::NotFound(_)) => return Err(Error::NotFound("invite")),
             other => other?,
         };

@@ -3,7 +3,7 @@
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
-use crate::domain::user::{Role, User};
+use crate::domain::user::{Role, User, UserRef};
 use crate::domain::{now, status, Outcome, Status, Transition};
 use crate::store::Tx;
 use serde_json::json;
@@ -86,16 +86,17 @@ pub struct StatusChange {
 impl Services {
     /// Applies a transition. Deactivation always goes through [`Services::deactivate`], so
     /// its rules hold whichever API asks for it; here without handing over rooms.
-    pub async fn change_status(
+    pub async fn change_status<'a>(
         &self,
         ctx: &Context,
-        id: Uuid,
+        who: impl Into<UserRef<'a>>,
         transition: Transition,
         note: &Note,
     ) -> Result<StatusChange> {
+        let who = who.into();
         if transition == Transition::Deactivate {
             let done = self
-                .deactivate(ctx, id, note, Deactivation::default())
+                .deactivate(ctx, who, note, Deactivation::default())
                 .await?;
             return Ok(StatusChange {
                 user: done.user,
@@ -103,16 +104,22 @@ impl Services {
             });
         }
         let mut tx = self.store.write().await?;
-        let change = apply_transition(&mut tx, ctx, id, |_| transition, note).await?;
+        let change = apply_transition(&mut tx, ctx, who, |_| transition, note).await?;
         tx.commit().await?;
         Ok(change)
     }
 
     /// Makes the user active again, whatever the way back from their status is (an invited
     /// user joins, a deactivated one is reactivated; banned and revoked users are refused).
-    pub async fn make_active(&self, ctx: &Context, id: Uuid, note: &Note) -> Result<StatusChange> {
+    pub async fn make_active<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        note: &Note,
+    ) -> Result<StatusChange> {
         let mut tx = self.store.write().await?;
-        let change = apply_transition(&mut tx, ctx, id, status::activation_for, note).await?;
+        let change =
+            apply_transition(&mut tx, ctx, who.into(), status::activation_for, note).await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -121,10 +128,10 @@ impl Services {
     /// no room is left without an owner. Rooms the user alone owns pass to their oldest active
     /// member or are removed, which needs `relinquish`; without it such rooms refuse the call
     /// and nothing changes. A dry run answers the plan and changes nothing.
-    pub async fn deactivate(
+    pub async fn deactivate<'a>(
         &self,
         ctx: &Context,
-        id: Uuid,
+        who: impl Into<UserRef<'a>>,
         note: &Note,
         options: Deactivation,
     ) -> Result<Deactivated> {
@@ -133,13 +140,14 @@ impl Services {
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
         // Most users are not admins: lock the user first, and start over with the admins
         // locked first only when the user turns out to be one.
-        let mut locked = lock_view(&mut tx, ctx.tenant, id).await?;
+        let mut locked = lock_view(&mut tx, ctx.tenant, who.into()).await?;
+        let id = locked.user.id;
         let mut admins = None;
         if is_active_admin(&locked.user) {
             tx.rollback().await?;
             tx = self.store.write().await?;
             admins = Some(tx.lock_active_admins(ctx.tenant).await?);
-            locked = lock_view(&mut tx, ctx.tenant, id).await?;
+            locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
             return Ok(Deactivated {
@@ -185,12 +193,19 @@ impl Services {
     }
 
     /// Ends every session of the user; answers how many were live.
-    pub async fn logout(&self, ctx: &Context, id: Uuid, note: &Note) -> Result<u64> {
+    pub async fn logout<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        note: &Note,
+    ) -> Result<u64> {
         let at = now();
         let mut tx = self.store.write().await?;
-        tx.user(ctx.tenant, id, true)
+        let id = tx
+            .user_by_ref(ctx.tenant, who.into(), true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound("user"))?
+            .id;
         let revoked = tx.revoke_sessions(ctx.tenant, id, at).await?;
         if revoked > 0 {
             tx.append_event(
@@ -205,9 +220,9 @@ impl Services {
 }
 
 /// Locks the user's row and reads them with their groups, in one query.
-pub(crate) async fn lock_view(tx: &mut Tx, tenant: Uuid, id: Uuid) -> Result<UserView> {
+pub(crate) async fn lock_view(tx: &mut Tx, tenant: Uuid, who: UserRef<'_>) -> Result<UserView> {
     let (user, groups) = tx
-        .user_with_group_keys(tenant, id, true)
+        .user_with_group_keys(tenant, who, true)
         .await?
         .ok_or(Error::NotFound("user"))?;
     Ok(UserView { user, groups })
@@ -218,11 +233,11 @@ pub(crate) async fn lock_view(tx: &mut Tx, tenant: Uuid, id: Uuid) -> Result<Use
 pub(crate) async fn apply_transition(
     tx: &mut Tx,
     ctx: &Context,
-    id: Uuid,
+    who: UserRef<'_>,
     choose: impl FnOnce(Status) -> Transition,
     note: &Note,
 ) -> Result<StatusChange> {
-    let locked = lock_view(tx, ctx.tenant, id).await?;
+    let locked = lock_view(tx, ctx.tenant, who).await?;
     let transition = choose(locked.user.status);
     transition_locked(tx, ctx, locked, transition, note).await
 }

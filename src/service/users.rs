@@ -52,14 +52,7 @@ pub struct Creation {
     pub plan: Option<PlanGrant>,
 }
 
-/// A way to name one user of a tenant.
-#[derive(Debug, Clone, Copy)]
-pub enum UserRef<'a> {
-    Id(Uuid),
-    Number(i64),
-    Email(&'a str),
-    ExternalId(&'a str),
-}
+pub use crate::domain::user::UserRef;
 
 /// One numbered page of a list, with the size of the whole list.
 #[derive(Debug, Clone)]
@@ -176,10 +169,10 @@ impl Services {
 
     /// Edits a profile, turns single roles on or off (the others keep), and, when given,
     /// grants a plan: one transaction, so no concurrent edit of the roles is lost.
-    pub async fn edit_user(
+    pub async fn edit_user<'a>(
         &self,
         ctx: &Context,
-        id: Uuid,
+        who: impl Into<UserRef<'a>>,
         mut patch: UserPatch,
         roles: &[(Role, bool)],
         plan: Option<PlanGrant>,
@@ -189,18 +182,19 @@ impl Services {
             None => None,
         };
         let mut tx = self.store.write().await?;
+        let current = tx
+            .user_by_ref(ctx.tenant, who.into(), true)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        let id = current.id;
         if !roles.is_empty() {
-            let current = tx
-                .user(ctx.tenant, id, true)
-                .await?
-                .ok_or(Error::NotFound("user"))?;
-            let mut new_roles = patch.roles.take().unwrap_or(current.roles);
+            let mut new_roles = patch.roles.take().unwrap_or_else(|| current.roles.clone());
             for (role, on) in roles {
                 new_roles.set(*role, *on);
             }
             patch.roles = Some(new_roles);
         }
-        let user = patch_in(&mut tx, ctx, id, patch, password_hash, None).await?;
+        let user = patch_locked(&mut tx, ctx, current, patch, password_hash, None).await?;
         if let Some(grant) = plan {
             grant_plan(&mut tx, ctx, id, &grant, &Note::default()).await?;
         }
@@ -225,10 +219,10 @@ impl Services {
     }
 
     /// Applies a profile patch. `expected_version` (from `If-Match`) makes it conditional.
-    pub async fn patch_user(
+    pub async fn patch_user<'a>(
         &self,
         ctx: &Context,
-        id: Uuid,
+        who: impl Into<UserRef<'a>>,
         patch: UserPatch,
         expected_version: Option<i64>,
     ) -> Result<UserView> {
@@ -237,7 +231,11 @@ impl Services {
             None => None,
         };
         let mut tx = self.store.write().await?;
-        let view = patch_in(&mut tx, ctx, id, patch, password_hash, expected_version).await?;
+        let user = tx
+            .user_by_ref(ctx.tenant, who.into(), true)
+            .await?
+            .ok_or(Error::NotFound("user"))?;
+        let view = patch_locked(&mut tx, ctx, user, patch, password_hash, expected_version).await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -281,19 +279,17 @@ impl Services {
 
 /// Applies a profile patch inside `tx`: locks the user, checks the version and the unique
 /// values, writes, revokes every session on a new password, appends the event.
-async fn patch_in(
+/// Applies a profile patch to a user whose row `tx` holds locked.
+async fn patch_locked(
     tx: &mut Tx,
     ctx: &Context,
-    id: Uuid,
+    user: User,
     patch: UserPatch,
     password_hash: Option<String>,
     expected_version: Option<i64>,
 ) -> Result<UserView> {
     let at = now();
-    let user = tx
-        .user(ctx.tenant, id, true)
-        .await?
-        .ok_or(Error::NotFound("user"))?;
+    let id = user.id;
     if let Some(expected) = expected_version {
         if expected != user.version {
             return Err(Error::VersionMismatch {
@@ -465,12 +461,7 @@ pub(crate) async fn insert_user(
 
 /// The user `r` names in the tenant.
 async fn user_by_ref(tx: &mut Tx, ctx: &Context, r: UserRef<'_>) -> Result<Option<User>> {
-    Ok(match r {
-        UserRef::Id(id) => tx.user(ctx.tenant, id, false).await?,
-        UserRef::Number(n) => tx.user_by_number(ctx.tenant, n, false).await?,
-        UserRef::Email(e) => tx.user_by_email(ctx.tenant, &email_key(e), false).await?,
-        UserRef::ExternalId(x) => tx.user_by_external_id(ctx.tenant, x, false).await?,
-    })
+    Ok(tx.user_by_ref(ctx.tenant, r, false).await?)
 }
 
 /// The status a list filter names.

@@ -1,7 +1,7 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
-use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter};
+use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter, UserRef};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -115,10 +115,54 @@ fn like_pattern(text: &str) -> String {
 /// Which user a lookup is for.
 enum Key<'a> {
     Id(Uuid),
+    /// An email key ([`crate::domain::fields::email_key`]), not the address as typed.
     Email(&'a str),
     Number(i64),
     ExternalId(&'a str),
     ReferralCode(&'a str),
+}
+
+impl Key<'_> {
+    fn column(&self) -> &'static str {
+        match self {
+            Key::Id(_) => "id",
+            Key::Email(_) => "email_key",
+            Key::Number(_) => "number",
+            Key::ExternalId(_) => "external_id",
+            Key::ReferralCode(_) => "referral_code",
+        }
+    }
+}
+
+/// Binds a [`Key`]'s value as the next parameter of a query.
+macro_rules! bind_key {
+    ($q:expr, $key:expr) => {
+        match $key {
+            Key::Id(id) => $q.bind(id),
+            Key::Email(k) => $q.bind(k),
+            Key::Number(n) => $q.bind(n),
+            Key::ExternalId(x) | Key::ReferralCode(x) => $q.bind(x),
+        }
+    };
+}
+
+/// The lookup key of a client's reference to a user. An email is looked up by its key, which
+/// the caller holds (`email_key`, from [`email_key_of`]) while the lookup runs.
+fn key_of<'a>(who: UserRef<'a>, email_key: &'a Option<String>) -> Key<'a> {
+    match (who, email_key) {
+        (UserRef::Id(id), _) => Key::Id(id),
+        (UserRef::Number(n), _) => Key::Number(n),
+        (UserRef::ExternalId(x), _) => Key::ExternalId(x),
+        (UserRef::Email(_), Some(k)) => Key::Email(k),
+        (UserRef::Email(raw), None) => Key::Email(raw),
+    }
+}
+
+fn email_key_of(who: UserRef<'_>) -> Option<String> {
+    match who {
+        UserRef::Email(raw) => Some(crate::domain::fields::email_key(raw)),
+        _ => None,
+    }
 }
 
 impl Tx {
@@ -164,13 +208,7 @@ impl Tx {
         key: Key<'_>,
         for_update: bool,
     ) -> Result<Option<User>> {
-        let column = match key {
-            Key::Id(_) => "id",
-            Key::Email(_) => "email_key",
-            Key::Number(_) => "number",
-            Key::ExternalId(_) => "external_id",
-            Key::ReferralCode(_) => "referral_code",
-        };
+        let column = key.column();
         let select =
             format!("SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND {column} = $2");
         // Postgres locks the row until the transaction ends; SQLite's write transaction
@@ -182,13 +220,7 @@ impl Tx {
         };
         let row: Option<UserRow> = with_conn!(self, sql = (&locked, &select), |c| {
             let q = sqlx::query_as(sql).bind(tenant);
-            let q = match key {
-                Key::Id(id) => q.bind(id),
-                Key::Email(k) => q.bind(k),
-                Key::Number(n) => q.bind(n),
-                Key::ExternalId(x) | Key::ReferralCode(x) => q.bind(x),
-            };
-            q.fetch_optional(c).await?
+            bind_key!(q, key).fetch_optional(c).await?
         });
         row.map(UserRow::into_user).transpose()
     }
@@ -198,15 +230,30 @@ impl Tx {
         self.user_by(tenant, Key::Id(id), for_update).await
     }
 
-    /// The user with this id and the keys of their groups (in key order), in one query, so a
-    /// use case that answers the user after changing them needs no second read. `for_update`
-    /// locks the user's row (not the group rows).
+    /// The user a client named, however they named them. `for_update` locks the row.
+    pub async fn user_by_ref(
+        &mut self,
+        tenant: Uuid,
+        who: UserRef<'_>,
+        for_update: bool,
+    ) -> Result<Option<User>> {
+        let email_key = email_key_of(who);
+        self.user_by(tenant, key_of(who, &email_key), for_update)
+            .await
+    }
+
+    /// The user a client named and the keys of their groups (in key order), in one query,
+    /// so a use case that answers the user after changing them needs no second read.
+    /// `for_update` locks the user's row (not the group rows).
     pub async fn user_with_group_keys(
         &mut self,
         tenant: Uuid,
-        id: Uuid,
+        who: UserRef<'_>,
         for_update: bool,
     ) -> Result<Option<(User, Vec<String>)>> {
+        let email_key = email_key_of(who);
+        let key = key_of(who, &email_key);
+        let column = key.column();
         let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
              WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
         let lock = if for_update {
@@ -216,22 +263,21 @@ impl Tx {
         };
         let pg = format!(
             "SELECT {USER_COLUMNS}, (SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
-             {from}) AS group_keys FROM users WHERE tenant_id = $1 AND id = $2{lock}"
+             {from}) AS group_keys FROM users WHERE tenant_id = $1 AND {column} = $2{lock}"
         );
         // SQLite's write transaction already holds the whole database.
         let lite = format!(
             "SELECT {USER_COLUMNS}, (SELECT json_group_array(g.key ORDER BY g.key) {from}) \
-             AS group_keys FROM users WHERE tenant_id = $1 AND id = $2"
+             AS group_keys FROM users WHERE tenant_id = $1 AND {column} = $2"
         );
-        let row: Option<UserWithKeysRow> =
-            with_conn!(self, sql = (&pg, &lite), |c| sqlx::query_as(sql)
-                .bind(tenant)
-                .bind(id)
-                .fetch_optional(c)
-                .await?);
+        let row: Option<UserWithKeysRow> = with_conn!(self, sql = (&pg, &lite), |c| {
+            let q = sqlx::query_as(sql).bind(tenant);
+            bind_key!(q, key).fetch_optional(c).await?
+        });
         row.map(|r| {
-            let keys = serde_json::from_str(&r.group_keys)
-                .map_err(|e| StoreError::Corrupt(format!("group keys of user {id}: {e}")))?;
+            let keys = serde_json::from_str(&r.group_keys).map_err(|e| {
+                StoreError::Corrupt(format!("group keys of user {}: {e}", r.user.id))
+            })?;
             Ok((r.user.into_user()?, keys))
         })
         .transpose()

@@ -7,7 +7,7 @@ use roster::domain::event::{EventCursor, NewEvent, Note};
 use roster::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use roster::domain::room::{MemberRole, RoomKind};
 use roster::domain::session::Session;
-use roster::domain::user::{Profile, Roles, UserFilter};
+use roster::domain::user::{Profile, Roles, UserFilter, UserRef};
 use roster::domain::{now, Status};
 use roster::store::{EventOrigin, Store, StoreError, UserRecord};
 use uuid::Uuid;
@@ -514,22 +514,45 @@ async fn groups_and_rooms(b: Backend) {
     assert!(tx.add_group_member(t, early.id, u.id, now()).await.unwrap());
     for for_update in [false, true] {
         let (found, keys) = tx
-            .user_with_group_keys(t, u.id, for_update)
+            .user_with_group_keys(t, u.id.into(), for_update)
             .await
             .unwrap()
             .unwrap();
         assert_eq!((found.id, keys), (u.id, vec!["alpha".into(), "vip".into()]));
         let (_, none) = tx
-            .user_with_group_keys(t, v.id, for_update)
+            .user_with_group_keys(t, v.id.into(), for_update)
             .await
             .unwrap()
             .unwrap();
         assert!(none.is_empty());
         assert!(tx
-            .user_with_group_keys(other, u.id, for_update)
+            .user_with_group_keys(other, u.id.into(), for_update)
             .await
             .unwrap()
             .is_none());
+        // Every way a client names a user finds the same row, in the tenant only.
+        let email = found.email.clone().unwrap().to_uppercase();
+        for who in [UserRef::Email(&email), UserRef::Number(found.number)] {
+            let (by_ref, _) = tx
+                .user_with_group_keys(t, who, for_update)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(by_ref.id, u.id, "{who:?}");
+            assert_eq!(
+                tx.user_by_ref(t, who, for_update)
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .id,
+                u.id
+            );
+            assert!(tx
+                .user_by_ref(other, who, for_update)
+                .await
+                .unwrap()
+                .is_none());
+        }
     }
     assert!(tx.remove_group_member(t, early.id, u.id).await.unwrap());
     assert!(tx.remove_group_member(t, g.id, u.id).await.unwrap());
