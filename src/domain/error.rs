@@ -27,6 +27,9 @@ pub enum DomainError {
         from: Status,
         transition: Transition,
     },
+    /// The change would leave the tenant without an active admin.
+    #[error("the tenant's last active admin cannot be deactivated")]
+    LastAdmin,
 }
 
 impl DomainError {

@@ -1,5 +1,6 @@
 //! Roster's domain: pure types and rules. Nothing here knows about HTTP or SQL.
 
+pub mod authority;
 pub mod error;
 pub mod event;
 pub mod fields;

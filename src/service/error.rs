@@ -63,6 +63,7 @@ impl From<DomainError> for Error {
                 current: from,
                 transition,
             },
+            DomainError::LastAdmin => Error::LastAdmin,
         }
     }
 }

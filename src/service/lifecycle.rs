@@ -1,9 +1,10 @@
 //! Status changes and logging a user out.
 
 use super::{Context, Error, Result, Services, UserView};
+use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
-use crate::domain::user::{Role, User, UserRef};
+use crate::domain::user::UserRef;
 use crate::domain::{now, status, Outcome, Status, Transition};
 use crate::store::Tx;
 use serde_json::json;
@@ -24,10 +25,6 @@ pub struct Deactivated {
     pub user: UserView,
     pub changed: bool,
     pub plan: RelinquishPlan,
-}
-
-fn is_active_admin(user: &User) -> bool {
-    user.status == Status::Active && user.roles.contains(Role::Admin)
 }
 
 /// Hands rooms over and removes the ownerless ones, with one event per room.
@@ -157,12 +154,9 @@ impl Services {
             });
         }
         if is_active_admin(&locked.user) {
-            match &admins {
-                Some(admins) if admins.iter().any(|a| *a != id) => {}
-                Some(_) => return Err(Error::LastAdmin),
-                // Became an admin while unlocked: the locks were not taken in order.
-                None => return Err(Error::Conflict),
-            }
+            // Became an admin while unlocked: the locks were not taken in order.
+            let admins = admins.as_deref().ok_or(Error::Conflict)?;
+            keeps_an_active_admin(admins, id)?;
         }
         // A user in no room (the common case) needs no room facts.
         let plan = match tx.lock_rooms_of(ctx.tenant, id).await? {
