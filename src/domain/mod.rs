@@ -1,6 +1,7 @@
 //! Roster's domain: pure types and rules. Nothing here knows about HTTP or SQL.
 
 pub mod authority;
+pub mod clock;
 pub mod error;
 pub mod event;
 pub mod fields;

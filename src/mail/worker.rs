@@ -76,7 +76,7 @@ async fn deliver(
             let wait = backoff(settings, email.attempts);
             let n = totals.retried.fetch_add(1, Ordering::Relaxed) + 1;
             tracing::info!(email_id = %email.id, attempt = email.attempts, retry_in_ms = wait.as_millis() as u64, error = %f.message, retried_total = n, "email to retry");
-            let at = crate::domain::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            let at = services.now() + chrono::Duration::from_std(wait).unwrap_or_default();
             services.email_retry(email.id, &f.message, at).await
         }
     };

@@ -5,7 +5,6 @@ use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
-use crate::domain::now;
 use crate::store::GroupMember;
 use serde_json::json;
 use uuid::Uuid;
@@ -19,7 +18,7 @@ impl Services {
     ) -> Result<Group> {
         let mut tx = self.store.write().await?;
         let group = tx
-            .insert_group(ctx.tenant, key.as_str(), name.as_str(), now())
+            .insert_group(ctx.tenant, key.as_str(), name.as_str(), self.now())
             .await
             .map_err(taken_as("key"))?;
         tx.commit().await?;
@@ -57,7 +56,7 @@ impl Services {
         user: Uuid,
         join: bool,
     ) -> Result<bool> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let g = tx
             .group(ctx.tenant, group)

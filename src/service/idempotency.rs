@@ -2,7 +2,6 @@
 
 use super::{Result, Services};
 use crate::domain::idempotency::{IdempotencyClaim, StoredResponse};
-use crate::domain::now;
 
 /// How long a stored answer is kept.
 const RETENTION: chrono::Duration = chrono::Duration::hours(24);
@@ -16,7 +15,7 @@ impl Services {
         key: &str,
         request_hash: &[u8],
     ) -> Result<IdempotencyClaim> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let claim = tx
             .claim_idempotency_key(scope, key, request_hash, at, at - ABANDONED_AFTER)
@@ -44,7 +43,7 @@ impl Services {
 
     pub async fn expire_idempotency_keys(&self) -> Result<u64> {
         let mut tx = self.store.write().await?;
-        let n = tx.expire_idempotency_keys(now() - RETENTION).await?;
+        let n = tx.expire_idempotency_keys(self.now() - RETENTION).await?;
         tx.commit().await?;
         Ok(n)
     }

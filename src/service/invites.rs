@@ -8,7 +8,7 @@ use crate::domain::event::{Actor, NewEvent, Note};
 use crate::domain::fields::Password;
 use crate::domain::invite::{Dead, Invite};
 use crate::domain::user::{Profile, User};
-use crate::domain::{now, Status, Transition};
+use crate::domain::{Status, Transition};
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -56,7 +56,7 @@ pub(crate) async fn issue_invite(
 impl Services {
     /// Sends a new invite to an invited user; the old one dies.
     pub async fn resend_invite(&self, ctx: &Context, id: Uuid) -> Result<Uuid> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let user = tx
             .user(ctx.tenant, id, true)
@@ -97,10 +97,10 @@ impl Services {
             .filter(|i| tenant.is_none_or(|t| t == i.tenant_id))
             .ok_or(Error::NotFound("invite"))?;
         invite
-            .redeemable(now())
+            .redeemable(self.now())
             .map_err(|dead| Error::Gone(dead.reason()))?;
         let password_hash = self.passwords.hash(password).await?;
-        let at = now();
+        let at = self.now();
         let ctx = Context::new(invite.tenant_id, Actor::User(invite.user_id), request_id);
         let mut tx = self.store.write().await?;
         let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id.into()).await {
@@ -138,7 +138,8 @@ impl Services {
             reason: Some("invite accepted".into()),
             ..Note::default()
         };
-        let change = transition_locked(&mut tx, &ctx, locked, Transition::Activate, &note).await?;
+        let change =
+            transition_locked(&mut tx, &ctx, locked, Transition::Activate, &note, at).await?;
         let login = open_session(&mut tx, &self.settings, change.user.user, at).await?;
         tx.commit().await?;
         Ok(login)

@@ -5,8 +5,9 @@ use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::UserRef;
-use crate::domain::{now, status, Outcome, Status, Transition};
+use crate::domain::{status, Outcome, Status, Transition};
 use crate::store::Tx;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -34,11 +35,11 @@ async fn apply_plan(
     id: Uuid,
     plan: &RelinquishPlan,
     note: &Note,
+    at: DateTime<Utc>,
 ) -> Result<()> {
     if plan.is_empty() {
         return Ok(());
     }
-    let at = now();
     // The user hands ownership over: the heir becomes owner and the user a plain member, so a
     // later reactivation gives nothing back.
     let heirs: Vec<(Uuid, Uuid)> = plan
@@ -101,7 +102,7 @@ impl Services {
             });
         }
         let mut tx = self.store.write().await?;
-        let change = apply_transition(&mut tx, ctx, who, |_| transition, note).await?;
+        let change = apply_transition(&mut tx, ctx, who, |_| transition, note, self.now()).await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -115,8 +116,15 @@ impl Services {
         note: &Note,
     ) -> Result<StatusChange> {
         let mut tx = self.store.write().await?;
-        let change =
-            apply_transition(&mut tx, ctx, who.into(), status::activation_for, note).await?;
+        let change = apply_transition(
+            &mut tx,
+            ctx,
+            who.into(),
+            status::activation_for,
+            note,
+            self.now(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -176,8 +184,10 @@ impl Services {
                 should_be_removed: plan.removals.iter().map(|r| r.room_name.clone()).collect(),
             });
         }
-        apply_plan(&mut tx, ctx, id, &plan, note).await?;
-        let change = transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note).await?;
+        let at = self.now();
+        apply_plan(&mut tx, ctx, id, &plan, note, at).await?;
+        let change =
+            transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,
@@ -193,7 +203,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<u64> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let id = tx
             .user_by_ref(ctx.tenant, who.into(), true)
@@ -230,10 +240,11 @@ pub(crate) async fn apply_transition(
     who: UserRef<'_>,
     choose: impl FnOnce(Status) -> Transition,
     note: &Note,
+    at: DateTime<Utc>,
 ) -> Result<StatusChange> {
     let locked = lock_view(tx, ctx.tenant, who).await?;
     let transition = choose(locked.user.status);
-    transition_locked(tx, ctx, locked, transition, note).await
+    transition_locked(tx, ctx, locked, transition, note, at).await
 }
 
 /// [`apply_transition`] for a caller that already holds the user's row locked in `tx` (and
@@ -244,8 +255,8 @@ pub(crate) async fn transition_locked(
     locked: UserView,
     transition: Transition,
     note: &Note,
+    at: DateTime<Utc>,
 ) -> Result<StatusChange> {
-    let at = now();
     let UserView { user, groups } = locked;
     let id = user.id;
     let to = match status::apply(user.status, transition)? {

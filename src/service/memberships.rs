@@ -10,7 +10,7 @@ use crate::domain::fields::{DisplayName, Email, GroupKey, Password};
 use crate::domain::group::Group;
 use crate::domain::membership::{Color, MemberStatus, Price, Product};
 use crate::domain::user::{NewUser, User, UserPatch};
-use crate::domain::{now, Status};
+use crate::domain::Status;
 use crate::store::{MemberProduct, Membership, Tx};
 use serde_json::json;
 use uuid::Uuid;
@@ -71,6 +71,7 @@ impl Services {
         // A second attempt only follows a lost race on Postgres: another create of the same
         // new email committed first, and is found (and joined) the second time.
         for attempt in 0..2 {
+            let at = self.now();
             let mut tx = self.store.write().await?;
             let g = group_of(&mut tx, ctx, group).await?;
             let existing = match (&new.email, parent) {
@@ -82,7 +83,6 @@ impl Services {
                     .user(ctx.tenant, id, true)
                     .await?
                     .ok_or(Error::NotFound("user"))?;
-                let at = now();
                 if !tx.add_group_member(ctx.tenant, g.id, id, at).await? {
                     return Err(Error::Exists("membership"));
                 }
@@ -116,6 +116,7 @@ impl Services {
                 &new,
                 password_hash.clone(),
                 &creation,
+                at,
             )
             .await
             {
@@ -194,7 +195,7 @@ impl Services {
         number: i64,
         email: Email,
     ) -> Result<Member> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, _) = resolve(&mut tx, ctx, group, number, true).await?;
         // Checked first because SQLite does not name the violated key; on Postgres the unique
@@ -227,7 +228,7 @@ impl Services {
         number: i64,
         status: Option<i64>,
     ) -> Result<Member> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, membership) = resolve(&mut tx, ctx, group, number, true).await?;
         let after = match status {
@@ -262,7 +263,7 @@ impl Services {
         number: i64,
         product: i64,
     ) -> Result<Member> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, _) = resolve(&mut tx, ctx, group, number, true).await?;
         let p = tx.product(ctx.tenant, product).await?.ok_or_else(|| {
@@ -292,7 +293,7 @@ impl Services {
         color: Color,
         is_excluded: bool,
     ) -> Result<MemberStatus> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let status = tx
             .insert_member_status(ctx.tenant, name.as_str(), color.as_str(), is_excluded, at)
@@ -319,7 +320,7 @@ impl Services {
         name: DisplayName,
         price: Price,
     ) -> Result<Product> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let product = tx
             .insert_product(ctx.tenant, name.as_str(), price, at)

@@ -20,6 +20,7 @@ pub mod users;
 pub use error::{Error, Result};
 pub use passwords::Passwords;
 
+use crate::domain::clock::Clock;
 use crate::domain::event::{Actor, Note};
 use crate::domain::user::User;
 use crate::store::{EventOrigin, Store, Tx};
@@ -51,6 +52,7 @@ pub struct Services {
     store: Store,
     passwords: Passwords,
     settings: Settings,
+    clock: Clock,
 }
 
 impl Services {
@@ -59,7 +61,18 @@ impl Services {
             store,
             passwords: Passwords::default(),
             settings,
+            clock: Clock::system(),
         }
+    }
+
+    /// These services reading the time from `clock` (tests move a manual one).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The time a use case acts at: every row and event it writes carries this one value.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Whether the database answers: the readiness probe.

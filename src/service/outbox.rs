@@ -1,7 +1,6 @@
 //! The outbox as the delivery worker sees it: claim due emails, then settle each.
 
 use super::{Context, Error, Result, Services};
-use crate::domain::now;
 use crate::domain::outbox::EmailDelivery;
 use crate::store::ClaimedEmail;
 use chrono::{DateTime, Utc};
@@ -14,7 +13,7 @@ impl Services {
         lease: chrono::Duration,
         limit: u32,
     ) -> Result<Vec<ClaimedEmail>> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let claimed = tx.claim_emails(at, at + lease, limit).await?;
         tx.commit().await?;
@@ -23,7 +22,7 @@ impl Services {
 
     pub async fn email_sent(&self, id: Uuid) -> Result<()> {
         let mut tx = self.store.write().await?;
-        tx.email_sent(id, now()).await?;
+        tx.email_sent(id, self.now()).await?;
         Ok(tx.commit().await?)
     }
 

@@ -4,9 +4,9 @@ use super::error::taken_as;
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
-use crate::domain::now;
 use crate::domain::plan::{Plan, PlanGrant, UserPlan};
 use crate::store::Tx;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -22,7 +22,7 @@ impl Services {
     pub async fn create_plan(&self, ctx: &Context, name: DisplayName) -> Result<Plan> {
         let mut tx = self.store.write().await?;
         let plan = tx
-            .insert_plan(ctx.tenant, name.as_str(), now())
+            .insert_plan(ctx.tenant, name.as_str(), self.now())
             .await
             .map_err(taken_as("name"))?;
         tx.commit().await?;
@@ -42,8 +42,8 @@ pub(crate) async fn grant_plan(
     user: Uuid,
     grant: &PlanGrant,
     note: &Note,
+    at: DateTime<Utc>,
 ) -> Result<()> {
-    let at = now();
     let plan = tx
         .plan(ctx.tenant, grant.plan_id)
         .await?

@@ -13,7 +13,7 @@ impl Services {
         credential: &str,
         limit: u32,
     ) -> Result<RateWindow> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.now().timestamp();
         let start = window_start(now);
         let key = secrets::hash(&format!("{scope}\n{credential}"));
         let mut tx = self.store.write().await?;
@@ -24,7 +24,7 @@ impl Services {
 
     /// Forgets rate-limit windows that ended more than a window ago.
     pub async fn forget_old_rate_windows(&self) -> Result<u64> {
-        let before = window_start(chrono::Utc::now().timestamp()) - WINDOW_SECONDS;
+        let before = window_start(self.now().timestamp()) - WINDOW_SECONDS;
         let mut tx = self.store.write().await?;
         let n = tx.forget_rate_windows(before).await?;
         tx.commit().await?;

@@ -4,7 +4,6 @@ use super::error::taken_as;
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
-use crate::domain::now;
 use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
 use serde_json::json;
 use uuid::Uuid;
@@ -25,7 +24,7 @@ impl Services {
     ) -> Result<Room> {
         let mut tx = self.store.write().await?;
         let room = tx
-            .insert_room(ctx.tenant, Uuid::now_v7(), name.as_str(), kind, now())
+            .insert_room(ctx.tenant, Uuid::now_v7(), name.as_str(), kind, self.now())
             .await
             .map_err(taken_as("name"))?;
         tx.commit().await?;
@@ -78,7 +77,7 @@ impl Services {
         role: MemberRole,
         expected: Membership,
     ) -> Result<(Room, Vec<RoomMember>)> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         // The user, then the room: the order deactivation locks them in, so a membership change
         // and a hand-over of the same room run one after the other and cannot deadlock.
@@ -116,7 +115,7 @@ impl Services {
     }
 
     pub async fn remove_room_member(&self, ctx: &Context, room: Uuid, user: Uuid) -> Result<()> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let r = tx
             .room(ctx.tenant, room, true)

@@ -3,9 +3,9 @@
 use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, Settings, UserView};
 use crate::domain::event::{NewEvent, Note};
+use crate::domain::fields::email_key;
 use crate::domain::session::Session;
 use crate::domain::user::User;
-use crate::domain::{fields::email_key, now};
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -38,7 +38,7 @@ impl Services {
         let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {
             return Err(Error::BadCredentials);
         };
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         // The status may have changed while the hash was being checked.
         let user = tx
@@ -55,7 +55,7 @@ impl Services {
     pub async fn session_by_token(&self, token: &str) -> Result<(Session, UserView)> {
         let mut tx = self.store.read().await?;
         let session = tx
-            .live_session_by_token(&secrets::hash(token), now())
+            .live_session_by_token(&secrets::hash(token), self.now())
             .await?
             .ok_or(Error::BadCredentials)?;
         let user = tx
@@ -67,7 +67,7 @@ impl Services {
 
     /// Ends the one session behind `token` (a client logging itself out).
     pub async fn end_session(&self, ctx: &Context, token: &str) -> Result<()> {
-        let at = now();
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let hash = secrets::hash(token);
         let session = tx
@@ -91,7 +91,7 @@ impl Services {
         tx.user(ctx.tenant, user, false)
             .await?
             .ok_or(Error::NotFound("user"))?;
-        Ok(tx.live_sessions(ctx.tenant, user, now()).await?)
+        Ok(tx.live_sessions(ctx.tenant, user, self.now()).await?)
     }
 }
 

@@ -4,9 +4,9 @@ use super::error::taken_as;
 use super::secrets::{self, API_KEY_PREFIX};
 use super::{Error, Result, Services};
 use crate::domain::fields::{DisplayName, Slug};
-use crate::domain::now;
 use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
 use crate::store::Tx;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// A new API key: the secret (shown only now) and its record.
@@ -23,12 +23,12 @@ impl Services {
         name: DisplayName,
     ) -> Result<(Tenant, NewApiKey)> {
         let mut tx = self.store.write().await?;
-        let at = now();
+        let at = self.now();
         let tenant = tx
             .insert_tenant(Uuid::now_v7(), slug.as_str(), name.as_str(), at)
             .await
             .map_err(taken_as("slug"))?;
-        let key = issue_key(&mut tx, tenant.id).await?;
+        let key = issue_key(&mut tx, tenant.id, at).await?;
         tx.commit().await?;
         Ok((tenant, key))
     }
@@ -59,7 +59,7 @@ impl Services {
         tx.tenant_by_id(tenant)
             .await?
             .ok_or(Error::NotFound("tenant"))?;
-        let key = issue_key(&mut tx, tenant).await?;
+        let key = issue_key(&mut tx, tenant, self.now()).await?;
         tx.commit().await?;
         Ok(key)
     }
@@ -67,7 +67,7 @@ impl Services {
     pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKey> {
         let mut tx = self.store.write().await?;
         let key = tx
-            .revoke_api_key(id, now())
+            .revoke_api_key(id, self.now())
             .await?
             .ok_or(Error::NotFound("API key"))?;
         tx.commit().await?;
@@ -100,10 +100,9 @@ impl Services {
     }
 }
 
-async fn issue_key(tx: &mut Tx, tenant: Uuid) -> Result<NewApiKey> {
+async fn issue_key(tx: &mut Tx, tenant: Uuid, at: DateTime<Utc>) -> Result<NewApiKey> {
     let minted = secrets::mint(API_KEY_PREFIX);
     let id = Uuid::now_v7();
-    let at = now();
     let prefix = secrets::display_prefix(&minted.secret);
     tx.insert_api_key(id, tenant, &prefix, &minted.hash, at)
         .await?;

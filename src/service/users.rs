@@ -10,8 +10,9 @@ use crate::domain::fields::email_key;
 use crate::domain::plan::PlanGrant;
 use crate::domain::user::UserFilter;
 use crate::domain::user::{NewUser, Role, User, UserPatch};
-use crate::domain::{now, Status, Transition};
+use crate::domain::{Status, Transition};
 use crate::store::{Tx, UserRecord};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -79,9 +80,18 @@ impl Services {
         // A second attempt only follows a lost race on Postgres: two creates of one new email,
         // where the other committed first and is found the second time.
         for attempt in 0..2 {
+            let at = self.now();
             let mut tx = self.store.write().await?;
-            if let Some(outcome) =
-                existing_user(&mut tx, ctx, &self.settings, &new, &creation, on_existing).await?
+            if let Some(outcome) = existing_user(
+                &mut tx,
+                ctx,
+                &self.settings,
+                &new,
+                &creation,
+                on_existing,
+                at,
+            )
+            .await?
             {
                 tx.commit().await?;
                 return Ok(outcome);
@@ -93,6 +103,7 @@ impl Services {
                 &new,
                 password_hash.clone(),
                 &creation,
+                at,
             )
             .await
             {
@@ -181,6 +192,7 @@ impl Services {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
         };
+        let at = self.now();
         let mut tx = self.store.write().await?;
         let current = tx
             .user_by_ref(ctx.tenant, who.into(), true)
@@ -194,9 +206,9 @@ impl Services {
             }
             patch.roles = Some(new_roles);
         }
-        let user = patch_locked(&mut tx, ctx, current, patch, password_hash, None).await?;
+        let user = patch_locked(&mut tx, ctx, current, patch, password_hash, None, at).await?;
         if let Some(grant) = plan {
-            grant_plan(&mut tx, ctx, id, &grant, &Note::default()).await?;
+            grant_plan(&mut tx, ctx, id, &grant, &Note::default(), at).await?;
         }
         tx.commit().await?;
         Ok(user)
@@ -235,7 +247,17 @@ impl Services {
             .user_by_ref(ctx.tenant, who.into(), true)
             .await?
             .ok_or(Error::NotFound("user"))?;
-        let view = patch_locked(&mut tx, ctx, user, patch, password_hash, expected_version).await?;
+        let at = self.now();
+        let view = patch_locked(
+            &mut tx,
+            ctx,
+            user,
+            patch,
+            password_hash,
+            expected_version,
+            at,
+        )
+        .await?;
         tx.commit().await?;
         Ok(view)
     }
@@ -287,8 +309,8 @@ async fn patch_locked(
     patch: UserPatch,
     password_hash: Option<String>,
     expected_version: Option<i64>,
+    at: DateTime<Utc>,
 ) -> Result<UserView> {
-    let at = now();
     let id = user.id;
     if let Some(expected) = expected_version {
         if expected != user.version {
@@ -364,8 +386,8 @@ pub(crate) async fn insert_user(
     new: &NewUser,
     password_hash: Option<String>,
     creation: &Creation,
+    at: DateTime<Utc>,
 ) -> Result<UserView> {
-    let at = now();
     let taken = tx
         .taken_by_other(
             ctx.tenant,
@@ -451,7 +473,7 @@ pub(crate) async fn insert_user(
     )
     .await?;
     if let Some(grant) = &creation.plan {
-        grant_plan(tx, ctx, user.id, grant, &creation.note).await?;
+        grant_plan(tx, ctx, user.id, grant, &creation.note, at).await?;
     }
     Ok(UserView {
         user,
@@ -482,6 +504,7 @@ async fn existing_user(
     new: &NewUser,
     creation: &Creation,
     on_existing: OnExisting,
+    at: DateTime<Utc>,
 ) -> Result<Option<CreateOutcome>> {
     let Some(email) = &new.email else {
         return Ok(None);
@@ -492,9 +515,9 @@ async fn existing_user(
     if existing.status == Status::Revoked && on_existing != OnExisting::Refuse {
         let locked = view(tx, ctx.tenant, existing).await?;
         let change =
-            transition_locked(tx, ctx, locked, Transition::Reinvite, &creation.note).await?;
+            transition_locked(tx, ctx, locked, Transition::Reinvite, &creation.note, at).await?;
         if creation.send_invite {
-            issue_invite(tx, settings, &change.user.user, now()).await?;
+            issue_invite(tx, settings, &change.user.user, at).await?;
         }
         return Ok(Some(CreateOutcome {
             user: change.user,
