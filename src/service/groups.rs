@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 impl Services {
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_group(
         &self,
         ctx: &Context,
@@ -25,10 +26,12 @@ impl Services {
         Ok(group)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn groups(&self, ctx: &Context) -> Result<Vec<Group>> {
         Ok(self.store.read().await?.groups(ctx.tenant).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn group(&self, ctx: &Context, id: i64) -> Result<(Group, Vec<GroupMember>)> {
         let mut tx = self.store.read().await?;
         let group = tx
@@ -40,11 +43,13 @@ impl Services {
     }
 
     /// Adds a user to a group; answers whether they were not a member before.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user, group))]
     pub async fn join_group(&self, ctx: &Context, group: i64, user: Uuid) -> Result<bool> {
         self.change_membership(ctx, group, user, true).await
     }
 
     /// Removes a user from a group; answers whether they were a member.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user, group))]
     pub async fn leave_group(&self, ctx: &Context, group: i64, user: Uuid) -> Result<bool> {
         self.change_membership(ctx, group, user, false).await
     }

@@ -9,6 +9,7 @@ const RETENTION: chrono::Duration = chrono::Duration::hours(24);
 const ABANDONED_AFTER: chrono::Duration = chrono::Duration::seconds(60);
 
 impl Services {
+    #[tracing::instrument(skip_all)]
     pub async fn claim_idempotency_key(
         &self,
         scope: &[u8],
@@ -24,6 +25,7 @@ impl Services {
         Ok(claim)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn complete_idempotency_key(
         &self,
         scope: &[u8],
@@ -35,12 +37,14 @@ impl Services {
         Ok(tx.commit().await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn release_idempotency_key(&self, scope: &[u8], key: &str) -> Result<()> {
         let mut tx = self.store.write().await?;
         tx.release_idempotency_key(scope, key).await?;
         Ok(tx.commit().await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn expire_idempotency_keys(&self) -> Result<u64> {
         let mut tx = self.store.write().await?;
         let n = tx.expire_idempotency_keys(self.now() - RETENTION).await?;

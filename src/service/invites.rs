@@ -55,6 +55,7 @@ pub(crate) async fn issue_invite(
 
 impl Services {
     /// Sends a new invite to an invited user; the old one dies.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn resend_invite(&self, ctx: &Context, id: Uuid) -> Result<Uuid> {
         let at = self.now();
         let mut tx = self.store.write().await?;
@@ -80,6 +81,7 @@ impl Services {
 
     /// Redeems an invite: the user sets a password, becomes active and is logged in, in one
     /// transaction. `tenant` is the tenant of the base URL the call came through, if any.
+    #[tracing::instrument(skip_all)]
     pub async fn accept_invite(
         &self,
         tenant: Option<Uuid>,

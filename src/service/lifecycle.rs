@@ -84,6 +84,7 @@ pub struct StatusChange {
 impl Services {
     /// Applies a transition. Deactivation always goes through [`Services::deactivate`], so
     /// its rules hold whichever API asks for it; here without handing over rooms.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn change_status<'a>(
         &self,
         ctx: &Context,
@@ -109,6 +110,7 @@ impl Services {
 
     /// Makes the user active again, whatever the way back from their status is (an invited
     /// user joins, a deactivated one is reactivated; banned and revoked users are refused).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn make_active<'a>(
         &self,
         ctx: &Context,
@@ -133,6 +135,7 @@ impl Services {
     /// no room is left without an owner. Rooms the user alone owns pass to their oldest active
     /// member or are removed, which needs `relinquish`; without it such rooms refuse the call
     /// and nothing changes. A dry run answers the plan and changes nothing.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn deactivate<'a>(
         &self,
         ctx: &Context,
@@ -197,6 +200,7 @@ impl Services {
     }
 
     /// Ends every session of the user; answers how many were live.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn logout<'a>(
         &self,
         ctx: &Context,

@@ -49,6 +49,7 @@ impl Services {
     /// the organisation joining one more group. Already a member of it: [`Error::Exists`].
     /// With `emails`, a new invited user with an address gets the invite email (the only
     /// email an enrolment sends).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn enroll(
         &self,
         ctx: &Context,
@@ -137,6 +138,7 @@ impl Services {
     }
 
     /// The member with this number in this group.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn member(&self, ctx: &Context, group: i64, number: i64) -> Result<Member> {
         let mut tx = self.store.read().await?;
         let g = group_of(&mut tx, ctx, group).await?;
@@ -149,6 +151,7 @@ impl Services {
 
     /// Logs a member of the group in, as [`Services::login`] does. A person who is not in
     /// the group, or is not the `expected` number, is refused before any session is opened.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn login_member(
         &self,
         ctx: &Context,
@@ -175,6 +178,7 @@ impl Services {
     }
 
     /// Edits a member's profile (the profile is the person's, in every group).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn update_member(
         &self,
         ctx: &Context,
@@ -188,6 +192,7 @@ impl Services {
     }
 
     /// Adds a secondary email: unique in the organisation among primary and secondary emails.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn add_secondary_email(
         &self,
         ctx: &Context,
@@ -221,6 +226,7 @@ impl Services {
     }
 
     /// Sets a membership's status (None clears it); other groups' memberships keep theirs.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn set_member_status(
         &self,
         ctx: &Context,
@@ -256,6 +262,7 @@ impl Services {
     }
 
     /// Records one product of the catalogue on a membership, at its current price.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn add_member_product(
         &self,
         ctx: &Context,
@@ -286,6 +293,7 @@ impl Services {
     }
 
     /// Defines a status the organisation's memberships can be in.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_member_status(
         &self,
         ctx: &Context,
@@ -314,6 +322,7 @@ impl Services {
         Ok(status)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_product(
         &self,
         ctx: &Context,
@@ -340,6 +349,7 @@ impl Services {
         Ok(product)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn products(&self, ctx: &Context) -> Result<Vec<Product>> {
         Ok(self.store.read().await?.products(ctx.tenant).await?)
     }

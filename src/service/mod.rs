@@ -76,6 +76,7 @@ impl Services {
     }
 
     /// Whether the database answers: the readiness probe.
+    #[tracing::instrument(skip_all)]
     pub async fn ready(&self) -> Result<()> {
         self.store.ping().await.map_err(|e| {
             tracing::warn!(error = %e, "not ready");

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 impl Services {
     /// Claims due emails for `lease` (after which another worker may take them).
+    #[tracing::instrument(skip_all)]
     pub async fn claim_emails(
         &self,
         lease: chrono::Duration,
@@ -20,18 +21,21 @@ impl Services {
         Ok(claimed)
     }
 
+    #[tracing::instrument(skip_all, fields(email = %id))]
     pub async fn email_sent(&self, id: Uuid) -> Result<()> {
         let mut tx = self.store.write().await?;
         tx.email_sent(id, self.now()).await?;
         Ok(tx.commit().await?)
     }
 
+    #[tracing::instrument(skip_all, fields(email = %id))]
     pub async fn email_retry(&self, id: Uuid, error: &str, retry_at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.store.write().await?;
         tx.email_retry(id, error, retry_at).await?;
         Ok(tx.commit().await?)
     }
 
+    #[tracing::instrument(skip_all, fields(email = %id))]
     pub async fn email_failed(&self, id: Uuid, error: &str) -> Result<()> {
         let mut tx = self.store.write().await?;
         tx.email_failed(id, error).await?;
@@ -39,6 +43,7 @@ impl Services {
     }
 
     /// Delivery status of every email about a user.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn emails_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<EmailDelivery>> {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)

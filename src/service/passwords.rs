@@ -141,6 +141,7 @@ impl Passwords {
         .await?)
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
         let plain = password.expose().to_owned();
         self.with_memory(move |memory| {
@@ -153,6 +154,7 @@ impl Passwords {
 
     /// Whether `plain` matches `stored`; with no stored hash it spends the same time and
     /// answers false.
+    #[tracing::instrument(skip_all)]
     pub async fn verify(&self, plain: &str, stored: Option<String>) -> anyhow::Result<bool> {
         let plain = plain.to_owned();
         self.with_memory(move |memory| match stored {

@@ -19,6 +19,7 @@ pub struct UserWithPlans {
 }
 
 impl Services {
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_plan(&self, ctx: &Context, name: DisplayName) -> Result<Plan> {
         let mut tx = self.store.write().await?;
         let plan = tx
@@ -29,6 +30,7 @@ impl Services {
         Ok(plan)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn plans(&self, ctx: &Context) -> Result<Vec<Plan>> {
         Ok(self.store.read().await?.plans(ctx.tenant).await?)
     }

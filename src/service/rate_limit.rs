@@ -7,6 +7,7 @@ use crate::domain::rate_limit::{window_start, RateWindow, WINDOW_SECONDS};
 impl Services {
     /// Counts one call made with `credential` under `scope` (each API its own budget) and
     /// answers where that leaves it. Runs in its own short transaction.
+    #[tracing::instrument(skip_all)]
     pub async fn count_call(
         &self,
         scope: &str,
@@ -23,6 +24,7 @@ impl Services {
     }
 
     /// Forgets rate-limit windows that ended more than a window ago.
+    #[tracing::instrument(skip_all)]
     pub async fn forget_old_rate_windows(&self) -> Result<u64> {
         let before = window_start(self.now().timestamp()) - WINDOW_SECONDS;
         let mut tx = self.store.write().await?;

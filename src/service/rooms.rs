@@ -16,6 +16,7 @@ enum Membership {
 }
 
 impl Services {
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_room(
         &self,
         ctx: &Context,
@@ -31,10 +32,12 @@ impl Services {
         Ok(room)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn rooms(&self, ctx: &Context) -> Result<Vec<Room>> {
         Ok(self.store.read().await?.rooms(ctx.tenant).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn room(&self, ctx: &Context, id: Uuid) -> Result<(Room, Vec<RoomMember>)> {
         let mut tx = self.store.read().await?;
         let room = tx
@@ -46,6 +49,7 @@ impl Services {
     }
 
     /// Adds the user to the room with `role`; a member already there is a conflict.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn add_room_member(
         &self,
         ctx: &Context,
@@ -58,6 +62,7 @@ impl Services {
     }
 
     /// Sets the role of a member of the room.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn set_room_role(
         &self,
         ctx: &Context,
@@ -114,6 +119,7 @@ impl Services {
         Ok((r, members))
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn remove_room_member(&self, ctx: &Context, room: Uuid, user: Uuid) -> Result<()> {
         let at = self.now();
         let mut tx = self.store.write().await?;

@@ -22,6 +22,7 @@ pub struct Login {
 impl Services {
     /// Checks the password and opens a session. Every failure (unknown email, wrong password,
     /// a user who may not log in) is the same [`Error::BadCredentials`], in the same time.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn login(&self, ctx: &Context, email: &str, password: &str) -> Result<Login> {
         let key = email_key(email);
         let (user, stored) = match self
@@ -52,6 +53,7 @@ impl Services {
     }
 
     /// The live session behind a token, and its user.
+    #[tracing::instrument(skip_all)]
     pub async fn session_by_token(&self, token: &str) -> Result<(Session, UserView)> {
         let mut tx = self.store.read().await?;
         let session = tx
@@ -66,6 +68,7 @@ impl Services {
     }
 
     /// Ends the one session behind `token` (a client logging itself out).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn end_session(&self, ctx: &Context, token: &str) -> Result<()> {
         let at = self.now();
         let mut tx = self.store.write().await?;
@@ -86,6 +89,7 @@ impl Services {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn live_sessions(&self, ctx: &Context, user: Uuid) -> Result<Vec<Session>> {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)

@@ -17,6 +17,7 @@ pub struct NewApiKey {
 }
 
 impl Services {
+    #[tracing::instrument(skip_all)]
     pub async fn create_tenant(
         &self,
         slug: Slug,
@@ -33,6 +34,7 @@ impl Services {
         Ok((tenant, key))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn tenants(&self) -> Result<Vec<Tenant>> {
         Ok(self.store.read().await?.tenants().await?)
     }
@@ -40,6 +42,7 @@ impl Services {
     /// The tenant with this slug or uuid.
     /// The tenant with this slug, uuid or account number (a slug of digits wins over the
     /// number it spells).
+    #[tracing::instrument(skip_all)]
     pub async fn tenant(&self, slug_or_id: &str) -> Result<Tenant> {
         let mut tx = self.store.read().await?;
         let mut found = match Uuid::parse_str(slug_or_id) {
@@ -54,6 +57,7 @@ impl Services {
         found.ok_or(Error::NotFound("tenant"))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn create_api_key(&self, tenant: Uuid) -> Result<NewApiKey> {
         let mut tx = self.store.write().await?;
         tx.tenant_by_id(tenant)
@@ -64,6 +68,7 @@ impl Services {
         Ok(key)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %id))]
     pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKey> {
         let mut tx = self.store.write().await?;
         let key = tx
@@ -75,6 +80,7 @@ impl Services {
     }
 
     /// The tenant behind a presented API key, if the key is live.
+    #[tracing::instrument(skip_all)]
     pub async fn authenticate_key(&self, secret: &str) -> Result<Option<KeyOwner>> {
         Ok(self
             .store
@@ -85,6 +91,7 @@ impl Services {
     }
 
     /// On an empty database, creates the tenant `default` and answers it with its key.
+    #[tracing::instrument(skip_all)]
     pub async fn ensure_default_tenant(&self) -> Result<Option<(Tenant, NewApiKey)>> {
         if !self.tenants().await?.is_empty() {
             return Ok(None);

@@ -65,6 +65,7 @@ pub struct NumberedPage<T> {
 impl Services {
     /// Creates a user. Creating the email of a revoked user invites that user again instead
     /// (the only way out of `revoked`); then nothing else of `new` is applied.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_user(
         &self,
         ctx: &Context,
@@ -125,6 +126,7 @@ impl Services {
     }
 
     /// The user with this email (matched case-insensitively).
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn user_by_email(&self, ctx: &Context, email: &str) -> Result<UserView> {
         let mut tx = self.store.read().await?;
         let user = tx
@@ -134,6 +136,7 @@ impl Services {
         view(&mut tx, ctx.tenant, user).await
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn user(&self, ctx: &Context, id: Uuid) -> Result<UserView> {
         let mut tx = self.store.read().await?;
         let user = tx
@@ -144,6 +147,7 @@ impl Services {
     }
 
     /// The user named by `r`, if the tenant has one.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn find_user(&self, ctx: &Context, r: UserRef<'_>) -> Result<UserWithPlans> {
         let mut tx = self.store.read().await?;
         let user = user_by_ref(&mut tx, ctx, r)
@@ -156,6 +160,7 @@ impl Services {
 
     /// Page `page` (from 1) of `per_page` users in `number` order, with the total count, read
     /// in one snapshot.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn users_numbered(
         &self,
         ctx: &Context,
@@ -180,6 +185,7 @@ impl Services {
 
     /// Edits a profile, turns single roles on or off (the others keep), and, when given,
     /// grants a plan: one transaction, so no concurrent edit of the roles is lost.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn edit_user<'a>(
         &self,
         ctx: &Context,
@@ -214,6 +220,7 @@ impl Services {
         Ok(user)
     }
 
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn users(
         &self,
         ctx: &Context,
@@ -231,6 +238,7 @@ impl Services {
     }
 
     /// Applies a profile patch. `expected_version` (from `If-Match`) makes it conditional.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn patch_user<'a>(
         &self,
         ctx: &Context,
@@ -263,6 +271,7 @@ impl Services {
     }
 
     /// One user's audit timeline.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn user_events(
         &self,
         ctx: &Context,
@@ -283,6 +292,7 @@ impl Services {
     }
 
     /// The tenant's audit feed. Its cursor is always returned, so a client can poll from it.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn feed(
         &self,
         ctx: &Context,
