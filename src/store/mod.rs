@@ -30,6 +30,8 @@ pub use groups::GroupMember;
 pub use memberships::{MemberProduct, Membership};
 pub use users::UserRecord;
 
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Which database a URL names.
@@ -127,6 +129,65 @@ impl Default for PoolOptions {
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
+    census: Option<Census>,
+}
+
+/// Records every transaction a store runs and how many statements each sent, so a test can
+/// prove that a use case is one transaction of so many round trips. Off unless asked for.
+#[derive(Clone, Default)]
+pub struct Census(Arc<Mutex<Vec<Arc<Tally>>>>);
+
+impl Census {
+    /// The transactions begun since the last call, oldest first.
+    pub fn take(&self) -> Vec<TxRecord> {
+        let tallies = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        tallies
+            .iter()
+            .map(|t| TxRecord {
+                kind: t.kind,
+                statements: t.statements.load(Ordering::Relaxed),
+                committed: t.committed.load(Ordering::Relaxed),
+            })
+            .collect()
+    }
+
+    fn begin(&self, kind: TxKind) -> Arc<Tally> {
+        let tally = Arc::new(Tally {
+            kind,
+            statements: AtomicU32::new(0),
+            committed: AtomicBool::new(false),
+        });
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(tally.clone());
+        tally
+    }
+}
+
+/// What kind of unit of work a [`Tx`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxKind {
+    /// [`Store::write`]: BEGIN, statements, COMMIT or ROLLBACK.
+    Write,
+    /// [`Store::read`]: a snapshot, BEGIN, statements, ROLLBACK.
+    Read,
+    /// [`Store::read_one`]: one statement, no BEGIN.
+    Single,
+}
+
+/// One transaction as the [`Census`] saw it. Statements exclude BEGIN and COMMIT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxRecord {
+    pub kind: TxKind,
+    pub statements: u32,
+    pub committed: bool,
+}
+
+struct Tally {
+    kind: TxKind,
+    statements: AtomicU32,
+    committed: AtomicBool,
 }
 
 #[derive(Clone)]
@@ -152,7 +213,22 @@ impl Store {
                 Pools::Sqlite { write, read }
             }
         };
-        Ok(Self { pools })
+        Ok(Self {
+            pools,
+            census: None,
+        })
+    }
+
+    /// This store, recording its transactions in `census`.
+    pub fn with_census(self, census: Census) -> Self {
+        Self {
+            census: Some(census),
+            ..self
+        }
+    }
+
+    fn tx(&self, kind: TxKind, conn: Conn) -> Tx {
+        Tx(conn, self.census.as_ref().map(|c| c.begin(kind)))
     }
 
     pub fn backend(&self) -> Backend {
@@ -201,30 +277,33 @@ impl Store {
 
     /// Begins a transaction that may write.
     pub async fn write(&self) -> Result<Tx> {
-        Ok(Tx(match &self.pools {
+        let conn = match &self.pools {
             Pools::Postgres(pool) => Conn::Postgres(Handle::Tx(pool.begin().await?)),
             Pools::Sqlite { write, .. } => {
                 Conn::Sqlite(Handle::Tx(sqlite::begin_immediate(write).await?))
             }
-        }))
+        };
+        Ok(self.tx(TxKind::Write, conn))
     }
 
     /// Begins a transaction that only reads (a consistent snapshot for multi-query answers).
     pub async fn read(&self) -> Result<Tx> {
-        Ok(Tx(match &self.pools {
+        let conn = match &self.pools {
             Pools::Postgres(pool) => Conn::Postgres(Handle::Tx(pool.begin().await?)),
             Pools::Sqlite { read, .. } => Conn::Sqlite(Handle::Tx(read.begin().await?)),
-        }))
+        };
+        Ok(self.tx(TxKind::Read, conn))
     }
 
     /// A read of ONE statement: it runs as its own transaction, which saves the BEGIN and
     /// ROLLBACK round trips of [`Store::read`]. Several statements on it would each see a
     /// different moment; use [`Store::read`] for those.
     pub async fn read_one(&self) -> Result<Tx> {
-        Ok(Tx(match &self.pools {
+        let conn = match &self.pools {
             Pools::Postgres(pool) => Conn::Postgres(Handle::Autocommit(pool.acquire().await?)),
             Pools::Sqlite { read, .. } => Conn::Sqlite(Handle::Autocommit(read.acquire().await?)),
-        }))
+        };
+        Ok(self.tx(TxKind::Single, conn))
     }
 
     pub async fn close(&self) {
@@ -239,8 +318,8 @@ impl Store {
 }
 
 /// One transaction: the unit of work of a use case. Dropping it without [`Tx::commit`] rolls
-/// it back.
-pub struct Tx(Conn);
+/// it back. Its tally, when the store keeps a [`Census`], counts the statements it sends.
+pub struct Tx(Conn, Option<Arc<Tally>>);
 
 enum Conn {
     Postgres(Handle<sqlx::Postgres>),
@@ -279,7 +358,8 @@ impl<DB: sqlx::Database> Handle<DB> {
 /// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend it is.
 /// With `$pg, $lite` it also binds `$sql` to the text meant for that backend.
 macro_rules! with_conn {
-    ($tx:expr, |$conn:ident| $body:expr) => {
+    ($tx:expr, |$conn:ident| $body:expr) => {{
+        $tx.count_statement();
         match &mut $tx.0 {
             $crate::store::Conn::Postgres(t) => {
                 let $conn = t.conn();
@@ -290,8 +370,9 @@ macro_rules! with_conn {
                 $body
             }
         }
-    };
-    ($tx:expr, $sql:ident = ($pg:expr, $lite:expr), |$conn:ident| $body:expr) => {
+    }};
+    ($tx:expr, $sql:ident = ($pg:expr, $lite:expr), |$conn:ident| $body:expr) => {{
+        $tx.count_statement();
         match &mut $tx.0 {
             $crate::store::Conn::Postgres(t) => {
                 let $conn = t.conn();
@@ -304,15 +385,26 @@ macro_rules! with_conn {
                 $body
             }
         }
-    };
+    }};
 }
 pub(crate) use with_conn;
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.0 {
-            Conn::Postgres(t) => t.commit().await,
-            Conn::Sqlite(t) => t.commit().await,
+            Conn::Postgres(t) => t.commit().await?,
+            Conn::Sqlite(t) => t.commit().await?,
+        }
+        if let Some(tally) = self.1 {
+            tally.committed.store(true, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Every query of the store goes through `with_conn!`, which counts it here.
+    fn count_statement(&self) {
+        if let Some(tally) = &self.1 {
+            tally.statements.fetch_add(1, Ordering::Relaxed);
         }
     }
 
