@@ -12,6 +12,7 @@ pub mod room;
 pub mod session;
 pub mod status;
 pub mod user;
+pub mod username;
 
 pub use error::{DomainError, FieldError, FieldErrors};
 pub use status::{Outcome, Status, Transition};

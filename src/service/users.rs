@@ -8,8 +8,9 @@ use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::fields::email_key;
 use crate::domain::plan::PlanGrant;
 use crate::domain::user::{NewUser, Role, User, UserPatch};
+use crate::domain::username::{lookup_key, username_key};
 use crate::domain::{now, Status, Transition};
-use crate::store::{EventCursor, Tx, UserFilter, UserRecord};
+use crate::store::{EventCursor, Tx, UniqueValues, UserFilter, UserRecord};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -57,6 +58,8 @@ pub enum UserRef<'a> {
     Number(i64),
     Email(&'a str),
     ExternalId(&'a str),
+    /// Compared as usernames are, case-insensitively.
+    Username(&'a str),
 }
 
 /// One numbered page of a list, with the size of the whole list.
@@ -305,6 +308,12 @@ async fn patch_in(
         return view(tx, ctx.tenant, user).await;
     }
     // Only values that change need to be free; keeping your own email is not a conflict.
+    let new_username_key = change
+        .profile
+        .username
+        .as_deref()
+        .map(username_key)
+        .filter(|k| user.username.as_deref().map(username_key).as_ref() != Some(k));
     let new_email_key = change
         .profile
         .email
@@ -316,15 +325,13 @@ async fn patch_in(
         .external_id
         .as_deref()
         .filter(|x| user.external_id.as_deref() != Some(*x));
-    if new_email_key.is_some() || new_external_id.is_some() {
-        let taken = tx
-            .taken_by_other(
-                ctx.tenant,
-                Some(id),
-                new_email_key.as_deref(),
-                new_external_id,
-            )
-            .await?;
+    if new_email_key.is_some() || new_external_id.is_some() || new_username_key.is_some() {
+        let values = UniqueValues {
+            email_key: new_email_key.as_deref(),
+            external_id: new_external_id,
+            username_key: new_username_key.as_deref(),
+        };
+        let taken = tx.taken_by_other(ctx.tenant, Some(id), &values).await?;
         if !taken.is_empty() {
             return Err(Error::Taken(taken));
         }
@@ -368,14 +375,14 @@ pub(crate) async fn insert_user(
     creation: &Creation,
 ) -> Result<UserView> {
     let at = now();
-    let taken = tx
-        .taken_by_other(
-            ctx.tenant,
-            None,
-            new.email.as_ref().map(|e| e.key()).as_deref(),
-            new.external_id.as_ref().map(|x| x.as_str()),
-        )
-        .await?;
+    let email_key = new.email.as_ref().map(|e| e.key());
+    let username_key = new.username.as_ref().map(|u| u.key());
+    let values = UniqueValues {
+        email_key: email_key.as_deref(),
+        external_id: new.external_id.as_ref().map(|x| x.as_str()),
+        username_key: username_key.as_deref(),
+    };
+    let taken = tx.taken_by_other(ctx.tenant, None, &values).await?;
     if !taken.is_empty() {
         return Err(Error::Taken(taken));
     }
@@ -417,6 +424,7 @@ pub(crate) async fn insert_user(
         id: Uuid::now_v7(),
         tenant_id: ctx.tenant,
         email: new.email.as_ref().map(|e| e.as_str().to_owned()),
+        username: new.username.as_ref().map(|u| u.as_str().to_owned()),
         external_id: new.external_id.as_ref().map(|x| x.as_str().to_owned()),
         first_name: new.first_name.as_ref().map(|n| n.as_str().to_owned()),
         last_name: new.last_name.as_ref().map(|n| n.as_str().to_owned()),
@@ -468,6 +476,10 @@ async fn user_by_ref(tx: &mut Tx, ctx: &Context, r: UserRef<'_>) -> Result<Optio
         UserRef::Number(n) => tx.user_by_number(ctx.tenant, n, false).await?,
         UserRef::Email(e) => tx.user_by_email(ctx.tenant, &email_key(e), false).await?,
         UserRef::ExternalId(x) => tx.user_by_external_id(ctx.tenant, x, false).await?,
+        UserRef::Username(u) => match lookup_key(u) {
+            Some(key) => tx.user_by_username(ctx.tenant, &key).await?,
+            None => None,
+        },
     })
 }
 

@@ -30,7 +30,7 @@ pub use groups::GroupMember;
 pub use idempotency::{IdempotencyClaim, StoredResponse};
 pub use memberships::{MemberProduct, Membership};
 pub use tenants::{ApiKeyRecord, KeyOwner, TenantRecord};
-pub use users::{UserFilter, UserRecord};
+pub use users::{UniqueValues, UserFilter, UserRecord};
 
 use std::time::Duration;
 
