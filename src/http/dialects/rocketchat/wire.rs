@@ -321,35 +321,50 @@ pub struct InfoAnswer {
 }))]
 #[allow(dead_code)]
 pub struct SetActiveStatusBody {
-    /// `true` makes the user active (an invited user joins, a deactivated one is
-    /// reactivated); `false` deactivates them. The strings `"true"` and `"false"` are read as
-    /// these booleans.
     #[serde(rename = "activeStatus")]
-    #[schema(schema_with = flag_or_text)]
+    #[schema(schema_with = active_status_schema)]
     active_status: bool,
     /// The user's id (the `_id` of a user).
     #[serde(rename = "userId")]
     #[schema(format = Uuid)]
     user_id: String,
-    /// With `activeStatus: false`: hand over the rooms the user alone owns (to each room's
-    /// oldest active member) and remove those left without one, instead of refusing. The
-    /// strings `"true"` and `"false"` are read as these booleans.
     #[serde(rename = "confirmRelinquish")]
-    #[schema(schema_with = flag_or_text)]
+    #[schema(schema_with = confirm_relinquish_schema)]
     confirm_relinquish: Option<bool>,
 }
 
-/// A boolean, or the string `"true"` or `"false"` (Rocket.Chat's validator coerces them).
-fn flag_or_text() -> utoipa::openapi::schema::Schema {
-    utoipa::openapi::schema::Schema::OneOf(
-        utoipa::openapi::schema::OneOfBuilder::new()
-            .item(ObjectBuilder::new().schema_type(Type::Boolean))
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some(["true", "false"])),
-            )
-            .build(),
+/// A boolean, or the string `"true"` or `"false"` (Rocket.Chat's validator coerces them);
+/// `null` too where Rocket.Chat's schema allows it.
+fn flag_or_text(description: &str, nullable: bool) -> utoipa::openapi::schema::Schema {
+    let mut one_of = utoipa::openapi::schema::OneOfBuilder::new()
+        .description(Some(description))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["true", "false"])),
+        );
+    if nullable {
+        one_of = one_of.item(ObjectBuilder::new().schema_type(Type::Null));
+    }
+    utoipa::openapi::schema::Schema::OneOf(one_of.build())
+}
+
+fn active_status_schema() -> utoipa::openapi::schema::Schema {
+    flag_or_text(
+        "`true` makes the user active (an invited user joins, a deactivated one is \
+         reactivated); `false` deactivates them. The strings \"true\" and \"false\" are read as \
+         these booleans.",
+        false,
+    )
+}
+
+fn confirm_relinquish_schema() -> utoipa::openapi::schema::Schema {
+    flag_or_text(
+        "With `activeStatus: false`: hand over the rooms the user alone owns (to each room's \
+         oldest active member) and remove those left without one, instead of refusing. The \
+         strings \"true\" and \"false\" are read as these booleans; null is false.",
+        true,
     )
 }
 
