@@ -308,27 +308,21 @@ async fn patch_in(
         return view(tx, ctx.tenant, user).await;
     }
     // Only values that change need to be free; keeping your own email is not a conflict.
-    let new_username_key = change
-        .profile
-        .username
-        .as_deref()
-        .map(username_key)
-        .filter(|k| user.username.as_deref().map(username_key).as_ref() != Some(k));
-    let new_email_key = change
-        .profile
-        .email
-        .as_deref()
-        .map(email_key)
-        .filter(|k| user.email.as_deref().map(email_key).as_ref() != Some(k));
-    let new_external_id = change
-        .profile
-        .external_id
-        .as_deref()
-        .filter(|x| user.external_id.as_deref() != Some(*x));
+    let new_key = |after: &Option<String>, before: &Option<String>, key: fn(&str) -> String| {
+        let after = after.as_deref().map(key);
+        after.filter(|k| before.as_deref().map(key).as_ref() != Some(k))
+    };
+    let new_username_key = new_key(&change.profile.username, &user.username, username_key);
+    let new_email_key = new_key(&change.profile.email, &user.email, email_key);
+    let new_external_id = new_key(
+        &change.profile.external_id,
+        &user.external_id,
+        str::to_owned,
+    );
     if new_email_key.is_some() || new_external_id.is_some() || new_username_key.is_some() {
         let values = UniqueValues {
             email_key: new_email_key.as_deref(),
-            external_id: new_external_id,
+            external_id: new_external_id.as_deref(),
             username_key: new_username_key.as_deref(),
         };
         let taken = tx.taken_by_other(ctx.tenant, Some(id), &values).await?;

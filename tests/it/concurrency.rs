@@ -55,15 +55,14 @@ async fn parallel_claims_of_one_username_make_one_holder(b: Backend) {
         )
     }))
     .await;
-    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
-    assert_eq!(
-        (
-            statuses.iter().filter(|s| **s == 201).count(),
-            statuses.iter().filter(|s| **s == 409).count()
-        ),
-        (1, 39),
-        "{statuses:?}"
-    );
+    // (successes, conflicts) among replies.
+    let tally = |replies: &[crate::support::Reply], success: u16| {
+        let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+        let count = |status: u16| statuses.iter().filter(|s| **s == status).count();
+        ((count(success), count(409)), statuses)
+    };
+    let (counts, statuses) = tally(&replies, 201);
+    assert_eq!(counts, (1, 39), "{statuses:?}");
     for r in replies.iter().filter(|r| r.status == 409) {
         assert_eq!(r.body["errors"][0]["field"], "username", "{:?}", r.body);
     }
@@ -87,15 +86,8 @@ async fn parallel_claims_of_one_username_make_one_holder(b: Backend) {
         )
     }))
     .await;
-    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
-    assert_eq!(
-        (
-            statuses.iter().filter(|s| **s == 200).count(),
-            statuses.iter().filter(|s| **s == 409).count()
-        ),
-        (1, 19),
-        "{statuses:?}"
-    );
+    let (counts, statuses) = tally(&replies, 200);
+    assert_eq!(counts, (1, 19), "{statuses:?}");
     let holders = app.get("/v1/users?username=patched").await;
     assert_eq!(holders.body["data"].as_array().unwrap().len(), 1);
 }
