@@ -414,6 +414,34 @@ mod tests {
     }
 
     #[test]
+    fn a_username_is_set_changed_and_cleared_like_any_profile_field() {
+        let name = |s: &str| Username::parse("username", s).unwrap();
+        let set = UserPatch {
+            username: Change::Set(name("ada")),
+            ..Default::default()
+        };
+        assert!(!set.is_empty());
+        let change = set.apply(&user());
+        assert_eq!(change.profile.username.as_deref(), Some("ada"));
+        assert_eq!(
+            change.details()["username"],
+            json!({"before": null, "after": "ada"})
+        );
+        let mut named = user();
+        named.username = Some("ada".into());
+        let same = UserPatch {
+            username: Change::Set(name("ada")),
+            ..Default::default()
+        };
+        assert!(same.apply(&named).is_empty());
+        let clear = UserPatch {
+            username: Change::Clear,
+            ..Default::default()
+        };
+        assert_eq!(clear.apply(&named).profile.username, None);
+    }
+
+    #[test]
     fn roles_round_trip() {
         let roles = Roles::new([Role::Admin]);
         assert_eq!(Roles::from_stored(&roles.to_stored()), roles);
