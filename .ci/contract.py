@@ -16,20 +16,16 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BINARY = ROOT / "target" / "debug" / "roster"
+from live import ROOT, Roster, call, log
+from live import database_url as fresh_database
+
 OUT = ROOT / "target" / "contract"
 
 # Fixed, so a failure reproduces; the count is per operation and per phase.
@@ -47,71 +43,6 @@ CHECKS = ",".join(
 ADMIN_EMAIL = "fuzz-admin@example.com"
 ADMIN_PASSWORD = "correct horse battery staple"
 TARGET_EMAIL = "fuzz-target@example.com"
-
-
-def log(msg):
-    print(f"\n==> {msg}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def call(base, method, path, body=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json")
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            return res.status, json.loads(res.read() or b"null")
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"set-up call {method} {path} failed: {e.code} {e.read()[:500]!r}")
-
-
-class Roster:
-    """A roster process on a fresh database."""
-
-    def __init__(self, database_url):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.operator = secrets.token_urlsafe(24)
-        env = dict(
-            os.environ,
-            DATABASE_URL=database_url,
-            ROSTER_BIND=f"127.0.0.1:{self.port}",
-            ROSTER_OPERATOR_TOKEN=self.operator,
-            # The fuzz run makes thousands of Publica.la calls: lift the per-key limit so that
-            # they reach the handlers (429 stays documented and tested in the test suite).
-            ROSTER_PUBLICA_RATE_LIMIT="1000000",
-            RUST_LOG="warn",
-        )
-        env.pop("SMTP_URL", None)
-        self.log_path = OUT / f"roster-{self.port}.log"
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(
-            [str(BINARY), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(self.base + "/readyz", timeout=1)
-                return
-            except Exception:
-                if self.proc.poll() is not None:
-                    raise SystemExit(f"roster exited; see {self.log_path}")
-                time.sleep(0.1)
-        raise SystemExit("roster did not become ready")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 def rc_login(roster, email):
@@ -325,20 +256,6 @@ def render_docs(roster):
     return 0
 
 
-def database_url(backend):
-    if backend == "sqlite":
-        path = OUT / "contract.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-        return f"sqlite://{path}?mode=rwc"
-    base = os.environ.get("TEST_DATABASE_URL")
-    if not base:
-        raise SystemExit("TEST_DATABASE_URL is not set: the Postgres contract run needs it")
-    subprocess.run(["psql", base, "-qc", "DROP DATABASE IF EXISTS roster_contract"], check=True)
-    subprocess.run(["psql", base, "-qc", "CREATE DATABASE roster_contract"], check=True)
-    return base.rsplit("/", 1)[0] + "/roster_contract"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--backend", action="append", choices=["sqlite", "postgres"])
@@ -351,7 +268,13 @@ def main():
     if "postman" in only and validate_postman():
         failures.append("postman")
     for i, backend in enumerate(backends):
-        roster = Roster(database_url(backend))
+        # The fuzz run makes thousands of Publica.la calls: lift the per-key limit so that they
+        # reach the handlers (429 stays documented and tested in the test suite).
+        roster = Roster(
+            fresh_database(backend, "roster_contract", OUT),
+            OUT,
+            env={"ROSTER_PUBLICA_RATE_LIMIT": "1000000"},
+        )
         try:
             if "docs" in only and i == 0 and render_docs(roster):
                 failures.append("docs")

@@ -25,7 +25,8 @@ IDS = json.loads(ENV.get("ROSTER_CONTRACT_IDS", "{}"))
 
 
 def _credential(scheme, operation_id):
-    logout = operation_id == "rocketchatLogout"
+    # Logging out (by POST or GET) ends the session it is called with: it gets its own.
+    logout = operation_id in ("rocketchatLogout", "rocketchatLogoutGet")
     return {
         "api_key": ("Authorization", lambda: f"Bearer {ENV['ROSTER_CONTRACT_API_KEY']}"),
         "operator": ("Authorization", lambda: f"Bearer {ENV['ROSTER_CONTRACT_OPERATOR']}"),

@@ -17,6 +17,7 @@ pub mod session;
 pub mod status;
 pub mod tenant;
 pub mod user;
+pub mod username;
 
 pub use error::{DomainError, FieldError, FieldErrors};
 pub use status::{Outcome, Status, Transition};

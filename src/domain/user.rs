@@ -5,6 +5,7 @@
 use super::error::{FieldError, FieldErrors};
 use super::fields::{Email, ExternalId, GroupKey, Password, PersonName, Phone};
 use super::status::Status;
+use super::username::Username;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -91,6 +92,7 @@ pub struct User {
     pub number: i64,
     pub tenant_id: Uuid,
     pub email: Option<String>,
+    pub username: Option<String>,
     pub external_id: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -116,14 +118,15 @@ impl User {
     }
 }
 
-/// What the user list's text search `q` matches: the email and names, lowercased for every
-/// script (databases' own `lower()` may fold ASCII only).
+/// What the user list's text search `q` matches: the email, username and names, lowercased
+/// for every script (databases' own `lower()` may fold ASCII only).
 pub fn search_text(
     email: Option<&str>,
+    username: Option<&str>,
     first_name: Option<&str>,
     last_name: Option<&str>,
 ) -> String {
-    [email, first_name, last_name]
+    [email, username, first_name, last_name]
         .into_iter()
         .flatten()
         .map(str::to_lowercase)
@@ -153,6 +156,7 @@ pub fn sessions_limit(field: &str, n: i64) -> Result<i32, FieldError> {
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub email: Option<Email>,
+    pub username: Option<Username>,
     pub external_id: Option<ExternalId>,
     pub first_name: Option<PersonName>,
     pub last_name: Option<PersonName>,
@@ -170,6 +174,7 @@ impl NewUser {
     pub fn with_email(email: Email, status: Status) -> Self {
         Self {
             email: Some(email),
+            username: None,
             external_id: None,
             first_name: None,
             last_name: None,
@@ -213,6 +218,7 @@ impl<T> Change<T> {
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {
     pub email: Option<Email>,
+    pub username: Change<Username>,
     pub external_id: Change<ExternalId>,
     pub first_name: Change<PersonName>,
     pub last_name: Change<PersonName>,
@@ -226,6 +232,7 @@ pub struct UserPatch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub email: Option<String>,
+    pub username: Option<String>,
     pub external_id: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -238,6 +245,7 @@ impl Profile {
     pub fn of(user: &User) -> Self {
         Self {
             email: user.email.clone(),
+            username: user.username.clone(),
             external_id: user.external_id.clone(),
             first_name: user.first_name.clone(),
             last_name: user.last_name.clone(),
@@ -284,6 +292,7 @@ fn changed<T: AsRef<str>>(current: &Option<String>, change: &Change<T>) -> Optio
 impl UserPatch {
     pub fn is_empty(&self) -> bool {
         self.email.is_none()
+            && self.username == Change::Keep
             && self.external_id == Change::Keep
             && self.first_name == Change::Keep
             && self.last_name == Change::Keep
@@ -302,6 +311,7 @@ impl UserPatch {
                 .as_ref()
                 .map(|e| e.as_str().to_owned())
                 .or_else(|| before.email.clone()),
+            username: changed(&before.username, &self.username),
             external_id: changed(&before.external_id, &self.external_id),
             first_name: changed(&before.first_name, &self.first_name),
             last_name: changed(&before.last_name, &self.last_name),
@@ -320,6 +330,7 @@ impl UserPatch {
             }
         };
         diff("email", json!(before.email), json!(profile.email));
+        diff("username", json!(before.username), json!(profile.username));
         diff(
             "external_id",
             json!(before.external_id),
@@ -365,6 +376,7 @@ mod tests {
             number: 1,
             tenant_id: Uuid::nil(),
             email: Some("a@example.com".into()),
+            username: None,
             external_id: None,
             first_name: Some("Ada".into()),
             last_name: None,
@@ -402,6 +414,34 @@ mod tests {
     }
 
     #[test]
+    fn a_username_is_set_changed_and_cleared_like_any_profile_field() {
+        let name = |s: &str| Username::parse("username", s).unwrap();
+        let set = UserPatch {
+            username: Change::Set(name("ada")),
+            ..Default::default()
+        };
+        assert!(!set.is_empty());
+        let change = set.apply(&user());
+        assert_eq!(change.profile.username.as_deref(), Some("ada"));
+        assert_eq!(
+            change.details()["username"],
+            json!({"before": null, "after": "ada"})
+        );
+        let mut named = user();
+        named.username = Some("ada".into());
+        let same = UserPatch {
+            username: Change::Set(name("ada")),
+            ..Default::default()
+        };
+        assert!(same.apply(&named).is_empty());
+        let clear = UserPatch {
+            username: Change::Clear,
+            ..Default::default()
+        };
+        assert_eq!(clear.apply(&named).profile.username, None);
+    }
+
+    #[test]
     fn roles_round_trip() {
         let roles = Roles::new([Role::Admin]);
         assert_eq!(Roles::from_stored(&roles.to_stored()), roles);
@@ -414,6 +454,7 @@ mod tests {
 pub struct UserFilter {
     pub status: Option<Status>,
     pub email_key: Option<String>,
+    pub username_key: Option<String>,
     pub external_id: Option<String>,
     pub group_key: Option<String>,
     /// Case-insensitive substring of the email or a name.
@@ -432,6 +473,8 @@ pub enum UserRef<'a> {
     /// An address as a client typed it; matched through [`crate::domain::fields::email_key`].
     Email(&'a str),
     ExternalId(&'a str),
+    /// A username as a client typed it; compared case-insensitively.
+    Username(&'a str),
 }
 
 impl From<Uuid> for UserRef<'_> {

@@ -73,6 +73,7 @@ fn field_of_constraint(constraint: &str) -> Option<&'static str> {
     Some(match constraint {
         "users_email_key" | "email_keys_key" => "email",
         "users_external_id_key" => "external_id",
+        "users_username_key" => "username",
         "tenants_slug_key" => "slug",
         "groups_key_key" => "key",
         "rooms_name_key" | "products_name_key" | "member_statuses_name_key" => "name",

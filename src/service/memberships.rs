@@ -3,6 +3,7 @@
 //! Also the organisation's statuses, its product catalogue, and secondary emails.
 
 use super::error::taken_as;
+use super::sessions::LoginName;
 use super::users::{insert_user, Creation};
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
@@ -156,7 +157,7 @@ impl Services {
         &self,
         ctx: &Context,
         group: i64,
-        expected: Option<i64>,
+        expected: i64,
         email: &Email,
         password: &Password,
     ) -> Result<(super::sessions::Login, Member)> {
@@ -164,7 +165,7 @@ impl Services {
             let mut tx = self.store.read().await?;
             let g = group_of(&mut tx, ctx, group).await?;
             if let Some(u) = tx.user_by_email(ctx.tenant, &email.key(), false).await? {
-                if expected.is_some_and(|n| n != u.number) {
+                if u.number != expected {
                     return Err(Error::BadCredentials);
                 }
                 tx.membership(ctx.tenant, g.id, u.id)
@@ -172,7 +173,9 @@ impl Services {
                     .ok_or(Error::NotFound("membership"))?;
             }
         }
-        let login = self.login(ctx, email.as_str(), password.expose()).await?;
+        let login = self
+            .login(ctx, LoginName::Email(email.as_str()), password.expose())
+            .await?;
         let member = self.member(ctx, group, login.user.number).await?;
         Ok((login, member))
     }

@@ -6,10 +6,34 @@ use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::email_key;
 use crate::domain::session::Session;
 use crate::domain::user::User;
+use crate::domain::username::lookup_key;
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
+
+/// Whom a login names.
+#[derive(Debug, Clone, Copy)]
+pub enum LoginName<'a> {
+    /// The user's email (compared case-insensitively).
+    Email(&'a str),
+    /// The user's username (compared case-insensitively).
+    Username(&'a str),
+    /// A username or an email, as Rocket.Chat's login takes them. An email match wins, so a
+    /// username that happens to be another user's email never takes that user's login.
+    EmailOrUsername(&'a str),
+}
+
+impl LoginName<'_> {
+    /// The email key and username key to look the user up by.
+    fn keys(self) -> (Option<String>, Option<String>) {
+        match self {
+            LoginName::Email(e) => (Some(email_key(e)), None),
+            LoginName::Username(u) => (None, lookup_key(u)),
+            LoginName::EmailOrUsername(x) => (Some(email_key(x)), lookup_key(x)),
+        }
+    }
+}
 
 /// A new session: the token (shown only now), the session and its user.
 #[derive(Debug)]
@@ -20,16 +44,16 @@ pub struct Login {
 }
 
 impl Services {
-    /// Checks the password and opens a session. Every failure (unknown email, wrong password,
+    /// Checks the password and opens a session. Every failure (unknown name, wrong password,
     /// a user who may not log in) is the same [`Error::BadCredentials`], in the same time.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
-    pub async fn login(&self, ctx: &Context, email: &str, password: &str) -> Result<Login> {
-        let key = email_key(email);
+    pub async fn login(&self, ctx: &Context, name: LoginName<'_>, password: &str) -> Result<Login> {
+        let (email_key, username_key) = name.keys();
         let (user, stored) = match self
             .store
             .read_one()
             .await?
-            .user_with_password_hash(ctx.tenant, &key)
+            .user_with_password_hash(ctx.tenant, email_key.as_deref(), username_key.as_deref())
             .await?
         {
             Some((user, hash)) => (Some(user), hash),

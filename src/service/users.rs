@@ -10,8 +10,9 @@ use crate::domain::fields::email_key;
 use crate::domain::plan::PlanGrant;
 use crate::domain::user::UserFilter;
 use crate::domain::user::{NewUser, Role, User, UserPatch};
+use crate::domain::username::username_key;
 use crate::domain::{Status, Transition};
-use crate::store::{Tx, UserRecord};
+use crate::store::{Tx, UniqueValues, UserRecord};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -335,26 +336,24 @@ async fn patch_locked(
         return view(tx, ctx.tenant, user).await;
     }
     // Only values that change need to be free; keeping your own email is not a conflict.
-    let new_email_key = change
-        .profile
-        .email
-        .as_deref()
-        .map(email_key)
-        .filter(|k| user.email.as_deref().map(email_key).as_ref() != Some(k));
-    let new_external_id = change
-        .profile
-        .external_id
-        .as_deref()
-        .filter(|x| user.external_id.as_deref() != Some(*x));
-    if new_email_key.is_some() || new_external_id.is_some() {
-        let taken = tx
-            .taken_by_other(
-                ctx.tenant,
-                Some(id),
-                new_email_key.as_deref(),
-                new_external_id,
-            )
-            .await?;
+    let new_key = |after: &Option<String>, before: &Option<String>, key: fn(&str) -> String| {
+        let after = after.as_deref().map(key);
+        after.filter(|k| before.as_deref().map(key).as_ref() != Some(k))
+    };
+    let new_username_key = new_key(&change.profile.username, &user.username, username_key);
+    let new_email_key = new_key(&change.profile.email, &user.email, email_key);
+    let new_external_id = new_key(
+        &change.profile.external_id,
+        &user.external_id,
+        str::to_owned,
+    );
+    if new_email_key.is_some() || new_external_id.is_some() || new_username_key.is_some() {
+        let values = UniqueValues {
+            email_key: new_email_key.as_deref(),
+            external_id: new_external_id.as_deref(),
+            username_key: new_username_key.as_deref(),
+        };
+        let taken = tx.taken_by_other(ctx.tenant, Some(id), &values).await?;
         if !taken.is_empty() {
             return Err(Error::Taken(taken));
         }
@@ -398,14 +397,14 @@ pub(crate) async fn insert_user(
     creation: &Creation,
     at: DateTime<Utc>,
 ) -> Result<UserView> {
-    let taken = tx
-        .taken_by_other(
-            ctx.tenant,
-            None,
-            new.email.as_ref().map(|e| e.key()).as_deref(),
-            new.external_id.as_ref().map(|x| x.as_str()),
-        )
-        .await?;
+    let email_key = new.email.as_ref().map(|e| e.key());
+    let username_key = new.username.as_ref().map(|u| u.key());
+    let values = UniqueValues {
+        email_key: email_key.as_deref(),
+        external_id: new.external_id.as_ref().map(|x| x.as_str()),
+        username_key: username_key.as_deref(),
+    };
+    let taken = tx.taken_by_other(ctx.tenant, None, &values).await?;
     if !taken.is_empty() {
         return Err(Error::Taken(taken));
     }
@@ -447,6 +446,7 @@ pub(crate) async fn insert_user(
         id: Uuid::now_v7(),
         tenant_id: ctx.tenant,
         email: new.email.as_ref().map(|e| e.as_str().to_owned()),
+        username: new.username.as_ref().map(|u| u.as_str().to_owned()),
         external_id: new.external_id.as_ref().map(|x| x.as_str().to_owned()),
         first_name: new.first_name.as_ref().map(|n| n.as_str().to_owned()),
         last_name: new.last_name.as_ref().map(|n| n.as_str().to_owned()),

@@ -28,7 +28,7 @@ pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
 pub use groups::GroupMember;
 pub use memberships::{MemberProduct, Membership};
-pub use users::UserRecord;
+pub use users::{UniqueValues, UserRecord};
 
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};

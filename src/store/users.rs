@@ -2,11 +2,12 @@
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
 use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter, UserRef};
+use crate::domain::username::{lookup_key, username_key};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-const USER_COLUMNS: &str = "id, number, tenant_id, email, external_id, first_name, last_name, \
+const USER_COLUMNS: &str = "id, number, tenant_id, email, username, external_id, first_name, last_name, \
     phone_number, status, roles, referral_code, parent_id, referred_by, sessions_limit, \
     (password_hash IS NOT NULL) AS has_password, created_at, updated_at, status_changed_at, version";
 
@@ -16,6 +17,7 @@ struct UserRow {
     number: i64,
     tenant_id: Uuid,
     email: Option<String>,
+    username: Option<String>,
     external_id: Option<String>,
     first_name: Option<String>,
     last_name: Option<String>,
@@ -40,6 +42,7 @@ impl UserRow {
             number: self.number,
             tenant_id: self.tenant_id,
             email: self.email,
+            username: self.username,
             external_id: self.external_id,
             first_name: self.first_name,
             last_name: self.last_name,
@@ -84,6 +87,7 @@ pub struct UserRecord {
     pub id: Uuid,
     pub tenant_id: Uuid,
     pub email: Option<String>,
+    pub username: Option<String>,
     pub external_id: Option<String>,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -96,6 +100,14 @@ pub struct UserRecord {
     pub referred_by: Option<Uuid>,
     pub sessions_limit: Option<i32>,
     pub at: DateTime<Utc>,
+}
+
+/// The unique values of a user a write is about to give them; None is not checked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct UniqueValues<'a> {
+    pub email_key: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub username_key: Option<&'a str>,
 }
 
 /// Escapes LIKE's wildcards so a search for `50%` finds the text `50%`.
@@ -117,6 +129,7 @@ enum Key<'a> {
     Id(Uuid),
     /// An email key ([`crate::domain::fields::email_key`]), not the address as typed.
     Email(&'a str),
+    Username(&'a str),
     Number(i64),
     ExternalId(&'a str),
     ReferralCode(&'a str),
@@ -127,6 +140,7 @@ impl Key<'_> {
         match self {
             Key::Id(_) => "id",
             Key::Email(_) => "email_key",
+            Key::Username(_) => "username_key",
             Key::Number(_) => "number",
             Key::ExternalId(_) => "external_id",
             Key::ReferralCode(_) => "referral_code",
@@ -139,29 +153,32 @@ macro_rules! bind_key {
     ($q:expr, $key:expr) => {
         match $key {
             Key::Id(id) => $q.bind(id),
-            Key::Email(k) => $q.bind(k),
+            Key::Email(k) | Key::Username(k) => $q.bind(k),
             Key::Number(n) => $q.bind(n),
             Key::ExternalId(x) | Key::ReferralCode(x) => $q.bind(x),
         }
     };
 }
 
-/// The lookup key of a client's reference to a user. An email is looked up by its key, which
-/// the caller holds (`email_key`, from [`email_key_of`]) while the lookup runs.
-fn key_of<'a>(who: UserRef<'a>, email_key: &'a Option<String>) -> Key<'a> {
-    match (who, email_key) {
-        (UserRef::Id(id), _) => Key::Id(id),
-        (UserRef::Number(n), _) => Key::Number(n),
-        (UserRef::ExternalId(x), _) => Key::ExternalId(x),
-        (UserRef::Email(_), Some(k)) => Key::Email(k),
-        (UserRef::Email(raw), None) => Key::Email(raw),
+/// The text an email or username reference is looked up by (its key); other references
+/// need none. None for a username no user could have.
+fn normalized(who: UserRef<'_>) -> Option<String> {
+    match who {
+        UserRef::Email(raw) => Some(crate::domain::fields::email_key(raw)),
+        UserRef::Username(raw) => lookup_key(raw),
+        UserRef::Id(_) | UserRef::Number(_) | UserRef::ExternalId(_) => None,
     }
 }
 
-fn email_key_of(who: UserRef<'_>) -> Option<String> {
+/// The lookup key of a client's reference to a user, borrowing its [`normalized`] text; None
+/// when no user can match.
+fn key_of<'a>(who: UserRef<'a>, normalized: &'a Option<String>) -> Option<Key<'a>> {
     match who {
-        UserRef::Email(raw) => Some(crate::domain::fields::email_key(raw)),
-        _ => None,
+        UserRef::Id(id) => Some(Key::Id(id)),
+        UserRef::Number(n) => Some(Key::Number(n)),
+        UserRef::ExternalId(x) => Some(Key::ExternalId(x)),
+        UserRef::Email(_) => normalized.as_deref().map(Key::Email),
+        UserRef::Username(_) => normalized.as_deref().map(Key::Username),
     }
 }
 
@@ -170,11 +187,14 @@ impl Tx {
         let sql = format!(
             "INSERT INTO users (id, tenant_id, email, email_key, external_id, first_name, \
              last_name, phone_number, password_hash, status, roles, referral_code, parent_id, \
-             sessions_limit, created_at, updated_at, status_changed_at, version, search_text, referred_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1, $16, $17) \
+             sessions_limit, created_at, updated_at, status_changed_at, version, search_text, referred_by, \
+             username, username_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $15, 1, $16, $17, \
+             $18, $19) \
              RETURNING {USER_COLUMNS}"
         );
         let email_key = u.email.as_deref().map(crate::domain::fields::email_key);
+        let username_key = u.username.as_deref().map(username_key);
         let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(u.id)
             .bind(u.tenant_id)
@@ -193,10 +213,13 @@ impl Tx {
             .bind(u.at)
             .bind(search_text(
                 u.email.as_deref(),
+                u.username.as_deref(),
                 u.first_name.as_deref(),
                 u.last_name.as_deref(),
             ))
             .bind(u.referred_by)
+            .bind(&u.username)
+            .bind(&username_key)
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -237,9 +260,11 @@ impl Tx {
         who: UserRef<'_>,
         for_update: bool,
     ) -> Result<Option<User>> {
-        let email_key = email_key_of(who);
-        self.user_by(tenant, key_of(who, &email_key), for_update)
-            .await
+        let text = normalized(who);
+        match key_of(who, &text) {
+            Some(key) => self.user_by(tenant, key, for_update).await,
+            None => Ok(None),
+        }
     }
 
     /// The user a client named and the keys of their groups (in key order), in one query,
@@ -251,8 +276,10 @@ impl Tx {
         who: UserRef<'_>,
         for_update: bool,
     ) -> Result<Option<(User, Vec<String>)>> {
-        let email_key = email_key_of(who);
-        let key = key_of(who, &email_key);
+        let text = normalized(who);
+        let Some(key) = key_of(who, &text) else {
+            return Ok(None);
+        };
         let column = key.column();
         let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
              WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
@@ -290,6 +317,16 @@ impl Tx {
         for_update: bool,
     ) -> Result<Option<User>> {
         self.user_by(tenant, Key::Email(email_key), for_update)
+            .await
+    }
+
+    /// The user with this username key (see [`crate::domain::username::Username::key`]).
+    pub async fn user_by_username(
+        &mut self,
+        tenant: Uuid,
+        username_key: &str,
+    ) -> Result<Option<User>> {
+        self.user_by(tenant, Key::Username(username_key), false)
             .await
     }
 
@@ -344,45 +381,53 @@ impl Tx {
         &mut self,
         tenant: Uuid,
         except: Option<Uuid>,
-        email_key: Option<&str>,
-        external_id: Option<&str>,
+        values: &UniqueValues<'_>,
     ) -> Result<Vec<&'static str>> {
-        let (email_taken, external_taken): (bool, bool) = with_conn!(self, |c| {
-            sqlx::query_as(
+        let (email_taken, external_taken, username_taken): (bool, bool, bool) = with_conn!(
+            self,
+            |c| {
+                sqlx::query_as(
             "SELECT \
                EXISTS (SELECT 1 FROM email_keys WHERE tenant_id = $1 AND email_key = $2 AND ($4 IS NULL OR user_id <> $4)), \
-               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND external_id = $3 AND ($4 IS NULL OR id <> $4))"
+               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND external_id = $3 AND ($4 IS NULL OR id <> $4)), \
+               EXISTS (SELECT 1 FROM users WHERE tenant_id = $1 AND username_key = $5 AND ($4 IS NULL OR id <> $4))"
         )
         .bind(tenant)
-        .bind(email_key)
-        .bind(external_id)
+        .bind(values.email_key)
+        .bind(values.external_id)
         .bind(except)
+        .bind(values.username_key)
         .fetch_one(c)
         .await?
-        });
-        let mut taken = Vec::new();
-        if email_taken {
-            taken.push("email");
-        }
-        if external_taken {
-            taken.push("external_id");
-        }
-        Ok(taken)
+            }
+        );
+        Ok([
+            (email_taken, "email"),
+            (external_taken, "external_id"),
+            (username_taken, "username"),
+        ]
+        .into_iter()
+        .filter_map(|(taken, field)| taken.then_some(field))
+        .collect())
     }
 
-    /// The user with this email and their stored password hash, in one query: what a login
-    /// checks the password against.
+    /// The user with this email key or, when none has it, this username key, and their
+    /// stored password hash, in one query: what a login checks the password against.
     pub async fn user_with_password_hash(
         &mut self,
         tenant: Uuid,
-        email_key: &str,
+        email_key: Option<&str>,
+        username_key: Option<&str>,
     ) -> Result<Option<(User, Option<String>)>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND email_key = $2"
+            "SELECT {USER_COLUMNS}, password_hash FROM users \
+             WHERE tenant_id = $1 AND (email_key = $2 OR username_key = $3) \
+             ORDER BY CASE WHEN email_key = $2 THEN 0 ELSE 1 END LIMIT 1"
         );
         let row: Option<UserWithHashRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(email_key)
+            .bind(username_key)
             .fetch_optional(c)
             .await?);
         row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
@@ -402,10 +447,11 @@ impl Tx {
             "UPDATE users SET email = $3, email_key = $4, external_id = $5, first_name = $6, \
              last_name = $7, phone_number = $8, roles = $9, sessions_limit = $10, \
              password_hash = COALESCE($11, password_hash), updated_at = $12, search_text = $13, \
-             version = version + 1 \
+             username = $14, username_key = $15, version = version + 1 \
              WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
         );
         let email_key = p.email.as_deref().map(crate::domain::fields::email_key);
+        let username_key = p.username.as_deref().map(username_key);
         let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id)
@@ -421,9 +467,12 @@ impl Tx {
             .bind(at)
             .bind(search_text(
                 p.email.as_deref(),
+                p.username.as_deref(),
                 p.first_name.as_deref(),
                 p.last_name.as_deref()
             ))
+            .bind(&p.username)
+            .bind(&username_key)
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -518,6 +567,9 @@ fn filter_clauses(f: &UserFilter, first: usize) -> String {
     if f.email_key.is_some() {
         arg(" AND email_key = $?");
     }
+    if f.username_key.is_some() {
+        arg(" AND username_key = $?");
+    }
     if f.external_id.is_some() {
         arg(" AND external_id = $?");
     }
@@ -546,6 +598,9 @@ macro_rules! bind_filter {
         }
         if let Some(e) = &f.email_key {
             q = q.bind(e.clone());
+        }
+        if let Some(u) = &f.username_key {
+            q = q.bind(u.clone());
         }
         if let Some(x) = &f.external_id {
             q = q.bind(x.clone());

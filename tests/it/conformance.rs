@@ -9,7 +9,7 @@ use roster::domain::room::{MemberRole, RoomKind};
 use roster::domain::session::Session;
 use roster::domain::user::{Profile, Roles, UserFilter, UserRef};
 use roster::domain::{now, Status};
-use roster::store::{EventOrigin, Store, StoreError, UserRecord};
+use roster::store::{EventOrigin, Store, StoreError, UniqueValues, UserRecord};
 use uuid::Uuid;
 
 backend_tests!(
@@ -46,6 +46,7 @@ fn record(tenant: Uuid, email: &str) -> UserRecord {
         id: Uuid::now_v7(),
         tenant_id: tenant,
         email: Some(email.to_owned()),
+        username: None,
         external_id: None,
         first_name: Some("Ada".into()),
         last_name: None,
@@ -98,6 +99,7 @@ async fn users_insert_find_update(b: Backend) {
     let mut tx = store.write().await.unwrap();
     let mut r = record(t, "Ada@Example.com");
     r.external_id = Some("x-1".into());
+    r.username = Some("Ada.L".into());
     let u = tx.insert_user(&r).await.unwrap();
     assert_eq!(
         (u.email.as_deref(), u.status, u.version, u.has_password),
@@ -138,28 +140,72 @@ async fn users_insert_find_update(b: Backend) {
         .await
         .unwrap()
         .is_none());
+    assert_eq!(u.username.as_deref(), Some("Ada.L"));
     assert_eq!(
-        tx.taken_by_other(t, None, Some("ada@example.com"), Some("x-1"))
-            .await
-            .unwrap(),
-        ["email", "external_id"]
+        tx.user_by_username(t, "ada.l").await.unwrap().unwrap().id,
+        u.id
+    );
+    assert!(tx.user_by_username(other, "ada.l").await.unwrap().is_none());
+    let all = UniqueValues {
+        email_key: Some("ada@example.com"),
+        external_id: Some("x-1"),
+        username_key: Some("ada.l"),
+    };
+    assert_eq!(
+        tx.taken_by_other(t, None, &all).await.unwrap(),
+        ["email", "external_id", "username"]
     );
     assert!(tx
-        .taken_by_other(t, Some(u.id), Some("ada@example.com"), Some("x-1"))
+        .taken_by_other(t, Some(u.id), &all)
         .await
         .unwrap()
         .is_empty());
     assert!(tx
-        .taken_by_other(other, None, Some("ada@example.com"), None)
+        .taken_by_other(other, None, &all)
         .await
         .unwrap()
         .is_empty());
     assert_eq!(
-        tx.user_with_password_hash(t, "ada@example.com")
+        tx.user_with_password_hash(t, Some("ada@example.com"), None)
             .await
             .unwrap()
             .map(|(found, hash)| (found.id, hash)),
         Some((u.id, Some("$argon2id$stub".to_owned())))
+    );
+    assert_eq!(
+        tx.user_with_password_hash(t, None, Some("ada.l"))
+            .await
+            .unwrap()
+            .map(|(found, _)| found.id),
+        Some(u.id)
+    );
+    // A name that is one user's username and another's email finds the email's user.
+    let mut squatter = record(t, "squatter@example.com");
+    squatter.username = Some("grace@example.com".into());
+    let squatter = tx.insert_user(&squatter).await.unwrap();
+    let grace = tx
+        .insert_user(&record(t, "grace@example.com"))
+        .await
+        .unwrap();
+    let by_both = tx
+        .user_with_password_hash(t, Some("grace@example.com"), Some("grace@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(by_both.map(|(found, _)| found.id), Some(grace.id));
+    assert_eq!(
+        tx.user_with_password_hash(t, Some("nobody@example.com"), Some("grace@example.com"))
+            .await
+            .unwrap()
+            .map(|(found, _)| found.id),
+        Some(squatter.id)
+    );
+    let username_filter = UserFilter {
+        username_key: Some("grace@example.com".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        tx.users(t, &username_filter, None, 10).await.unwrap()[0].id,
+        squatter.id
     );
 
     let mut profile = Profile::of(&u);
@@ -179,7 +225,7 @@ async fn users_insert_find_update(b: Backend) {
         .unwrap()
         .is_some());
     assert_eq!(
-        tx.user_with_password_hash(t, "ada@lovelace.org")
+        tx.user_with_password_hash(t, Some("ada@lovelace.org"), None)
             .await
             .unwrap()
             .and_then(|(_, hash)| hash),
@@ -199,7 +245,7 @@ async fn users_insert_find_update(b: Backend) {
         .users(t, &UserFilter::default(), Some(page[2].number), 3)
         .await
         .unwrap();
-    assert_eq!(rest.len(), 2);
+    assert_eq!(rest.len(), 3);
     let banned_only = UserFilter {
         status: Some(Status::Banned),
         ..Default::default()
@@ -237,6 +283,25 @@ async fn unique_keys_conflict(b: Backend) {
             matches!(err, StoreError::Conflict { constraint: Some(ref c) } if c == "users_email_key")
         );
     }
+    drop(tx);
+    let mut tx = store.write().await.unwrap();
+    let mut first = record(t, "first@example.com");
+    first.username = Some("Dup".into());
+    tx.insert_user(&first).await.unwrap();
+    let mut second = record(t, "second@example.com");
+    second.username = Some("dUP".into());
+    let err = tx.insert_user(&second).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+    if b == Backend::Postgres {
+        assert!(
+            matches!(err, StoreError::Conflict { constraint: Some(ref c) } if c == "users_username_key")
+        );
+    }
+    drop(tx);
+    // Users without a username never collide on it.
+    let mut tx = store.write().await.unwrap();
+    tx.insert_user(&record(t, "a@example.com")).await.unwrap();
+    tx.insert_user(&record(t, "b@example.com")).await.unwrap();
     drop(tx);
     let mut tx = store.write().await.unwrap();
     let err = tx

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 backend_tests!(
     one_person_in_two_groups_keeps_one_clogin_id,
     a_child_is_linked_to_its_parent,
+    create_child_takes_the_acting_clogin_id,
     login_answers_a_session_token,
     update_edits_the_profile_and_refuses_other_fields,
     secondary_emails_are_unique_across_the_organization,
@@ -213,7 +214,30 @@ async fn a_child_is_linked_to_its_parent(b: Backend) {
         json!({"action": "create_child", "group_id": g, "doc": {}}),
     )
     .await;
-    assert_error(&r, 400, "connected_to: is required");
+    assert_error(&r, 400, "clogin_id: is required by create_child");
+    // The acting clogin_id that Regpack's page requires names the parent just as well...
+    let unknown = users(
+        &app,
+        &c,
+        json!({"action": "create_child", "group_id": g, "clogin_id": 1, "doc": {}}),
+    )
+    .await;
+    assert_error(&unknown, 400, "clogin_id: no user of this organization");
+    // ...but it may not contradict connected_to.
+    let r = users(
+        &app,
+        &c,
+        json!({"action": "create_child", "group_id": g, "clogin_id": parent, "connected_to": 1,
+               "doc": {"first_name": "Kid"}}),
+    )
+    .await;
+    assert_error(
+        &r,
+        400,
+        &format!(
+            "connected_to: must be the clogin_id of the parent the child is created for ({parent})"
+        ),
+    );
     let other = app.other_tenant("other").await;
     let oc = Creds {
         key: other.1,
@@ -228,6 +252,29 @@ async fn a_child_is_linked_to_its_parent(b: Backend) {
     .await;
     assert_error(&r, 400, "connected_to");
     assert_eq!(user_count(&app).await, before);
+}
+
+/// A client following Regpack's page sends the parent's clogin_id on create_child, with or
+/// without connected_to naming the same parent.
+async fn create_child_takes_the_acting_clogin_id(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let g = group(&app, "camp").await;
+    let parent = create(&app, &c, g, json!({"email": "parent@example.com"})).await;
+    for (i, body) in [
+        json!({"action": "create_child", "group_id": g, "clogin_id": parent,
+               "doc": {"first_name": "Ann"}}),
+        json!({"action": "create_child", "group_id": g, "clogin_id": parent,
+               "connected_to": parent, "doc": {"first_name": "Bea"}}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let r = users(&app, &c, body).await;
+        assert_eq!(r.status, 200, "child {i}: {:?}", r.body);
+        assert_eq!(r.body["user_info"]["connected_to"], parent.as_str());
+        assert_ne!(r.body["user_info"]["clogin_id"], parent.as_str());
+    }
 }
 
 async fn other_number(app: &TestApp, slug: &str) -> i64 {
@@ -297,7 +344,8 @@ async fn login_answers_a_session_token(b: Backend) {
     let wrong = users(
         &app,
         &c,
-        json!({"action": "login", "group_id": g, "doc": {"email": "login@example.com", "password": "wrong password!"}}),
+        json!({"action": "login", "group_id": g, "clogin_id": clogin,
+               "doc": {"email": "login@example.com", "password": "wrong password!"}}),
     )
     .await;
     assert_error(&wrong, 401, "wrong email or password");
@@ -312,7 +360,8 @@ async fn login_answers_a_session_token(b: Backend) {
     let not_member = users(
         &app,
         &c,
-        json!({"action": "login", "group_id": other, "doc": {"email": "login@example.com", "password": "correct horse battery"}}),
+        json!({"action": "login", "group_id": other, "clogin_id": clogin,
+               "doc": {"email": "login@example.com", "password": "correct horse battery"}}),
     )
     .await;
     assert_error(&not_member, 404, &format!("not in group_id {other}"));
@@ -323,6 +372,15 @@ async fn login_answers_a_session_token(b: Backend) {
     )
     .await;
     assert_error(&missing, 400, "doc.password: is required");
+    assert_error(&missing, 400, "clogin_id: is required by login");
+    let no_clogin = users(
+        &app,
+        &c,
+        json!({"action": "login", "group_id": g,
+               "doc": {"email": "login@example.com", "password": "correct horse battery"}}),
+    )
+    .await;
+    assert_error(&no_clogin, 400, "clogin_id: is required by login");
 }
 
 async fn update_edits_the_profile_and_refuses_other_fields(b: Backend) {

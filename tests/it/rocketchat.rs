@@ -11,6 +11,10 @@ backend_tests!(
     every_login_failure_looks_the_same,
     a_login_body_beyond_the_limit_is_refused,
     set_active_status_checks_caller_and_params,
+    usernames_log_in_and_look_up,
+    me_has_rocket_chat_fields,
+    logout_by_get_and_server_info,
+    params_are_checked_before_permissions_and_strings_coerce,
     the_last_active_admin_stays,
     sole_owned_rooms_refuse_without_confirmation,
     confirmed_deactivation_hands_rooms_over,
@@ -289,6 +293,19 @@ async fn set_active_status_checks_caller_and_params(b: Backend) {
         (
             json!({"activeStatus": "no", "userId": target}),
             "must be boolean",
+        ),
+        // Rocket.Chat's validator would read 0 and null as false; roster refuses them.
+        (
+            json!({"activeStatus": 0, "userId": target}),
+            "must be boolean",
+        ),
+        (
+            json!({"activeStatus": null, "userId": target}),
+            "must be boolean",
+        ),
+        (
+            json!({"activeStatus": false, "userId": target, "confirmRelinquish": "yes"}),
+            "'confirmRelinquish' must be boolean",
         ),
         (
             json!({"activeStatus": false}),
@@ -628,4 +645,307 @@ async fn native_deactivate_uses_the_same_rule(b: Backend) {
         .await;
     assert_eq!(r.status, 409);
     assert_eq!(r.body["type"], "urn:roster:problem:last-admin");
+}
+
+/// Rocket.Chat's clients log in and look users up by username; roster's username, else email.
+async fn usernames_log_in_and_look_up(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ana = app
+        .create_user(
+            json!({"email": "ana@example.com", "username": "Ana.Lima", "status": "active",
+                            "password": "a long password"}),
+        )
+        .await;
+    let ana_id = ana["id"].as_str().unwrap();
+    // `user` and `username` take a username or an email; `email` an email.
+    for body in [
+        json!({"user": "ana.lima"}),
+        json!({"user": "ANA@example.com"}),
+        json!({"username": "ANA.LIMA"}),
+        json!({"username": "ana@example.com"}),
+        json!({"email": "ana@example.com"}),
+    ] {
+        let mut body = body;
+        body["password"] = json!("a long password");
+        let r = app
+            .call_as(
+                None,
+                Method::POST,
+                "/t/acme/api/v1/login",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{body}: {:?}", r.body);
+        assert_eq!(r.body["data"]["userId"], ana_id);
+        assert_eq!(r.body["data"]["me"]["username"], "Ana.Lima");
+    }
+    let by_email_field = app
+        .call_as(
+            None,
+            Method::POST,
+            "/t/acme/api/v1/login",
+            Some(json!({"email": "ana.lima", "password": "a long password"})),
+        )
+        .await;
+    assert_eq!(by_email_field.status, 401, "`email` is an email only");
+    // A username that is another user's email does not take that user's login.
+    let squatter = app
+        .create_user(
+            json!({"email": "squat@example.com", "username": "zoe@example.com",
+                            "status": "active", "password": "squatter password"}),
+        )
+        .await;
+    let zoe = person(&app, "zoe@example.com", false).await;
+    let r = login(&app, "zoe@example.com", "a long password").await;
+    assert_eq!(
+        (r.status, r.body["data"]["userId"].as_str()),
+        (200, Some(zoe.as_str()))
+    );
+    let r = login(&app, "zoe@example.com", "squatter password").await;
+    assert_eq!(
+        r.status, 401,
+        "the email's user is checked, not the username's"
+    );
+
+    let me = session(&app, "zoe@example.com").await;
+    let info = |query: String| {
+        let me = &me;
+        let app = &app;
+        async move {
+            rc(
+                app,
+                me,
+                Method::GET,
+                &format!("/api/v1/users.info?{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    for query in [
+        "username=ana.lima",
+        "username=ANA.Lima",
+        "email=Ana@Example.com",
+    ] {
+        let r = info(query.into()).await;
+        assert_eq!(r.status, 200, "{query}: {:?}", r.body);
+        assert_eq!(r.body["user"]["_id"], ana_id, "{query}");
+    }
+    // A user without a username shows, and is found by, their email; one without either by
+    // their number.
+    let r = info("username=zoe@example.com".into()).await;
+    assert_eq!(
+        r.body["user"]["_id"], squatter["id"],
+        "a username wins over an email"
+    );
+    let r = info(format!("userId={zoe}")).await;
+    assert_eq!(r.body["user"]["username"], "zoe@example.com");
+    let child = app
+        .create_user(json!({"first_name": "Kid", "parent_id": ana_id}))
+        .await;
+    let number = child["number"].as_i64().unwrap().to_string();
+    let r = info(format!("username={number}")).await;
+    assert_eq!(r.body["user"]["_id"], child["id"]);
+    assert_eq!(r.body["user"]["username"], number.as_str());
+    // A user's email is not their username when they have one.
+    let r = info("username=ana@example.com".into()).await;
+    assert_eq!(
+        (r.status, r.body["errorType"].as_str()),
+        (400, Some("error-invalid-user"))
+    );
+    for query in [
+        "username=nobody",
+        "email=nobody@example.com",
+        "userId=not-a-uuid",
+    ] {
+        let r = info(query.into()).await;
+        assert_eq!(
+            (r.status, r.body["errorType"].as_str()),
+            (400, Some("error-invalid-user")),
+            "{query}"
+        );
+    }
+    let r = info("fields=%7B%7D".into()).await;
+    assert_eq!(
+        (r.status, r.body["errorType"].as_str()),
+        (400, Some("invalid-params"))
+    );
+    // Another tenant's user is not found by name.
+    let (_, other) = app.other_tenant("other").await;
+    let r = app
+        .call_as(
+            Some(&other),
+            Method::POST,
+            "/v1/users",
+            Some(json!({"email": "far@example.com", "username": "far.away"})),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let r = info("username=far.away".into()).await;
+    assert_eq!(r.body["errorType"], "error-invalid-user");
+}
+
+/// `me` and the login's `me` are Rocket.Chat's `me`: the user with `email`,
+/// `statusConnection`, `utcOffset` and `settings`.
+async fn me_has_rocket_chat_fields(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let id = app
+        .create_user(
+            json!({"email": "ana@example.com", "username": "ana", "first_name": "Ana",
+                            "status": "active", "password": "a long password", "roles": ["admin"]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = login(&app, "ana", "a long password").await;
+    let login_me = r.body["data"]["me"].clone();
+    let me = Rc {
+        id: id.clone(),
+        token: r.body["data"]["authToken"].as_str().unwrap().to_owned(),
+    };
+    let got = rc(&app, &me, Method::GET, "/api/v1/me", None).await;
+    assert_eq!(got.status, 200);
+    let body = &got.body;
+    assert_eq!(body["_id"], id.as_str());
+    assert_eq!(body["username"], "ana");
+    assert_eq!(body["name"], "Ana");
+    assert_eq!(body["email"], "ana@example.com");
+    assert_eq!(
+        body["emails"],
+        json!([{"address": "ana@example.com", "verified": true}])
+    );
+    assert_eq!(body["status"], "offline");
+    assert_eq!(body["statusConnection"], "offline");
+    assert_eq!(body["utcOffset"], 0);
+    assert_eq!(body["active"], true);
+    assert_eq!(body["roles"], json!(["user", "admin"]));
+    assert_eq!(body["settings"], json!({"profile": {}, "preferences": {}}));
+    assert_eq!(body["success"], true);
+    assert!(body["sessionExpiresAt"].is_string());
+    // The login's `me` is the same user, without the call's own fields.
+    let mut same = body.clone();
+    let fields = same.as_object_mut().unwrap();
+    fields.remove("success");
+    fields.remove("sessionExpiresAt");
+    assert_eq!(login_me, same);
+    // An invited user's email is not verified, so `me` has no `email`.
+    let invited = app
+        .create_user(json!({"email": "new@example.com", "first_name": "New"}))
+        .await;
+    let info = rc(
+        &app,
+        &me,
+        Method::GET,
+        &format!(
+            "/api/v1/users.info?userId={}",
+            invited["id"].as_str().unwrap()
+        ),
+        None,
+    )
+    .await;
+    assert_eq!(info.body["user"]["emails"][0]["verified"], false);
+    assert!(info.body["user"].get("email").is_none());
+}
+
+/// `@rocket.chat/sdk` logs out with GET; clients ask `/api/info` for the version.
+async fn logout_by_get_and_server_info(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    person(&app, "ana@example.com", false).await;
+    for path in ["/api/info", "/t/acme/api/info"] {
+        let r = app.call_as(None, Method::GET, path, None).await;
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(r.body, json!({"version": "7.6", "success": true}));
+    }
+    let me = session(&app, "ana@example.com").await;
+    let other = session(&app, "ana@example.com").await;
+    let out = rc(&app, &me, Method::GET, "/t/acme/api/v1/logout", None).await;
+    assert_eq!(out.status, 200, "{:?}", out.body);
+    assert_eq!(
+        out.body,
+        json!({"status": "success", "data": {"message": "You've been logged out!"}})
+    );
+    assert_eq!(
+        rc(&app, &me, Method::GET, "/api/v1/me", None).await.status,
+        401
+    );
+    assert_eq!(
+        rc(&app, &me, Method::GET, "/api/v1/logout", None)
+            .await
+            .status,
+        401,
+        "a token logs out once"
+    );
+    assert_eq!(
+        rc(&app, &other, Method::GET, "/api/v1/me", None)
+            .await
+            .status,
+        200,
+        "the user's other session stays"
+    );
+}
+
+/// As in Rocket.Chat, a bad body is refused before the caller's permission is checked; the
+/// strings "true" and "false" are read as booleans.
+async fn params_are_checked_before_permissions_and_strings_coerce(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    person(&app, "boss@example.com", true).await;
+    let target = person(&app, "target@example.com", false).await;
+    person(&app, "peer@example.com", false).await;
+    let admin = session(&app, "boss@example.com").await;
+    let peer = session(&app, "peer@example.com").await;
+    let r = rc(
+        &app,
+        &peer,
+        Method::POST,
+        "/api/v1/users.setActiveStatus",
+        Some(json!({"userId": target})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.body["errorType"].as_str()),
+        (400, Some("invalid-params")),
+        "{:?}",
+        r.body
+    );
+    let r = rc(
+        &app,
+        &peer,
+        Method::POST,
+        "/api/v1/users.setActiveStatus",
+        Some(json!({"userId": target, "activeStatus": "false"})),
+    )
+    .await;
+    assert_eq!(r.status, 403, "a valid body meets the permission check");
+    let room_id = room(&app, "solo", "channel", &[(&target, "owner")]).await;
+    let r = rc(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/users.setActiveStatus",
+        Some(json!({"userId": target, "activeStatus": "false"})),
+    )
+    .await;
+    assert_eq!(r.body["errorType"], "user-last-owner", "{:?}", r.body);
+    let r = rc(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/users.setActiveStatus",
+        Some(json!({"userId": target, "activeStatus": "false", "confirmRelinquish": "true"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["user"]["active"], false);
+    assert_eq!(members(&app, &room_id).await, None, "the room was removed");
+    let r = rc(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/users.setActiveStatus",
+        Some(json!({"userId": target, "activeStatus": "true"})),
+    )
+    .await;
+    assert_eq!(r.body["user"]["active"], true, "{:?}", r.body);
+    assert_eq!(status_of(&app, &target).await, "active");
 }

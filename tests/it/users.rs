@@ -11,6 +11,7 @@ backend_tests!(
     patch_honours_if_match,
     password_change_ends_sessions,
     unknown_users_are_404,
+    usernames_are_unique_settable_and_searchable,
 );
 
 async fn create_then_read(b: Backend) {
@@ -323,4 +324,115 @@ async fn unknown_users_are_404(b: Backend) {
         .status,
         404
     );
+}
+
+async fn usernames_are_unique_settable_and_searchable(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ada = app
+        .create_user(
+            json!({"email": "ada@example.com", "username": " Ada.Lovelace ",
+                            "status": "active", "password": "a long password"}),
+        )
+        .await;
+    assert_eq!(ada["username"], "Ada.Lovelace", "kept as written, trimmed");
+    let id = ada["id"].as_str().unwrap();
+    let plain = app.create_user(json!({"email": "bob@example.com"})).await;
+    assert_eq!(plain["username"], serde_json::Value::Null);
+
+    // Unique in the tenant whatever the case; the 409 names the field.
+    let taken = app
+        .post(
+            "/v1/users",
+            json!({"email": "other@example.com", "username": "ADA.LOVELACE"}),
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{:?}", taken.body);
+    assert_eq!(taken.body["type"], "urn:roster:problem:taken");
+    assert_eq!(taken.body["errors"][0]["field"], "username");
+    // The rule is named in a 422.
+    for bad in ["has space", "@ada", "zoë", ""] {
+        let r = app
+            .post(
+                "/v1/users",
+                json!({"email": "bad@example.com", "username": bad}),
+            )
+            .await;
+        assert_eq!(r.status, 422, "{bad:?}: {:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], "username");
+    }
+    // Another tenant may hold the same name.
+    let (_, other) = app.other_tenant("other").await;
+    let r = app
+        .call_as(
+            Some(&other),
+            Method::POST,
+            "/v1/users",
+            Some(json!({"email": "ada@example.com", "username": "ada.lovelace"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+
+    // Filter and search.
+    let found = app.get("/v1/users?username=ADA.lovelace").await;
+    assert_eq!(found.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(found.body["data"][0]["id"], id);
+    let bad_filter = app.get("/v1/users?username=has%20space").await;
+    assert_eq!(bad_filter.status, 422);
+    assert_eq!(bad_filter.body["errors"][0]["field"], "username");
+    let searched = app.get("/v1/users?q=lovelace").await;
+    assert_eq!(searched.body["data"].as_array().unwrap().len(), 1);
+
+    // Log in by username (natively too); one of email and username, not both.
+    let by_name = app
+        .post(
+            "/v1/sessions",
+            json!({"username": "ada.LOVELACE", "password": "a long password"}),
+        )
+        .await;
+    assert_eq!(by_name.status, 201, "{:?}", by_name.body);
+    assert_eq!(by_name.body["user"]["id"], id);
+    let both = app
+        .post(
+            "/v1/sessions",
+            json!({"email": "ada@example.com", "username": "ada.lovelace", "password": "a long password"}),
+        )
+        .await;
+    assert_eq!(both.status, 422, "{:?}", both.body);
+
+    // PATCH sets, changes case, takes, and clears (merge-patch null).
+    let bob = plain["id"].as_str().unwrap();
+    let patch = |id: &str, body: serde_json::Value| {
+        let path = format!("/v1/users/{id}");
+        let app = &app;
+        async move { app.call(Method::PATCH, &path, Some(body)).await }
+    };
+    let r = patch(bob, json!({"username": "ada.lovelace"})).await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["errors"][0]["field"], "username");
+    let r = patch(id, json!({"username": "ADA.Lovelace"})).await;
+    assert_eq!(
+        (r.status, r.body["username"].as_str()),
+        (200, Some("ADA.Lovelace"))
+    );
+    let r = patch(id, json!({"username": null})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["username"], serde_json::Value::Null);
+    let r = patch(bob, json!({"username": "ada.lovelace"})).await;
+    assert_eq!(
+        (r.status, r.body["username"].as_str()),
+        (200, Some("ada.lovelace"))
+    );
+    let events = app.get(&format!("/v1/users/{bob}/events")).await;
+    let last = events.body["data"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["details"]["username"],
+        json!({"before": null, "after": "ada.lovelace"})
+    );
+    let r = patch(bob, json!({"username": "no spaces allowed"})).await;
+    assert_eq!(r.status, 422);
 }

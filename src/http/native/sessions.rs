@@ -2,11 +2,13 @@
 
 use super::users::SessionsRevoked;
 use super::wire::{path_uuid, List, SessionBody, UserBody};
+use crate::domain::FieldError;
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
+use crate::service::sessions::LoginName;
 use crate::service::Error;
 use axum::extract::Path;
 use axum::extract::State;
@@ -36,8 +38,26 @@ pub fn router() -> Router<AppState> {
     "password": "correct horse battery staple"
 }))]
 struct LoginBody {
-    email: String,
+    /// The user's email. Send it or `username`, not both.
+    #[schema(required = false)]
+    email: Option<String>,
+    /// The user's username. Send it or `email`, not both.
+    #[schema(required = false)]
+    username: Option<String>,
     password: String,
+}
+
+impl LoginBody {
+    fn name(&self) -> Result<LoginName<'_>, Problem> {
+        match (&self.email, &self.username) {
+            (Some(e), None) => Ok(LoginName::Email(e)),
+            (None, Some(u)) => Ok(LoginName::Username(u)),
+            _ => Err(Problem::invalid(vec![FieldError::new(
+                "email",
+                "send the user's email or their username (one of the two)",
+            )])),
+        }
+    }
 }
 
 /// A new session: its token is shown only here.
@@ -61,16 +81,17 @@ pub(super) struct LoginAnswer {
     tag = tag::NATIVE,
     operation_id = "login",
     summary = "Log a user in",
-    description = "Checks a user's email and password on behalf of the platform and opens a \
-session. A wrong password, an unknown email, and a user who may not log in (not `active`, or \
-without a password) all answer the same 401. If the user has a `sessions_limit`, their oldest \
+    description = "Checks a user's email (or username) and password on behalf of the platform \
+and opens a session. A wrong password, an unknown email or username, and a user who may not log \
+in (not `active`, or without a password) all answer the same 401. If the user has a `sessions_limit`, their oldest \
 sessions end to make room. Does not honour `Idempotency-Key`: the answer holds a secret.",
     request_body = LoginBody,
     responses(
         (status = 201, description = "Logged in", body = LoginAnswer),
         (status = 401, description = "No API key, an unknown or revoked one, or invalid email \
 or password", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "A text holds a NUL character",
+        (status = 422, description = "Neither or both of `email` and `username` were sent, or a \
+text holds a NUL character",
             body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
@@ -82,7 +103,7 @@ async fn login(
 ) -> ApiResult<(StatusCode, Json<LoginAnswer>)> {
     let login = state
         .services
-        .login(&caller.ctx, &body.email, &body.password)
+        .login(&caller.ctx, body.name()?, &body.password)
         .await?;
     let view = state.services.user(&caller.ctx, login.user.id).await?;
     Ok((

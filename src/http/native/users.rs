@@ -7,6 +7,7 @@ use crate::domain::fields::{
 };
 use crate::domain::user::UserFilter;
 use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
+use crate::domain::username::Username;
 use crate::domain::{FieldError, FieldErrors, Transition};
 use crate::http::auth::Caller;
 use crate::http::idempotency::IdempotencyKey;
@@ -123,6 +124,7 @@ fn note(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "email": "ada@example.com",
+    "username": "ada.lovelace",
     "first_name": "Ada",
     "last_name": "Lovelace",
     "status": "invited",
@@ -134,6 +136,14 @@ fn note(
 struct CreateUser {
     #[schema(format = Email, max_length = 254)]
     email: Option<String>,
+    /// A login name, unique in the tenant (compared case-insensitively): 1 to 254 ASCII
+    /// letters, digits, `.`, `_`, `-`, `@` and `+`, starting with a letter or a digit.
+    #[schema(
+        min_length = 1,
+        max_length = 254,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._@+-]*$"
+    )]
+    username: Option<String>,
     #[schema(min_length = 1, max_length = 64)]
     external_id: Option<String>,
     #[schema(min_length = 1, max_length = 100)]
@@ -188,6 +198,10 @@ impl CreateUser {
         };
         let new = NewUser {
             email,
+            username: self
+                .username
+                .as_deref()
+                .and_then(|u| errors.take(Username::parse("username", u))),
             external_id: self
                 .external_id
                 .as_deref()
@@ -330,6 +344,9 @@ struct ListQuery {
     status: Option<String>,
     /// Only the user with this email (compared as roster compares emails: case-insensitively).
     email: Option<String>,
+    /// Only the user with this username (case-insensitively); a text that breaks the username
+    /// rule is refused (422).
+    username: Option<String>,
     /// Only the user with this external id.
     external_id: Option<String>,
     /// Only members of the group with this key.
@@ -355,7 +372,8 @@ Unknown query parameters are refused (400).",
         (status = 200, description = "A page of users", body = List<UserBody>),
         (status = 400, description = "An unknown parameter, a `limit` that is not a number, or a \
 `cursor` this list did not give out", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "`status` is not a status name, or a text holds a NUL character",
+        (status = 422, description = "`status` is not a status name, `username` breaks the \
+username rule, or a text holds a NUL character",
             body = ProblemBody, content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
@@ -372,6 +390,12 @@ async fn list(
             .map(|s| status_filter("status", s))
             .transpose()?,
         email_key: q.email.as_deref().map(email_key),
+        username_key: q
+            .username
+            .as_deref()
+            .map(|u| Username::parse("username", u).map(|u| u.key()))
+            .transpose()
+            .map_err(|e| Problem::invalid(vec![e]))?,
         external_id: q.external_id,
         group_key: q.group,
         text: q.q.filter(|t| !t.trim().is_empty()),
@@ -401,6 +425,11 @@ struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, format = Email, max_length = 254)]
     email: Option<Option<String>>,
+    /// `null` removes the username.
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 254,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._@+-]*$")]
+    username: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[schema(value_type = Option<String>, required = false, min_length = 1, max_length = 64)]
     external_id: Option<Option<String>>,
@@ -453,6 +482,11 @@ impl PatchUser {
         };
         let patch = UserPatch {
             email,
+            username: Change::from_member(
+                self.username.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| Username::parse("username", s),
+            ),
             external_id: Change::from_member(
                 self.external_id.as_ref().map(Option::as_deref),
                 &mut errors,

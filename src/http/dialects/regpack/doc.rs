@@ -126,12 +126,15 @@ struct NewUserDoc {
     password: Option<String>,
 }
 
-/// `create_child`: a new user linked to a parent (`connected_to`), in the group.
+/// `create_child`: a new user linked to a parent, in the group. The parent is the acting
+/// `clogin_id` (which Regpack requires on every call but `create`) or `connected_to`; send
+/// either, or both naming the same parent (a 400 otherwise).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackCreateChildRequest, example = json!({
     "action": "create_child",
     "group_id": 100909072,
+    "clogin_id": 102670540,
     "connected_to": 102670540,
     "doc": {"first_name": "Erin", "last_name": "Davis"}
 }))]
@@ -139,27 +142,30 @@ pub struct CreateChildRequest {
     #[schema(inline)]
     action: CreateChild,
     group_id: i64,
-    /// The parent's `clogin_id`.
-    connected_to: i64,
+    /// The parent's `clogin_id`: the person acting for the child.
+    clogin_id: Option<i64>,
+    /// The parent's `clogin_id` again, as Regpack's family systems link a child.
+    connected_to: Option<i64>,
     doc: Option<NewUserDoc>,
     submit_forms: Option<bool>,
     disable_email_sending: Option<bool>,
 }
 
-/// `login`: opens a session for a member of the group. With `clogin_id`, the email must be
-/// that user's.
+/// `login`: opens a session for a member of the group. `clogin_id` is required, as on every
+/// call but `create`, and the email must be that user's (401 otherwise).
 #[derive(Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackLoginRequest, example = json!({
     "action": "login",
     "group_id": 100909072,
+    "clogin_id": 102670540,
     "doc": {"email": "miles@example.com", "password": "kind-of-blue-1959"}
 }))]
 pub struct LoginRequest {
     #[schema(inline)]
     action: Login,
     group_id: i64,
-    clogin_id: Option<i64>,
+    clogin_id: i64,
     doc: LoginDoc,
     submit_forms: Option<bool>,
     disable_email_sending: Option<bool>,

@@ -110,7 +110,7 @@ enum Command {
     Login {
         email: Email,
         password: Password,
-        clogin_id: Option<i64>,
+        clogin_id: i64,
     },
     Update(i64, UserPatch),
     AddEmail(i64, Email),
@@ -137,8 +137,9 @@ const DOC_FIELDS: &[(&str, &str)] = &[
     operation_id = "regpackUsers",
     summary = "Act on a user: create, create_child, login, update, add_email, add_product, get_info, set_status",
     description = "One endpoint, dispatched by `action`. Every call names the `group_id` (a group \
-of the organization of `Api-id`); every action but `create`, `create_child` and `login` names \
-the member by `clogin_id`, the person's number across the organization's groups. The whole \
+of the organization of `Api-id`); every action but `create` names a person by `clogin_id`, the \
+person's number across the organization's groups: the member acted on, or for `create_child` \
+the parent (which `connected_to` may name instead; when both are sent they must agree). The whole \
 request is checked before anything is read or written: every bad or misplaced field is named \
 in one 400 (`connected_to` is read only by `create_child`, `status_id` only by `set_status`, \
 `doc` members an action does not read are refused). Every answer shows the member after the \
@@ -215,10 +216,17 @@ async fn users(
         Command::Enroll(enrollee) => {
             let child = matches!(enrollee, Enrollee::Child { .. });
             let emails = !body.disable_email_sending.unwrap_or(false);
+            // The service names the parent `connected_to`; the caller may have sent it as
+            // the acting `clogin_id`.
+            let parent_field = if body.connected_to.is_some() {
+                "connected_to"
+            } else {
+                "clogin_id"
+            };
             let done = services
                 .enroll(&ctx, group, enrollee, emails)
                 .await
-                .map_err(explain)?;
+                .map_err(|e| explain(e).renamed(&[("connected_to", parent_field)]))?;
             let msg = match (child, done.created) {
                 (true, _) => "Child user created successfully.",
                 (false, true) => "User created successfully.",
@@ -324,38 +332,33 @@ fn command(body: &UsersBody) -> Result<(i64, Command), RegpackError> {
         }
     };
     let command = match action {
-        "create" | "create_child" => {
+        "create" => {
             if body.clogin_id.is_some() {
                 errors.push(FieldError::new(
                     "clogin_id",
-                    format!("is not read by {action}: a new user gets one, shown in user_info"),
+                    "is not read by create: a new user gets one, shown in user_info",
                 ));
             }
-            let new = new_user(doc, action == "create", &mut errors);
-            let enrollee = match (action, body.connected_to) {
-                ("create", _) => new.map(Enrollee::Person),
-                (_, Some(Id(parent))) => new.map(|new| Enrollee::Child { parent, new }),
-                (_, None) => {
-                    errors.push(FieldError::new(
-                        "connected_to",
-                        "is required by create_child: the parent's clogin_id",
-                    ));
-                    None
-                }
-            };
-            enrollee.map(Command::Enroll)
+            new_user(doc, true, &mut errors).map(|new| Command::Enroll(Enrollee::Person(new)))
+        }
+        "create_child" => {
+            let new = new_user(doc, false, &mut errors);
+            let parent = child_parent(body, &mut errors);
+            new.zip(parent)
+                .map(|(new, parent)| Command::Enroll(Enrollee::Child { parent, new }))
         }
         "login" => {
+            let n = clogin();
             only(doc, &["email", "password"], action, &mut errors);
             let email = required(doc, "email", &mut errors)
                 .and_then(|e| errors.take(Email::parse("doc.email", e)));
             let password = required(doc, "password", &mut errors)
                 .and_then(|p| errors.take(Password::parse("doc.password", p)));
-            match (email, password) {
-                (Some(email), Some(password)) => Some(Command::Login {
+            match (n, email, password) {
+                (Some(clogin_id), Some(email), Some(password)) => Some(Command::Login {
                     email,
                     password,
-                    clogin_id: body.clogin_id.map(|c| c.0),
+                    clogin_id,
                 }),
                 _ => None,
             }
@@ -432,6 +435,32 @@ fn command(body: &UsersBody) -> Result<(i64, Command), RegpackError> {
     match (group, command) {
         (Some(g), Some(c)) => Ok((g, c)),
         _ => Err(RegpackError::field(".", "the request is incomplete")),
+    }
+}
+
+/// The parent of a create_child. Regpack's page makes `clogin_id` mandatory on every call but
+/// `create`, so a client following it sends the acting parent's `clogin_id`; its own field for
+/// the link is `connected_to`. Either names the parent; when both are sent they must agree.
+fn child_parent(body: &UsersBody, errors: &mut FieldErrors) -> Option<i64> {
+    match (body.clogin_id, body.connected_to) {
+        (Some(Id(acting)), Some(Id(parent))) if acting != parent => {
+            errors.push(FieldError::new(
+                "connected_to",
+                format!(
+                    "must be the clogin_id of the parent the child is created for \
+                     ({acting}), or be left out; it names {parent}"
+                ),
+            ));
+            None
+        }
+        (Some(Id(parent)), _) | (None, Some(Id(parent))) => Some(parent),
+        (None, None) => {
+            errors.push(FieldError::new(
+                "clogin_id",
+                "is required by create_child: the parent's clogin_id (or send it as connected_to)",
+            ));
+            None
+        }
     }
 }
 
@@ -521,6 +550,7 @@ fn new_user(
     };
     Some(NewUser {
         email,
+        username: None,
         external_id: None,
         first_name,
         last_name,

@@ -1,6 +1,6 @@
-//! Rocket.Chat: login, logout, me, users.info and users.setActiveStatus, whose deactivation
-//! hands over the rooms the user alone owns (the rule lives in `domain::room` and
-//! `service::lifecycle`; this module only speaks Rocket.Chat's wire format).
+//! Rocket.Chat: the server info, login, logout, me, users.info and users.setActiveStatus,
+//! whose deactivation hands over the rooms the user alone owns (the rule lives in
+//! `domain::room` and `service::lifecycle`; this module only speaks Rocket.Chat's wire format).
 
 mod error;
 mod wire;
@@ -14,6 +14,8 @@ use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
 use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
+use crate::service::sessions::LoginName;
+use crate::service::users::UserRef;
 use crate::service::{Context, Error, UserView};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -26,14 +28,16 @@ use serde_json::{Map, Value};
 use utoipa::OpenApi as _;
 use uuid::Uuid;
 use wire::{
-    ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody, LoginData,
-    LogoutAnswer, LogoutData, MeAnswer, RcUser, SetActiveStatusBody,
+    rc_username, ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody,
+    LoginData, LogoutAnswer, LogoutData, MeAnswer, RcMe, RcUser, ServerInfo, SetActiveStatusBody,
 };
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/api/info", get(info))
         .route("/api/v1/login", post(login))
-        .route("/api/v1/logout", post(logout))
+        // Rocket.Chat keeps GET for the clients that log out with it (`@rocket.chat/sdk`).
+        .route("/api/v1/logout", post(logout).get(logout))
         .route("/api/v1/me", get(me))
         .route("/api/v1/users.info", get(users_info))
         .route("/api/v1/users.setActiveStatus", post(set_active_status))
@@ -96,6 +100,30 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for RcJson<T> {
     }
 }
 
+/// The Rocket.Chat release whose REST API roster answers as: 7.x, before 8.0 changed the
+/// 401 and 403 bodies roster sends. Shown as Rocket.Chat shows it to a caller without
+/// `view-statistics`: major.minor.
+const VERSION: &str = "7.6";
+
+#[utoipa::path(
+    get,
+    path = "/api/info",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatInfo",
+    summary = "The server's version",
+    description = "Which Rocket.Chat release roster's dialect answers as (7.6), for clients that \
+check the server before they log in. Needs no credentials.",
+    responses(
+        (status = 200, description = "The version", body = ServerInfo),
+    ),
+)]
+async fn info() -> Json<ServerInfo> {
+    Json(ServerInfo {
+        version: VERSION,
+        success: true,
+    })
+}
+
 /// `POST /t/{tenant}/api/v1/login` with `{user | username | email, password}`.
 #[utoipa::path(
     post,
@@ -103,9 +131,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for RcJson<T> {
     tag = tag::ROCKETCHAT,
     operation_id = "rocketchatLogin",
     summary = "Log in",
-    description = "Checks the password of the user named by `user` (or `username`, or `email`: \
-their email) and opens a session; send the answer's `userId` and `authToken` as `X-User-Id` and \
-`X-Auth-Token` on every other call. The tenant is the base URL's, so log in through \
+    description = "Checks the password of the user named by `user` (or, without it, `username`): \
+their username or their email, an email match winning; or by `email` alone. It opens a session; \
+send the answer's `userId` and `authToken` as `X-User-Id` and `X-Auth-Token` on every other call; \
+`data.me` is the user as `me` shows them. The tenant is the base URL's, so log in through \
 `/t/{tenant}/api/v1/login`: at the root no tenant is named and every login answers 401. A wrong \
 password, an unknown user, a user who may not log in (not `active`), a missing field and an \
 unknown tenant all answer the same 401.",
@@ -130,7 +159,8 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Json<Login
     let text = |name: &str| fields.get(name).and_then(Value::as_str);
     let login_name = text("user")
         .or_else(|| text("username"))
-        .or_else(|| text("email"));
+        .map(LoginName::EmailOrUsername)
+        .or_else(|| text("email").map(LoginName::Email));
     let (Some(login_name), Some(password)) = (login_name, text("password")) else {
         return Err(RcError::LoginFailed);
     };
@@ -149,24 +179,34 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Json<Login
         data: LoginData {
             user_id: login.user.id,
             auth_token: login.token,
-            me: RcUser::from(&me),
+            me: RcMe::from(&me),
         },
     }))
 }
 
-#[utoipa::path(
-    post,
-    path = "/api/v1/logout",
-    tag = tag::ROCKETCHAT,
-    operation_id = "rocketchatLogout",
-    summary = "Log out",
-    description = "Ends the session of this `X-Auth-Token`; the user's other sessions stay. The \
-token is then refused with 401.",
-    responses(
-        (status = 200, description = "Logged out", body = LogoutAnswer),
-    ),
-    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
-)]
+/// Logging out by POST and by GET: one handler, documented as two operations.
+macro_rules! logout_doc {
+    ($name:ident, $method:ident, $id:literal, $summary:literal) => {
+        #[utoipa::path(
+            $method,
+            path = "/api/v1/logout",
+            tag = tag::ROCKETCHAT,
+            operation_id = $id,
+            summary = $summary,
+            description = "Ends the session of this `X-Auth-Token`; the user's other sessions \
+stay. The token is then refused with 401. Rocket.Chat answers GET and POST alike.",
+            responses(
+                (status = 200, description = "Logged out", body = LogoutAnswer),
+            ),
+            security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+        )]
+        #[allow(dead_code)]
+        fn $name() {}
+    };
+}
+logout_doc!(logout_post_doc, post, "rocketchatLogout", "Log out");
+logout_doc!(logout_get_doc, get, "rocketchatLogoutGet", "Log out (GET)");
+
 async fn logout(
     State(state): State<AppState>,
     caller: RcCaller,
@@ -189,7 +229,8 @@ async fn logout(
     tag = tag::ROCKETCHAT,
     operation_id = "rocketchatMe",
     summary = "The logged-in user",
-    description = "The user of this session, with `success` and when the session ends.",
+    description = "The user of this session as Rocket.Chat's `me` shows them (with `email`, \
+`statusConnection` and `settings`), with `success` and when the session ends.",
     responses(
         (status = 200, description = "The caller", body = MeAnswer),
     ),
@@ -197,7 +238,7 @@ async fn logout(
 )]
 async fn me(caller: RcCaller) -> Json<MeAnswer> {
     Json(MeAnswer {
-        user: RcUser::from(&caller.user),
+        me: RcMe::from(&caller.user),
         success: true,
         session_expires_at: caller.session.expires_at,
     })
@@ -207,6 +248,8 @@ async fn me(caller: RcCaller) -> Json<MeAnswer> {
 struct InfoQuery {
     #[serde(rename = "userId")]
     user_id: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
 }
 
 #[utoipa::path(
@@ -215,16 +258,23 @@ struct InfoQuery {
     tag = tag::ROCKETCHAT,
     operation_id = "rocketchatUsersInfo",
     summary = "A user",
-    description = "The user with this `userId`, any user of the caller's tenant. Only `userId` \
-is read (Rocket.Chat's `username` is not); other query parameters are ignored.",
+    description = "A user of the caller's tenant, named by `userId`, `username` or `email` (the \
+first of them sent is read, in that order; other query parameters are ignored). `username` finds \
+what a user's `username` shows: their username, else their email, else their number; compared \
+case-insensitively, as `email` is.",
     params(
-        ("userId" = Uuid, Query, description = "The user's id (a user's `_id`)",
+        ("userId" = Option<Uuid>, Query, description = "The user's id (a user's `_id`)",
             example = "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10"),
+        ("username" = Option<String>, Query, description = "The user's `username`",
+            example = "jane.doe"),
+        ("email" = Option<String>, Query, description = "The user's email",
+            example = "jane.doe@example.com"),
     ),
     responses(
         (status = 200, description = "The user", body = InfoAnswer),
-        (status = 400, description = "`userId` is missing (`invalid-params`), or names no user \
-of the tenant (`error-invalid-user`)", body = ErrorBody, example = json!({
+        (status = 400, description = "None of `userId`, `username` and `email` was sent \
+(`invalid-params`), or the one read names no user of the tenant (`error-invalid-user`)",
+            body = ErrorBody, example = json!({
             "success": false,
             "error": "The required \"userId\" param provided does not match any users [error-invalid-user]",
             "errorType": "error-invalid-user"
@@ -238,29 +288,67 @@ async fn users_info(
     parts: Parts,
 ) -> Result<Json<InfoAnswer>, RcError> {
     let q: InfoQuery = parse_query(parts.uri.query())?;
-    let id = q
-        .user_id
-        .ok_or_else(|| RcError::invalid_params("must have required property 'userId'"))?;
-    let id = Uuid::parse_str(&id).map_err(|_| RcError::invalid_user())?;
-    let user = state.services.user(&caller.ctx, id).await?;
+    let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    let user = if let Some(id) = given(q.user_id) {
+        let id = Uuid::parse_str(id.trim()).map_err(|_| RcError::invalid_user())?;
+        state.services.user(&caller.ctx, id).await?
+    } else if let Some(name) = given(q.username) {
+        user_by_rc_username(&state, &caller.ctx, &name).await?
+    } else if let Some(email) = given(q.email) {
+        state.services.user_by_email(&caller.ctx, &email).await?
+    } else {
+        return Err(RcError::invalid_params(
+            "must have required property 'userId', 'username' or 'email'",
+        ));
+    };
     Ok(Json(InfoAnswer {
         user: RcUser::from(&user),
         success: true,
     }))
 }
 
+/// The user whose `username` on this wire is `name` (see [`rc_username`]): by username, else
+/// by email, else by number.
+async fn user_by_rc_username(
+    state: &AppState,
+    ctx: &Context,
+    name: &str,
+) -> Result<UserView, RcError> {
+    let mut refs = vec![UserRef::Username(name), UserRef::Email(name)];
+    if let Ok(n) = name.trim().parse::<i64>() {
+        refs.push(UserRef::Number(n));
+    }
+    let wanted = name.trim().to_lowercase();
+    for r in refs {
+        match state.services.find_user(ctx, r).await {
+            // A user found by email or number whose `username` shows something else is not it.
+            Ok(found) if rc_username(&found.user.user).to_lowercase() == wanted => {
+                return Ok(found.user)
+            }
+            Ok(_) | Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(RcError::invalid_user())
+}
+
+/// A boolean param, as Rocket.Chat's validator coerces one: a JSON boolean or the string
+/// `"true"` or `"false"`. Its other coercions (0, 1, null) are refused: on a call that
+/// deactivates, a stray 0 or null must not read as `false`.
+fn flag(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, RcError> {
+    match body.get(name) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s == "true" => Ok(Some(true)),
+        Some(Value::String(s)) if s == "false" => Ok(Some(false)),
+        Some(_) => Err(RcError::invalid_params(format!("'{name}' must be boolean"))),
+    }
+}
+
 /// The params of `users.setActiveStatus`, checked as Rocket.Chat's validator does.
 fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool), RcError> {
-    let active = match body.get("activeStatus") {
-        None => {
-            return Err(RcError::invalid_params(
-                "must have required property 'activeStatus'",
-            ))
-        }
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| RcError::invalid_params("'activeStatus' must be boolean"))?,
-    };
+    let active = flag(body, "activeStatus")?
+        .ok_or_else(|| RcError::invalid_params("must have required property 'activeStatus'"))?;
     let user_id = match body.get("userId") {
         None => {
             return Err(RcError::invalid_params(
@@ -271,11 +359,10 @@ fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool),
             .as_str()
             .ok_or_else(|| RcError::invalid_params("'userId' must be string"))?,
     };
+    // Rocket.Chat's schema makes this one nullable: null is "not confirmed".
     let confirm = match body.get("confirmRelinquish") {
-        None | Some(Value::Null) => false,
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| RcError::invalid_params("'confirmRelinquish' must be boolean"))?,
+        Some(Value::Null) => false,
+        _ => flag(body, "confirmRelinquish")?.unwrap_or(false),
     };
     if let Some(extra) = body
         .keys()
@@ -296,7 +383,9 @@ fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool),
     operation_id = "rocketchatSetActiveStatus",
     summary = "Activate or deactivate a user",
     description = "Needs Rocket.Chat's `edit-other-user-active-status` permission: the caller must \
-be an admin (403 otherwise). `activeStatus: true` makes the user active: an invited user joins, \
+be an admin (403 otherwise). As in Rocket.Chat, the params are checked first, so a bad body is a \
+400 whoever sends it. `activeStatus` and `confirmRelinquish` take a boolean or the string \
+`\"true\"` or `\"false\"`. `activeStatus: true` makes the user active: an invited user joins, \
 a deactivated one is reactivated (which gives back no room ownership, no removed room and no session); a \
 banned or revoked user is refused. `activeStatus: false` deactivates the user and ends all their \
 sessions, under two rules checked in this order:\n\n\
@@ -352,11 +441,12 @@ async fn set_active_status(
     caller: RcCaller,
     RcJson(body): RcJson<Map<String, Value>>,
 ) -> Result<Json<ActiveStatusAnswer>, RcError> {
+    // Rocket.Chat validates the params before it checks the permission.
+    let (active, user_id, confirm) = active_status_params(&body)?;
     // Rocket.Chat's `edit-other-user-active-status` permission is roster's admin role.
     if !caller.user.user.roles.contains(Role::Admin) {
         return Err(RcError::Forbidden);
     }
-    let (active, user_id, confirm) = active_status_params(&body)?;
     let services = &state.services;
     let user = if active {
         services
@@ -384,7 +474,15 @@ async fn set_active_status(
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(login, logout, me, users_info, set_active_status),
+    paths(
+        info,
+        login,
+        logout_post_doc,
+        logout_get_doc,
+        me,
+        users_info,
+        set_active_status
+    ),
     components(schemas(ErrorBody, NotLoggedInBody))
 )]
 struct Api;

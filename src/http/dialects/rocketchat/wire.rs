@@ -1,9 +1,11 @@
 //! Rocket.Chat's request and success bodies.
 
+use crate::domain::user::User;
 use crate::domain::Status;
 use crate::service::UserView;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::Map;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use uuid::Uuid;
 
@@ -32,6 +34,12 @@ fn user_type() -> ObjectBuilder {
     word("user")
 }
 
+const OFFLINE: &str = "offline";
+
+fn offline() -> ObjectBuilder {
+    word(OFFLINE)
+}
+
 fn always_true() -> ObjectBuilder {
     flag(true)
 }
@@ -44,15 +52,36 @@ pub fn always_false() -> ObjectBuilder {
 pub fn user_example() -> serde_json::Value {
     serde_json::json!({
         "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-        "username": "jane.doe@example.com",
+        "username": "jane.doe",
         "name": "Jane Doe",
         "emails": [{"address": "jane.doe@example.com", "verified": true}],
         "type": "user",
+        "status": "offline",
+        "utcOffset": 0,
         "active": true,
         "roles": ["user", "admin"],
         "createdAt": "2026-11-22T23:40:00Z",
         "_updatedAt": "2026-11-22T23:41:00Z"
     })
+}
+
+/// The caller as `me` and the login answer show them: the user with Rocket.Chat's `me` fields.
+pub fn me_example() -> serde_json::Value {
+    let mut me = user_example();
+    me["email"] = "jane.doe@example.com".into();
+    me["statusConnection"] = "offline".into();
+    me["settings"] = serde_json::json!({"profile": {}, "preferences": {}});
+    me
+}
+
+/// The user's `username` on Rocket.Chat's wire: their username; without one their email, and
+/// without either their number, so that every user has one (Rocket.Chat's users all do).
+/// `users.info?username=` resolves the same names in the same order.
+pub fn rc_username(u: &User) -> String {
+    u.username
+        .clone()
+        .or_else(|| u.email.clone())
+        .unwrap_or_else(|| u.number.to_string())
 }
 
 /// A user as Rocket.Chat shows one.
@@ -62,7 +91,7 @@ pub struct RcUser {
     /// roster's user id, the `userId` of every other call.
     #[serde(rename = "_id")]
     pub id: Uuid,
-    /// The user's email, or for a user without one their number.
+    /// The user's username; without one their email, and without either their number.
     pub username: String,
     /// First and last name joined by a space; empty when neither is set.
     pub name: String,
@@ -71,6 +100,13 @@ pub struct RcUser {
     #[serde(rename = "type")]
     #[schema(schema_with = user_type)]
     pub kind: &'static str,
+    /// Presence, which roster does not track: always `offline`, what Rocket.Chat shows for a
+    /// user with no live connection.
+    #[schema(schema_with = offline)]
+    pub status: &'static str,
+    /// Hours from UTC; roster keeps no time zone, so 0.
+    #[serde(rename = "utcOffset")]
+    pub utc_offset: i32,
     /// Whether the user is `active`.
     pub active: bool,
     /// `user`, then the user's roster roles (`admin`, `plan_admin`, `only_sees_readable`).
@@ -101,7 +137,7 @@ impl From<&UserView> for RcUser {
         roles.extend(u.roles.names());
         Self {
             id: u.id,
-            username: u.email.clone().unwrap_or_else(|| u.number.to_string()),
+            username: rc_username(u),
             name,
             emails: u
                 .email
@@ -112,6 +148,8 @@ impl From<&UserView> for RcUser {
                 })
                 .collect(),
             kind: "user",
+            status: OFFLINE,
+            utc_offset: 0,
             active: u.status == Status::Active,
             roles,
             created_at: u.created_at,
@@ -120,24 +158,72 @@ impl From<&UserView> for RcUser {
     }
 }
 
+/// The caller as Rocket.Chat's `me` and login answers show them: the user, their verified
+/// `email`, their connection status and their (empty) settings.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatMeUser, example = json!(me_example()))]
+pub struct RcMe {
+    #[serde(flatten)]
+    pub user: RcUser,
+    /// The user's email once it is verified (the user has joined); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub email: Option<String>,
+    /// Always `offline`: roster keeps no connections.
+    #[serde(rename = "statusConnection")]
+    #[schema(schema_with = offline)]
+    pub status_connection: &'static str,
+    /// Rocket.Chat's per-user settings; roster keeps none, so both are empty.
+    pub settings: RcSettings,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatSettings)]
+pub struct RcSettings {
+    #[schema(value_type = Object)]
+    pub profile: Map<String, serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub preferences: Map<String, serde_json::Value>,
+}
+
+impl From<&UserView> for RcMe {
+    fn from(view: &UserView) -> Self {
+        let user = RcUser::from(view);
+        let email = user
+            .emails
+            .iter()
+            .find(|e| e.verified)
+            .map(|e| e.address.clone());
+        Self {
+            user,
+            email,
+            status_connection: OFFLINE,
+            settings: RcSettings {
+                profile: Map::new(),
+                preferences: Map::new(),
+            },
+        }
+    }
+}
+
 // The handler reads the body as a map, taking the first of `user`, `username` and `email` that
 // is a string; this type only documents it.
-/// A login: the user's email (as `user`, `username` or `email`) and password. Without both, the
-/// login fails (401). Other fields are ignored.
+/// A login: who (as `user`, `username` or `email`) and the password. Without both, the login
+/// fails (401). Other fields are ignored.
 #[derive(utoipa::ToSchema)]
 #[schema(as = RocketchatLoginRequest, example = json!({
-    "user": "jane.doe@example.com",
+    "user": "jane.doe",
     "password": "correct horse battery staple"
 }))]
 #[allow(dead_code)]
 pub struct LoginBody {
-    /// The user's email.
+    /// The user's username or email: an email match wins.
     #[schema(required = false)]
     user: String,
     /// The same as `user`, read when `user` is absent.
     #[schema(required = false)]
     username: String,
-    /// The same as `user`, read when `user` and `username` are absent.
+    /// The user's email, read when `user` and `username` are absent.
     #[schema(required = false)]
     email: String,
     #[schema(format = Password)]
@@ -151,7 +237,7 @@ pub struct LoginBody {
     "data": {
         "userId": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
         "authToken": "rss_aBIKvUJjbn5dtELj0d9RoEZeXuz9aqBvMMC4GH85dfU",
-        "me": user_example()
+        "me": me_example()
     }
 }))]
 pub struct LoginAnswer {
@@ -169,7 +255,7 @@ pub struct LoginData {
     /// Send as `X-Auth-Token`; shown only now.
     #[serde(rename = "authToken")]
     pub auth_token: String,
-    pub me: RcUser,
+    pub me: RcMe,
 }
 
 /// The answer to a logout.
@@ -193,27 +279,22 @@ pub struct LogoutData {
 
 /// The caller, with their session's end.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(as = RocketchatMe, example = json!({
-    "_id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-    "username": "jane.doe@example.com",
-    "name": "Jane Doe",
-    "emails": [{"address": "jane.doe@example.com", "verified": true}],
-    "type": "user",
-    "active": true,
-    "roles": ["user", "admin"],
-    "createdAt": "2026-11-22T23:40:00Z",
-    "_updatedAt": "2026-11-22T23:41:00Z",
-    "success": true,
-    "sessionExpiresAt": "2026-12-22T23:45:00Z"
-}))]
+#[schema(as = RocketchatMe, example = json!(me_answer_example()))]
 pub struct MeAnswer {
     #[serde(flatten)]
-    pub user: RcUser,
+    pub me: RcMe,
     #[schema(schema_with = always_true)]
     pub success: bool,
     /// When the session of this `X-Auth-Token` ends.
     #[serde(rename = "sessionExpiresAt")]
     pub session_expires_at: DateTime<Utc>,
+}
+
+fn me_answer_example() -> serde_json::Value {
+    let mut me = me_example();
+    me["success"] = true.into();
+    me["sessionExpiresAt"] = "2026-12-22T23:45:00Z".into();
+    me
 }
 
 /// The answer to `users.info`.
@@ -240,18 +321,63 @@ pub struct InfoAnswer {
 }))]
 #[allow(dead_code)]
 pub struct SetActiveStatusBody {
-    /// `true` makes the user active (an invited user joins, a deactivated one is
-    /// reactivated); `false` deactivates them.
     #[serde(rename = "activeStatus")]
+    #[schema(schema_with = active_status_schema)]
     active_status: bool,
     /// The user's id (the `_id` of a user).
     #[serde(rename = "userId")]
     #[schema(format = Uuid)]
     user_id: String,
-    /// With `activeStatus: false`: hand over the rooms the user alone owns (to each room's
-    /// oldest active member) and remove those left without one, instead of refusing.
     #[serde(rename = "confirmRelinquish")]
+    #[schema(schema_with = confirm_relinquish_schema)]
     confirm_relinquish: Option<bool>,
+}
+
+/// A boolean, or the string `"true"` or `"false"` (Rocket.Chat's validator coerces them);
+/// `null` too where Rocket.Chat's schema allows it.
+fn flag_or_text(description: &str, nullable: bool) -> utoipa::openapi::schema::Schema {
+    let mut one_of = utoipa::openapi::schema::OneOfBuilder::new()
+        .description(Some(description))
+        .item(ObjectBuilder::new().schema_type(Type::Boolean))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["true", "false"])),
+        );
+    if nullable {
+        one_of = one_of.item(ObjectBuilder::new().schema_type(Type::Null));
+    }
+    utoipa::openapi::schema::Schema::OneOf(one_of.build())
+}
+
+fn active_status_schema() -> utoipa::openapi::schema::Schema {
+    flag_or_text(
+        "`true` makes the user active (an invited user joins, a deactivated one is \
+         reactivated); `false` deactivates them. The strings \"true\" and \"false\" are read as \
+         these booleans.",
+        false,
+    )
+}
+
+fn confirm_relinquish_schema() -> utoipa::openapi::schema::Schema {
+    flag_or_text(
+        "With `activeStatus: false`: hand over the rooms the user alone owns (to each room's \
+         oldest active member) and remove those left without one, instead of refusing. The \
+         strings \"true\" and \"false\" are read as these booleans; null is false.",
+        true,
+    )
+}
+
+/// The answer to `GET /api/info`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatServerInfo, example = json!({"version": "7.6", "success": true}))]
+pub struct ServerInfo {
+    /// The Rocket.Chat release whose REST API roster speaks, as major.minor (Rocket.Chat
+    /// shows no more to a caller without `view-statistics`).
+    #[schema(value_type = String, example = "7.6")]
+    pub version: &'static str,
+    #[schema(schema_with = always_true)]
+    pub success: bool,
 }
 
 /// The answer to `users.setActiveStatus`.
