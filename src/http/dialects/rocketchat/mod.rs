@@ -5,9 +5,9 @@
 mod error;
 mod wire;
 
+use crate::domain::authority::may_change_status;
 use crate::domain::event::{Actor, Note};
 use crate::domain::session::Session;
-use crate::domain::user::Role;
 use crate::http::auth::{header, request_id};
 use crate::http::json::{parse_json, parse_query, read_body};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
@@ -443,8 +443,7 @@ async fn set_active_status(
 ) -> Result<Json<ActiveStatusAnswer>, RcError> {
     // Rocket.Chat validates the params before it checks the permission.
     let (active, user_id, confirm) = active_status_params(&body)?;
-    // Rocket.Chat's `edit-other-user-active-status` permission is roster's admin role.
-    if !caller.user.user.roles.contains(Role::Admin) {
+    if !may_change_status(&caller.user.user) {
         return Err(RcError::Forbidden);
     }
     let services = &state.services;

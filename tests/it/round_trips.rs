@@ -1,0 +1,58 @@
+//! How many transactions and statements a request costs, counted by the store's census: a
+//! use case is one transaction, and a change does not read what it is about to lock.
+
+use crate::backend_tests;
+use crate::support::{Backend, TestApp, TestDb};
+use roster::store::{Census, TxKind, TxRecord};
+use serde_json::json;
+
+backend_tests!(a_village_ban_is_one_transaction);
+
+async fn a_village_ban_is_one_transaction(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    app.create_user(
+        json!({"email": "ban@example.com", "status": "active", "password": "correct horse 1"}),
+    )
+    .await;
+    let login = app
+        .post(
+            "/v1/sessions",
+            json!({"email": "ban@example.com", "password": "correct horse 1"}),
+        )
+        .await;
+    assert_eq!(login.status, 201, "{:?}", login.body);
+    census.take();
+
+    let r = app
+        .post(
+            "/networks/acme/user_status",
+            json!({"user": "BAN@example.com", "status_change": "ban"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["user"]["status"], "banned");
+
+    let txs = census.take();
+    // The API key is one statement of its own; the ban is one write transaction: lock the
+    // user by email with their groups, set the status, end the invites and the sessions,
+    // append the event.
+    assert_eq!(
+        txs,
+        vec![
+            TxRecord {
+                kind: TxKind::Single,
+                statements: 1,
+                committed: false
+            },
+            TxRecord {
+                kind: TxKind::Write,
+                statements: 5,
+                committed: true
+            },
+        ],
+        "{txs:#?}"
+    );
+}
