@@ -13,6 +13,8 @@ backend_tests!(
     json_with_more_after_it_is_refused_by_every_api,
     keep_alive_survives_answers_given_before_the_body,
     a_stalled_body_closes_its_connection_with_notice,
+    an_internationalized_address_is_one_user_in_every_spelling,
+    look_alike_and_invisible_addresses_are_refused_naming_the_field,
 );
 
 /// Sends `body` as it is, with a JSON content type, and `headers`.
@@ -368,4 +370,171 @@ async fn a_stalled_body_closes_its_connection_with_notice(b: Backend) {
         .await
         .expect("a new connection serves");
     assert_eq!(next.status, 200);
+}
+
+/// `kåre@bücher.de` as a client may spell it: composed or decomposed å, any case, the domain as
+/// its A-label.
+const KARE: &str = "Kåre@Bücher.de";
+const SPELLINGS: [&str; 4] = [
+    "kåre@bücher.de",
+    "KA\u{30A}RE@BU\u{308}CHER.DE",
+    "KÅRE@xn--bcher-kva.de",
+    "ka\u{30A}re@XN--BCHER-KVA.DE",
+];
+
+async fn an_internationalized_address_is_one_user_in_every_spelling(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let user = app
+        .create_user(json!({"email": KARE, "status": "active", "password": "a long password"}))
+        .await;
+    assert_eq!(user["email"], KARE, "stored as written");
+    let id = user["id"].as_str().unwrap();
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    for spelling in SPELLINGS {
+        let r = app.post("/v1/users", json!({"email": spelling})).await;
+        assert_eq!(r.status, 409, "native create {spelling:?}: {:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], "email");
+
+        let r = app.get(&format!("/v1/users?email={}", enc(spelling))).await;
+        assert_eq!(r.body["data"][0]["id"], id, "native filter {spelling:?}");
+
+        let r = app
+            .post(
+                "/v1/sessions",
+                json!({"email": spelling, "password": "a long password"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "login {spelling:?}: {:?}", r.body);
+
+        let r = app
+            .post(
+                "/networks/acme/user_status",
+                json!({"user": spelling, "status_change": "create_user"}),
+            )
+            .await;
+        assert_eq!(
+            r.body["created"], false,
+            "Village create {spelling:?}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["user"]["id"], id);
+        let r = app
+            .call(
+                Method::PATCH,
+                &format!("/networks/acme/users/{}", enc(spelling)),
+                Some(json!({"first_name": "Kåre"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "Village patch {spelling:?}: {:?}", r.body);
+
+        let publica = |path: String| {
+            let req = app
+                .http
+                .get(app.url(&path))
+                .header("x-user-token", &app.key);
+            async move { read(req.send().await.unwrap()).await }
+        };
+        let r = publica(format!(
+            "/integration-api/v1/dashboard/users/{}",
+            enc(spelling)
+        ))
+        .await;
+        assert_eq!(r.status, 200, "Publica read {spelling:?}: {:?}", r.body);
+        let r = publica(format!(
+            "/integration-api/v1/dashboard/users?email={}",
+            enc(spelling)
+        ))
+        .await;
+        assert_eq!(
+            r.body["data"]["paginator"]["data"].as_array().map(Vec::len),
+            Some(1),
+            "Publica filter {spelling:?}: {:?}",
+            r.body
+        );
+    }
+    // Regpack: each spelling, enrolled in a group of its own, is the same person.
+    let regpack = [
+        ("Api-token", app.key.clone()),
+        ("Api-id", app.tenant_number().await.to_string()),
+        ("Api-user", "admin@acme.test".to_owned()),
+        ("Timestamp", chrono::Utc::now().timestamp().to_string()),
+    ];
+    for (i, spelling) in SPELLINGS.iter().enumerate() {
+        let group = app
+            .post("/v1/groups", json!({"key": format!("g{i}")}))
+            .await;
+        let body =
+            json!({"action": "create", "group_id": group.body["id"], "doc": {"email": spelling}});
+        let r = raw(&app, "/reg/api2/users/", &regpack, &body.to_string()).await;
+        assert_eq!(r.status, 200, "Regpack {spelling:?}: {:?}", r.body);
+        assert_eq!(r.body["user_info"]["clogin_id"], user["number"].to_string());
+    }
+    assert_eq!(user_count(&app).await, 1);
+    // A different address is a different user.
+    let r = app
+        .post("/v1/users", json!({"email": "kare@bücher.de"}))
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+async fn look_alike_and_invisible_addresses_are_refused_naming_the_field(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    for (bad, named) in [
+        ("kåre\u{FF20}example.com", "U+FF20"),
+        ("kå\u{200B}re@example.com", "U+200B"),
+        ("kå\u{200D}re@example.com", "U+200D"),
+        ("kåre@exam\u{AD}ple.com", "U+00AD"),
+        ("kå\u{202E}re@example.com", "U+202E"),
+        ("kå re@example.com", "whitespace"),
+    ] {
+        let r = app.post("/v1/users", json!({"email": bad})).await;
+        assert_eq!(r.status, 422, "native {bad:?}: {:?}", r.body);
+        assert_eq!(r.body["errors"][0]["field"], "email");
+        assert!(
+            r.body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(named),
+            "{:?}",
+            r.body
+        );
+
+        let r = app
+            .post(
+                "/networks/acme/user_status",
+                json!({"user": bad, "status_change": "create_user"}),
+            )
+            .await;
+        // Village answers every bad value as its 400 `bad_request`.
+        assert_eq!(r.status, 400, "Village {bad:?}: {:?}", r.body);
+        assert_eq!(r.body["error"]["fields"][0]["field"], "user");
+        assert!(
+            r.body["error"]["message"].as_str().unwrap().contains(named),
+            "{:?}",
+            r.body
+        );
+
+        let r = read(
+            app.http
+                .post(app.url("/integration-api/v1/dashboard/users"))
+                .header("x-user-token", &app.key)
+                .json(&json!({"email": bad, "external_id": "x"}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(r.status, 422, "Publica {bad:?}: {:?}", r.body);
+        assert!(
+            r.body["errors"]["email"][0]
+                .as_str()
+                .unwrap()
+                .contains(named),
+            "{:?}",
+            r.body
+        );
+    }
+    assert_eq!(user_count(&app).await, 0);
 }
