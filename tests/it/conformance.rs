@@ -667,10 +667,11 @@ async fn cancelled_begins_leave_the_writer_usable(b: Backend) {
 
 /// Applies roster's migrations up to `version` to the empty database at `url`.
 async fn migrate_up_to(b: Backend, url: &str, version: i64) {
-    let (dir, scratch) = match b {
-        Backend::Sqlite => ("sqlite", tempfile::tempdir().unwrap()),
-        Backend::Postgres => ("postgres", tempfile::tempdir().unwrap()),
+    let dir = match b {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
     };
+    let scratch = tempfile::tempdir().unwrap();
     let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("migrations")
         .join(dir);
