@@ -3,6 +3,7 @@
 
 use super::error::FieldError;
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
 
 macro_rules! string_value {
     ($name:ident) => {
@@ -27,11 +28,18 @@ macro_rules! string_value {
     };
 }
 
-/// An email address, kept as the client wrote it (trimmed); compared case-insensitively
-/// through [`Email::key`].
+/// An email address, kept as the client wrote it (trimmed); compared through [`Email::key`].
+///
+/// Internationalized addresses are addresses (RFC 6531): the local part may hold any
+/// character beyond ASCII, and the domain may be an IDN. What cannot be told apart on screen
+/// from another address is refused: a full-width or small `@`, whitespace, and invisible,
+/// format or control characters (zero-width space, joiners, soft hyphen, bidi controls).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 string_value!(Email);
+
+/// The longest local part SMTP carries (RFC 5321 4.5.3.1.1), in bytes.
+const LOCAL_PART_MAX: usize = 64;
 
 impl Email {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
@@ -42,21 +50,137 @@ impl Email {
         if s.len() > 254 {
             return Err(FieldError::new(field, "must be at most 254 characters"));
         }
-        if !validator::ValidateEmail::validate_email(&s) {
+        if let Some(c) = s.chars().find(|c| matches!(c, '\u{FF20}' | '\u{FE6B}')) {
+            return Err(FieldError::new(
+                field,
+                format!("must use the ASCII @ sign, not {}", code_point(c)),
+            ));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_whitespace()) {
+            return Err(FieldError::new(
+                field,
+                format!("must not contain whitespace ({})", code_point(c)),
+            ));
+        }
+        if let Some(c) = s.chars().find(|&c| is_invisible(c)) {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "must not contain invisible, format or control characters ({})",
+                    code_point(c)
+                ),
+            ));
+        }
+        let Some((local, domain)) = s.rsplit_once('@') else {
+            return Err(FieldError::new(field, "must be a valid email address"));
+        };
+        if local.len() > LOCAL_PART_MAX {
+            return Err(FieldError::new(
+                field,
+                format!("must have at most {LOCAL_PART_MAX} bytes before the @"),
+            ));
+        }
+        if !is_local_part(local) || ascii_domain(domain, true).is_none() {
             return Err(FieldError::new(field, "must be a valid email address"));
         }
         Ok(Self(s.to_owned()))
     }
 
-    /// The uniqueness key: the lowercased address.
+    /// The uniqueness key; see [`email_key`].
     pub fn key(&self) -> String {
         email_key(&self.0)
     }
+
+    /// The address as SMTP carries it: the domain in its ASCII form (IDNA A-labels), so that
+    /// only a local part beyond ASCII needs a server that offers SMTPUTF8.
+    pub fn to_smtp(&self) -> String {
+        match self.0.rsplit_once('@') {
+            Some((local, domain)) => {
+                format!("{local}@{}", ascii_domain(domain, true).unwrap_or_default())
+            }
+            None => self.0.clone(),
+        }
+    }
 }
 
-/// The lookup key of an email as a client may type it in a URL or a filter.
+/// The lookup key of an email as a client may type it in a URL or a filter, and the
+/// uniqueness key of a stored one. The local part is NFC-normalized and case-folded (Unicode
+/// full case folding, so `KÅRE`, `kåre` and `ka\u{30A}re` are one); the domain is its IDNA
+/// A-label form (`bücher.de` and `xn--bcher-kva.de` are one), which lowercases ASCII. An ASCII
+/// address keys as its lowercase.
 pub fn email_key(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    let s = raw.trim();
+    let fold = |t: &str| -> String {
+        let folded = caseless::default_case_fold_str(&t.nfd().collect::<String>());
+        folded.nfc().collect()
+    };
+    match s.rsplit_once('@') {
+        Some((local, domain)) => {
+            let domain = ascii_domain(domain, false).unwrap_or_else(|| domain.to_lowercase());
+            format!("{}@{domain}", fold(local))
+        }
+        None => fold(s),
+    }
+}
+
+/// `U+200B` for a character, as an error message names it.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// Characters that show nothing or steer how text shows: control and format characters, and
+/// the rest of Unicode's default-ignorable code points (which include fillers and variation
+/// selectors that are letters or marks by category).
+fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    ) || matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}'..='\u{1160}' | '\u{17B4}'..='\u{17B5}'
+        | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+        | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
+}
+
+/// A dot-atom local part (RFC 5322 `atext` and dots, as HTML's email rule allows them), with
+/// any character beyond ASCII (RFC 6532 `UTF8-non-ascii`). Quoted local parts are refused.
+fn is_local_part(local: &str) -> bool {
+    !local.is_empty()
+        && local.chars().all(|c| {
+            !c.is_ascii() || c.is_ascii_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c)
+        })
+}
+
+/// A domain in its ASCII form: an ASCII domain as it is (lowercased), an IDN through UTS #46
+/// (mapped, NFC, Punycode), or an address literal such as `[192.0.2.1]`. With `strict`, None
+/// for anything that is not a host name of letters, digits and hyphens.
+fn ascii_domain(domain: &str, strict: bool) -> Option<String> {
+    if let Some(ip) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        return (!strict || ip.parse::<std::net::IpAddr>().is_ok()).then(|| domain.to_owned());
+    }
+    let ascii = if domain.is_ascii() {
+        domain.to_ascii_lowercase()
+    } else {
+        use idna::uts46::{AsciiDenyList, DnsLength, Hyphens, Uts46};
+        let deny = if strict {
+            AsciiDenyList::STD3
+        } else {
+            AsciiDenyList::EMPTY
+        };
+        Uts46::new()
+            .to_ascii(domain.as_bytes(), deny, Hyphens::Allow, DnsLength::Ignore)
+            .ok()?
+            .into_owned()
+    };
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    (!strict || ascii.split('.').all(label)).then_some(ascii)
 }
 
 /// A first or last name: 1 to 100 characters, letters of any script with spaces, hyphens,
@@ -282,6 +406,141 @@ mod tests {
         assert!(Email::parse("email", "not-an-email").is_err());
         assert!(Email::parse("email", "").is_err());
         assert_eq!(Email::parse("user", "x").unwrap_err().field, "user");
+    }
+
+    #[test]
+    fn internationalized_addresses_are_addresses() {
+        for ok in [
+            "kåre@example.com",
+            "用户@例子.广告",
+            "θσερ@παράδειγμα.δοκιμή",
+            "Дмитрий@пример.рф",
+            "ada@bücher.de",
+            "ü@xn--bcher-kva.de",
+            "a.b+c@[192.0.2.1]",
+            "o'brien@example.com",
+        ] {
+            assert!(Email::parse("email", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "kåre@",
+            "@example.com",
+            "a\"b\"@example.com",
+            "a@-example.com",
+            "a@exa_mple.com",
+            "a@[999.1.1.1]",
+            "a@example..com",
+            &format!("{}@example.com", "å".repeat(33)),
+        ] {
+            assert!(Email::parse("email", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn spellings_of_one_address_share_a_key() {
+        for (a, b) in [
+            ("kåre@example.com", "KÅRE@EXAMPLE.COM"),
+            ("k\u{E5}re@example.com", "ka\u{30A}re@example.com"),
+            ("ada@bücher.de", "ADA@xn--bcher-kva.de"),
+            ("ada@BÜCHER.de", "ada@bu\u{308}cher.de"),
+            ("straße@example.de", "STRASSE@example.de"),
+            ("ΣΑΣ@example.gr", "σας@example.gr"),
+        ] {
+            assert_eq!(email_key(a), email_key(b), "{a} and {b}");
+        }
+        assert_ne!(email_key("kåre@example.com"), email_key("kare@example.com"));
+        assert_eq!(email_key("Ada@Example.COM"), "ada@example.com");
+        assert_eq!(email_key(" KÅRE@Bücher.DE "), "kåre@xn--bcher-kva.de");
+    }
+
+    #[test]
+    fn the_smtp_form_has_an_ascii_domain() {
+        let e = Email::parse("email", "Kåre@Bücher.de").unwrap();
+        assert_eq!(e.to_smtp(), "Kåre@xn--bcher-kva.de");
+        let e = Email::parse("email", "ada@[192.0.2.1]").unwrap();
+        assert_eq!(e.to_smtp(), "ada@[192.0.2.1]");
+    }
+
+    #[test]
+    fn look_alikes_and_invisibles_are_refused_by_name() {
+        for (bad, named) in [
+            ("kåre\u{FF20}example.com", "U+FF20"),
+            ("kåre\u{FE6B}example.com", "U+FE6B"),
+            ("ka\u{200B}re@example.com", "U+200B"),
+            ("ka\u{200D}re@example.com", "U+200D"),
+            ("kare@exam\u{AD}ple.com", "U+00AD"),
+            ("ka\u{202E}re@example.com", "U+202E"),
+            ("ka\u{2066}re@example.com", "U+2066"),
+            ("\u{FEFF}kare@example.com", "U+FEFF"),
+            ("ka\u{7}re@example.com", "U+0007"),
+            ("ka\u{3164}re@example.com", "U+3164"),
+            ("ka re@example.com", "whitespace"),
+            ("ka\u{A0}re@example.com", "whitespace (U+00A0)"),
+            ("kare@example.\u{3000}com", "whitespace (U+3000)"),
+        ] {
+            let e = Email::parse("email", bad).unwrap_err();
+            assert_eq!(e.field, "email");
+            assert!(e.message.contains(named), "{bad:?}: {}", e.message);
+        }
+    }
+
+    mod generated {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Local parts of letters whose upper case folds back to them, with and without marks.
+        fn local() -> impl Strategy<Value = String> {
+            "[a-zA-Z0-9åÅéÉøØßäÄöÖçÇñÑσΣжЖ用户._+-]{1,16}"
+        }
+
+        fn domain() -> impl Strategy<Value = String> {
+            "([a-z][a-z0-9]{0,8}|bücher|пример|例子)\\.(com|de|рф)"
+        }
+
+        proptest! {
+            #[test]
+            fn parse_never_panics_and_keeps_only_what_it_checked(raw in any::<String>()) {
+                if let Ok(e) = Email::parse("email", &raw) {
+                    prop_assert!(e.as_str().contains('@'));
+                    prop_assert!(!e.as_str().chars().any(|c| c.is_whitespace() || is_invisible(c)));
+                    prop_assert_eq!(e.key(), email_key(e.as_str()));
+                }
+            }
+
+            #[test]
+            fn one_address_in_any_case_or_normal_form_has_one_key(l in local(), d in domain()) {
+                let address = format!("{l}@{d}");
+                let e = Email::parse("email", &address).unwrap();
+                let decomposed: String = address.nfd().collect();
+                prop_assert!(Email::parse("email", &decomposed).is_ok());
+                prop_assert_eq!(email_key(&decomposed), e.key());
+                prop_assert_eq!(email_key(&address.to_uppercase()), e.key());
+                prop_assert_eq!(email_key(&address.to_lowercase()), e.key());
+            }
+
+            #[test]
+            fn ascii_addresses_key_as_their_lowercase(l in "[a-zA-Z0-9._+-]{1,20}", d in "[a-zA-Z][a-zA-Z0-9]{0,10}\\.[a-zA-Z]{2,5}") {
+                let address = format!("{l}@{d}");
+                prop_assert!(Email::parse("email", &address).is_ok());
+                prop_assert_eq!(email_key(&address), address.to_lowercase());
+            }
+
+            #[test]
+            fn an_invisible_character_anywhere_is_refused(
+                l in local(),
+                d in domain(),
+                at in any::<prop::sample::Index>(),
+                c in prop::sample::select(vec!['\u{200B}', '\u{200C}', '\u{200D}', '\u{AD}', '\u{202E}', '\u{FEFF}', '\u{2060}', '\u{0}']),
+            ) {
+                let mut chars: Vec<char> = format!("{l}@{d}").chars().collect();
+                chars.insert(at.index(chars.len() + 1), c);
+                let address: String = chars.into_iter().collect();
+                let e = Email::parse("email", &address).unwrap_err();
+                prop_assert_eq!(e.field, "email");
+                let named = e.message.contains(&code_point(c));
+                prop_assert!(named, "{}", e.message);
+            }
+        }
     }
 
     #[test]

@@ -87,8 +87,8 @@ pub fn parse_json<T: DeserializeOwned>(
             "the body must be a JSON object",
         ));
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let broken = inner.is_syntax() || inner.is_eof();
@@ -105,7 +105,16 @@ pub fn parse_json<T: DeserializeOwned>(
             }
         };
         BodyError::new(StatusCode::BAD_REQUEST, field, message)
-    })
+    })?;
+    // One value and nothing else: a body with more after it is not the request it looks like.
+    de.end().map_err(|e| {
+        BodyError::new(
+            StatusCode::BAD_REQUEST,
+            None,
+            format!("the body is not valid JSON: {e}; only whitespace may follow the JSON value"),
+        )
+    })?;
+    Ok(value)
 }
 
 /// Reads a request's body within [`BODY_LIMIT`].

@@ -4,6 +4,7 @@ pub mod auth;
 mod dialects;
 mod idempotency;
 pub mod json;
+mod keep_alive;
 mod native;
 pub mod openapi;
 mod path;
@@ -65,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             Problem::from(crate::service::Error::Internal(anyhow::anyhow!("a handler panicked"))).into_response()
         }))
+        .layer(middleware::from_fn(keep_alive::finish_unread_bodies))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request| {
                 let id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

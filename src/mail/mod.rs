@@ -5,6 +5,7 @@ mod worker;
 
 pub use worker::{run, Totals};
 
+use crate::domain::fields::Email;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -78,10 +79,20 @@ impl Transport {
                 tracing::info!(email = %text, "email (no SMTP_URL set: logged, not sent)");
                 Ok(())
             }
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| Failure {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-            }),
+            Transport::Smtp(smtp) => {
+                // A local part beyond ASCII needs SMTPUTF8 (RFC 6531), which lettre then asks
+                // for; a server without it gets no such envelope (lettre's own client error),
+                // and the email bounces at once, as RFC 6531 3.2 says, since no retry adds it.
+                let needs_utf8 = !message
+                    .envelope()
+                    .to()
+                    .iter()
+                    .all(|a| AsRef::<str>::as_ref(a).is_ascii());
+                smtp.send(message).await.map(|_| ()).map_err(|e| Failure {
+                    permanent: e.is_permanent() || (e.is_client() && needs_utf8),
+                    message: e.to_string(),
+                })
+            }
         }
     }
 }
@@ -99,7 +110,12 @@ fn message(from: &str, to: &str, message_id: &str, body: Rendered) -> Result<Mes
         message: format!("{what}: {e}"),
     };
     let from: Mailbox = from.parse().map_err(|e| permanent("sender address", &e))?;
-    let to: Mailbox = to.parse().map_err(|e| permanent("recipient address", &e))?;
+    let to =
+        Email::parse("recipient", to).map_err(|e| permanent("recipient address", &e.message))?;
+    let to: Mailbox = to
+        .to_smtp()
+        .parse()
+        .map_err(|e| permanent("recipient address", &e))?;
     Message::builder()
         .from(from)
         .to(to)

@@ -1,7 +1,8 @@
 //! Every email key of a tenant, primary (kept by a trigger on `users`) or secondary, under one
 //! unique index: see migrations/postgres/0003_regpack.sql.
 
-use super::{with_conn, Result, Tx};
+use super::{with_conn, Result, Store, Tx};
+use crate::domain::fields::email_key;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -57,5 +58,100 @@ impl Tx {
         .fetch_all(c)
         .await?
         }))
+    }
+}
+
+/// An email key that migration 0004 listed for re-keying.
+struct Rekey {
+    tenant: Uuid,
+    old: String,
+}
+
+impl Store {
+    /// Re-keys the emails that migration 0004 listed under [`email_key`]'s rule, one per
+    /// transaction. An address whose new key another user already holds (the same mailbox,
+    /// registered twice under the old rule) keeps its old key, with a warning.
+    pub(super) async fn rekey_emails(&self) -> Result<()> {
+        loop {
+            let mut tx = self.write().await?;
+            let Some(Rekey { tenant, old }) = tx.next_rekey().await? else {
+                return tx.commit().await;
+            };
+            if let Some((user, email, primary)) = tx.email_key_row(tenant, &old).await? {
+                let new = email_key(&email);
+                if new != old {
+                    match tx.email_key_holder(tenant, &new).await? {
+                        Some(holder) => tracing::warn!(
+                            %tenant, %user, %holder, key = %new,
+                            "two users hold one address under the new email key rule; this one keeps its old key"
+                        ),
+                        None => tx.set_email_key(tenant, user, &old, &new, primary).await?,
+                    }
+                }
+            }
+            with_conn!(tx, |c| sqlx::query(
+                "DELETE FROM email_rekeys WHERE tenant_id = $1 AND email_key = $2"
+            )
+            .bind(tenant)
+            .bind(&old)
+            .execute(c)
+            .await?
+            .rows_affected());
+            tx.commit().await?;
+        }
+    }
+}
+
+impl Tx {
+    async fn next_rekey(&mut self) -> Result<Option<Rekey>> {
+        let row: Option<(Uuid, String)> = with_conn!(self, |c| sqlx::query_as(
+            "SELECT tenant_id, email_key FROM email_rekeys LIMIT 1"
+        )
+        .fetch_optional(c)
+        .await?);
+        Ok(row.map(|(tenant, old)| Rekey { tenant, old }))
+    }
+
+    /// The holder of an email key: (user, email as written, whether it is their primary one).
+    async fn email_key_row(
+        &mut self,
+        tenant: Uuid,
+        key: &str,
+    ) -> Result<Option<(Uuid, String, bool)>> {
+        Ok(with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT user_id, email, is_primary FROM email_keys WHERE tenant_id = $1 AND email_key = $2"
+        )
+        .bind(tenant)
+        .bind(key)
+        .fetch_optional(c)
+        .await?
+        }))
+    }
+
+    /// A primary key lives on `users` (the trigger copies it); a secondary one only here.
+    async fn set_email_key(
+        &mut self,
+        tenant: Uuid,
+        user: Uuid,
+        old: &str,
+        new: &str,
+        primary: bool,
+    ) -> Result<()> {
+        let sql = if primary {
+            "UPDATE users SET email_key = $4 WHERE tenant_id = $1 AND id = $2 AND email_key = $3"
+        } else {
+            "UPDATE email_keys SET email_key = $4 \
+             WHERE tenant_id = $1 AND user_id = $2 AND email_key = $3"
+        };
+        with_conn!(self, |c| sqlx::query(sql)
+            .bind(tenant)
+            .bind(user)
+            .bind(old)
+            .bind(new)
+            .execute(c)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 }

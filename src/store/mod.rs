@@ -238,12 +238,13 @@ impl Store {
         }
     }
 
+    /// Applies pending migrations, then the data changes they leave to Rust (email re-keys).
     pub async fn migrate(&self) -> Result<()> {
         match &self.pools {
             Pools::Postgres(pool) => postgres::MIGRATOR.run(pool).await?,
             Pools::Sqlite { write, .. } => sqlite::MIGRATOR.run(write).await?,
         }
-        Ok(())
+        self.rekey_emails().await
     }
 
     /// Whether the database answers a trivial query.

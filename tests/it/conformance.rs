@@ -23,6 +23,7 @@ backend_tests!(
     idempotency_claims,
     rollback_leaves_nothing,
     cancelled_begins_leave_the_writer_usable,
+    old_email_keys_are_rekeyed_by_migration_0004,
 );
 
 async fn store(b: Backend) -> (TestDb, Store) {
@@ -748,4 +749,132 @@ async fn cancelled_begins_leave_the_writer_usable(b: Backend) {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+}
+
+/// Applies roster's migrations up to `version` to the empty database at `url`.
+async fn migrate_up_to(b: Backend, url: &str, version: i64) {
+    let dir = match b {
+        Backend::Sqlite => "sqlite",
+        Backend::Postgres => "postgres",
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
+    for entry in std::fs::read_dir(all).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        if name[..4].parse::<i64>().unwrap() <= version {
+            std::fs::copy(&path, scratch.path().join(name)).unwrap();
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(scratch.path()).await.unwrap();
+    match b {
+        Backend::Sqlite => {
+            let options = url
+                .parse::<sqlx::sqlite::SqliteConnectOptions>()
+                .unwrap()
+                .create_if_missing(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(url).await.unwrap();
+            migrator.run(&pool).await.unwrap();
+            pool.close().await;
+        }
+    }
+}
+
+/// Sets a user's email key past roster's code, as the rule before migration 0004 wrote it.
+async fn set_old_email_key(b: Backend, url: &str, user: Uuid, key: &str) {
+    use sqlx::Connection;
+    let sql = "UPDATE users SET email_key = $1 WHERE id = $2";
+    match b {
+        Backend::Sqlite => {
+            let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+            sqlx::query(sql)
+                .bind(key)
+                .bind(user)
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        Backend::Postgres => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sql)
+                .bind(key)
+                .bind(user)
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+    }
+}
+
+/// Before 0004 an email key was the lowercased address, so an IDN domain kept its Unicode
+/// form; 0004 lists those keys and roster re-keys them to the A-label form on migrating.
+async fn old_email_keys_are_rekeyed_by_migration_0004(b: Backend) {
+    let db = TestDb::new(b).await;
+    migrate_up_to(b, &db.url, 3).await;
+    let options = roster::store::PoolOptions {
+        max_connections: 4,
+        acquire_timeout: std::time::Duration::from_secs(10),
+    };
+    let store = Store::connect(&db.url, &options).await.unwrap();
+    let t = tenant(&store, "rekey").await;
+    let mut tx = store.write().await.unwrap();
+    let ada = tx.insert_user(&record(t, "Ada@Bücher.de")).await.unwrap();
+    let twice = tx.insert_user(&record(t, "bob@bücher.de")).await.unwrap();
+    let ascii = tx
+        .insert_user(&record(t, "Carl@Example.com"))
+        .await
+        .unwrap();
+    tx.insert_secondary_email(t, ada.id, "Ada.Two@BÜCHER.de", "ada.two@bücher.de", now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    set_old_email_key(b, &db.url, ada.id, "ada@bücher.de").await;
+    set_old_email_key(b, &db.url, twice.id, "bob@bücher.de").await;
+    // The same mailbox again, in its ASCII spelling: a second user under the old rule.
+    let mut tx = store.write().await.unwrap();
+    let bob = tx
+        .insert_user(&record(t, "bob@xn--bcher-kva.de"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+
+    let mut tx = store.read().await.unwrap();
+    let found = |u: Option<roster::domain::user::User>| u.map(|u| u.id);
+    for (key, who) in [
+        ("ada@xn--bcher-kva.de", ada.id),
+        ("bob@xn--bcher-kva.de", bob.id),
+        ("bob@bücher.de", twice.id),
+        ("carl@example.com", ascii.id),
+    ] {
+        assert_eq!(
+            found(tx.user_by_email(t, key, false).await.unwrap()),
+            Some(who),
+            "{key}"
+        );
+    }
+    assert_eq!(
+        tx.email_key_holder(t, "ada.two@xn--bcher-kva.de")
+            .await
+            .unwrap(),
+        Some(ada.id),
+        "secondary emails are re-keyed too"
+    );
+    assert_eq!(
+        tx.email_key_holder(t, "ada.two@bücher.de").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        tx.user_by_email(t, "ada@bücher.de", false).await.unwrap(),
+        None
+    );
 }

@@ -15,6 +15,8 @@ backend_tests!(
     withdrawn_invites_answer_410,
     an_old_link_never_sets_a_joined_users_password,
     resending_replaces_the_invite,
+    a_non_ascii_local_part_goes_out_with_smtputf8,
+    without_smtputf8_such_an_email_fails_at_once,
 );
 
 /// Fast settings for tests: quick polls and retries.
@@ -353,4 +355,70 @@ async fn an_old_link_never_sets_a_joined_users_password(b: Backend) {
         .status,
         401
     );
+}
+
+/// The MAIL command of the envelope whose RCPT names `to`.
+fn mail_command_for(envelopes: &[String], to: &str) -> String {
+    let rcpt = envelopes
+        .iter()
+        .position(|l| l == &format!("RCPT TO:<{to}>"))
+        .unwrap_or_else(|| panic!("a RCPT TO:<{to}> in {envelopes:?}"));
+    let mail = envelopes[..rcpt]
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("MAIL FROM:"))
+        .unwrap();
+    mail.clone()
+}
+
+async fn a_non_ascii_local_part_goes_out_with_smtputf8(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let sink = SmtpSink::start(Mode::Up).await;
+    sink.offer_smtputf8(true);
+    let _worker = worker(&app, &sink);
+    invite(&app, "Kåre@Bücher.de").await;
+    invite(&app, "ascii@bücher.de").await;
+    invite(&app, "plain@example.com").await;
+    let messages = eventually(|| async { Some(sink.messages()).filter(|m| m.len() == 3) }).await;
+    let envelopes = sink.envelopes();
+    // The domain travels as its A-label, so only the local part needs SMTPUTF8.
+    let utf8 = mail_command_for(&envelopes, "Kåre@xn--bcher-kva.de");
+    assert!(utf8.contains(" SMTPUTF8"), "{utf8}");
+    for ascii in ["ascii@xn--bcher-kva.de", "plain@example.com"] {
+        let mail = mail_command_for(&envelopes, ascii);
+        assert!(!mail.contains("SMTPUTF8"), "{mail}");
+    }
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("To: Kåre@xn--bcher-kva.de")),
+        "the header names the address unmangled: {messages:?}"
+    );
+}
+
+async fn without_smtputf8_such_an_email_fails_at_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let sink = SmtpSink::start(Mode::Up).await;
+    let _worker = worker(&app, &sink);
+    let user = invite(&app, "kåre@example.com").await;
+    let failed = eventually(|| async {
+        Some(emails(&app, &user).await).filter(|e| e[0]["status"] == "failed")
+    })
+    .await;
+    assert_eq!(
+        failed[0]["attempts"], 1,
+        "no retry adds SMTPUTF8 to the server"
+    );
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("SMTPUTF8"),
+        "{:?}",
+        failed[0]
+    );
+    assert!(sink.messages().is_empty(), "nothing was sent mangled");
+    // An ASCII address still goes out through the same server.
+    invite(&app, "kare@example.com").await;
+    eventually(|| async { Some(sink.messages()).filter(|m| m.len() == 1) }).await;
 }

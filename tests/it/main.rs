@@ -8,6 +8,7 @@ mod conformance;
 mod contract;
 mod errors;
 mod groups_rooms;
+mod hostile;
 mod idempotency;
 mod isolation;
 mod lifecycle;

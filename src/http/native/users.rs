@@ -134,6 +134,10 @@ fn note(
     "reason": "joined the engineering team"
 }))]
 struct CreateUser {
+    /// Required unless `parent_id` is set.
+    /// Internationalized addresses (RFC 6531) are accepted, such as `kåre@bücher.de`; whitespace,
+    /// a full-width `＠` and invisible or control characters are refused. Unique in the tenant,
+    /// compared after Unicode NFC normalization and case folding, the domain as its IDNA A-label.
     #[schema(format = Email, max_length = 254)]
     email: Option<String>,
     /// A login name, unique in the tenant (compared case-insensitively): 1 to 254 ASCII
@@ -342,7 +346,8 @@ struct ListQuery {
     /// Only users with this status.
     #[param(value_type = Option<StatusName>)]
     status: Option<String>,
-    /// Only the user with this email (compared as roster compares emails: case-insensitively).
+    /// Only the user with this email, compared as roster compares emails: Unicode NFC and case
+    /// folding, the domain as its IDNA A-label.
     email: Option<String>,
     /// Only the user with this username (case-insensitively); a text that breaks the username
     /// rule is refused (422).
@@ -423,6 +428,8 @@ async fn list(
 }))]
 struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(value_type = Option<String>, required = false, format = Email, max_length = 254)]
     email: Option<Option<String>>,
     /// `null` removes the username.

@@ -28,6 +28,8 @@ use uuid::Uuid;
 }))]
 pub struct CreateUser {
     /// Unique in the store.
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(example = "reader@example.com", format = Email, max_length = 254)]
     email: String,
     /// Your platform's id for the user (at most 64 characters), unique in the store.
@@ -69,6 +71,8 @@ pub struct CreateUser {
     "only_sees_readable": 1
 }))]
 pub struct UpdateUser {
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(example = "reader@example.com", format = Email, max_length = 254)]
     email: String,
     #[schema(example = "user-id-in-your-platform", min_length = 1, max_length = 64)]

@@ -352,7 +352,7 @@ a trailing slash.",
         ("query" = Option<String>, Query, description = "`deactivated` or `admins`; any other \
 non-empty value is a 422", example = "deactivated"),
         ("email" = Option<String>, Query, description = "Only the user with this email \
-(case-insensitive)", example = "reader@example.com"),
+(compared after Unicode NFC normalization and case folding, the domain as its IDNA A-label)", example = "reader@example.com"),
         ("page" = Option<u64>, Query, description = "From 1; anything that is not a positive \
 number is the first page", example = 1),
         ("per_page" = Option<u32>, Query, description = "Users per page, 1 to 200 (out of range: \

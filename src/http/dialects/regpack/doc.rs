@@ -110,6 +110,8 @@ pub struct CreateRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackNewUserDoc)]
 struct NewUserDoc {
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(example = "miles@example.com", format = Email, max_length = 254)]
     email: Option<String>,
     /// Letters, spaces, hyphens, apostrophes and periods; at most 100 characters.
@@ -175,6 +177,8 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackLoginDoc)]
 struct LoginDoc {
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(example = "miles@example.com", format = Email, max_length = 254)]
     email: String,
     #[schema(min_length = 8, max_length = 255)]
@@ -240,6 +244,8 @@ pub struct AddEmailRequest {
 #[serde(deny_unknown_fields)]
 #[schema(as = RegpackEmailDoc)]
 struct EmailDoc {
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(example = "miles.davis@example.org", format = Email, max_length = 254)]
     email: String,
 }

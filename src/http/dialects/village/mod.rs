@@ -294,7 +294,7 @@ a name too long) is refused the same way, and nothing changes.",
         ("network_id" = String, Path, description = "Your network: the tenant's slug, id or \
 account number. Any other network is a 404.", example = "acme"),
         ("user_email" = String, Path, description = "The user's email (matched \
-case-insensitively)", example = "jane.doe@example.com"),
+after Unicode NFC normalization and case folding, the domain as its IDNA A-label)", example = "jane.doe@example.com"),
     ),
     responses(
         (status = 200, description = "Updated: the user as they now are", body = VillageUser),

@@ -23,6 +23,8 @@ use uuid::Uuid;
 }))]
 pub struct UserStatusBody {
     /// The user's email.
+    /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(format = Email, example = "jane.doe@example.com")]
     pub user: String,
     #[schema(value_type = StatusChange)]
