@@ -2,6 +2,7 @@
 //! back, with its own error envelope; no business rule lives here. Every dialect is served at
 //! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
 
+pub mod kit;
 mod publica;
 mod regpack;
 mod rocketchat;
@@ -11,15 +12,18 @@ use super::AppState;
 use axum::Router;
 use utoipa::openapi::OpenApi;
 
+/// The tenant base URL: every dialect is served under it too.
+const TENANT_BASE: &str = "/t/{tenant}";
+
 pub fn router(state: AppState) -> Router<AppState> {
     let dialects = Router::new()
-        .merge(village::router())
         .merge(rocketchat::router())
         .merge(publica::router(state))
         .merge(regpack::router());
     Router::new()
+        .merge(village::router())
         .merge(dialects.clone())
-        .nest("/t/{tenant}", dialects)
+        .nest(TENANT_BASE, dialects)
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.
