@@ -256,12 +256,13 @@ impl Transcript {
         let mut out = String::with_capacity(text.len());
         let mut rest = text.as_str();
         while !rest.is_empty() {
-            if rest.len() >= 36 && rest.is_char_boundary(36) {
-                if uuid::Uuid::parse_str(&rest[..36]).is_ok() {
-                    out.push_str("[uuid]");
-                    rest = &rest[36..];
-                    continue;
-                }
+            if rest.len() >= 36
+                && rest.is_char_boundary(36)
+                && uuid::Uuid::parse_str(&rest[..36]).is_ok()
+            {
+                out.push_str("[uuid]");
+                rest = &rest[36..];
+                continue;
             }
             let c = rest.chars().next().unwrap();
             out.push(c);

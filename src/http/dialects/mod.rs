@@ -18,10 +18,10 @@ const TENANT_BASE: &str = "/t/{tenant}";
 pub fn router(state: AppState) -> Router<AppState> {
     let dialects = Router::new()
         .merge(rocketchat::router())
-        .merge(publica::router(state))
         .merge(regpack::router());
     Router::new()
         .merge(village::router())
+        .merge(publica::router(state))
         .merge(dialects.clone())
         .nest(TENANT_BASE, dialects)
 }
