@@ -20,5 +20,6 @@ mod rocketchat;
 mod sessions;
 mod smtp;
 mod tenants;
+mod unrouted;
 mod users;
 mod village;

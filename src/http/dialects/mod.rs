@@ -1,6 +1,8 @@
 //! Vendor dialects. Each translates one vendor's wire format to roster's service layer and
 //! back, with its own error envelope; no business rule lives here. Every dialect is served at
-//! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
+//! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`, and owns its
+//! path prefixes there: whatever no handler takes under them (an unknown path, a wrong
+//! method) answers in its envelope. What dialects share is in [`kit`].
 
 pub mod kit;
 mod publica;
@@ -16,14 +18,11 @@ use utoipa::openapi::OpenApi;
 const TENANT_BASE: &str = "/t/{tenant}";
 
 pub fn router(state: AppState) -> Router<AppState> {
-    let dialects = Router::new()
-        .merge(rocketchat::router())
-        .merge(regpack::router());
     Router::new()
         .merge(village::router())
         .merge(publica::router(state))
-        .merge(dialects.clone())
-        .nest(TENANT_BASE, dialects)
+        .merge(kit::serve_with(rocketchat::router(), rocketchat::UNROUTED))
+        .merge(kit::serve_with(regpack::router(), regpack::UNROUTED))
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.
