@@ -787,8 +787,8 @@ async fn connect(db: &TestDb) -> Store {
     Store::connect(&db.url, &options).await.unwrap()
 }
 
-async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
-    let db = TestDb::new(b).await;
+/// A store on `db` with the tenant `acme`, and its API key.
+async fn store_with_acme(db: &TestDb) -> (Store, String) {
     let store = db.store().await;
     let services = Services::new(store.clone(), Settings::default());
     let (_, key) = services
@@ -798,6 +798,12 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
         )
         .await
         .unwrap();
+    (store, key.secret)
+}
+
+async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
+    let db = TestDb::new(b).await;
+    let (store, key) = store_with_acme(&db).await;
     let one = process(store, 5).await;
     let two = process(connect(&db).await, 5).await;
     start_of_a_window().await;
@@ -805,7 +811,7 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
     let mut statuses = Vec::new();
     for i in 0..6 {
         let at = if i % 2 == 0 { one.addr } else { two.addr };
-        let r = call_at(&http, at, Some(&key.secret), Method::GET, USERS, None).await;
+        let r = call_at(&http, at, Some(&key), Method::GET, USERS, None).await;
         statuses.push(r.status);
     }
     assert_eq!(
@@ -817,22 +823,14 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
 
 async fn database_down_answers_503_with_retry_after(b: Backend) {
     let db = TestDb::new(b).await;
-    let store = db.store().await;
-    let services = Services::new(store.clone(), Settings::default());
-    let (_, key) = services
-        .create_tenant(
-            Slug::parse("slug", "acme").unwrap(),
-            DisplayName::parse("name", "Acme").unwrap(),
-        )
-        .await
-        .unwrap();
+    let (store, key) = store_with_acme(&db).await;
     let p = process(store.clone(), 100).await;
     let http = reqwest::Client::new();
-    let r = call_at(&http, p.addr, Some(&key.secret), Method::GET, USERS, None).await;
+    let r = call_at(&http, p.addr, Some(&key), Method::GET, USERS, None).await;
     assert_eq!(r.status, 200);
     // A closed pool is what an unreachable database looks like to a request.
     store.close().await;
-    let r = call_at(&http, p.addr, Some(&key.secret), Method::GET, USERS, None).await;
+    let r = call_at(&http, p.addr, Some(&key), Method::GET, USERS, None).await;
     assert_eq!(r.status, 503, "{:?}", r.body);
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.body, json!({"message": "Service Unavailable."}));
@@ -1133,16 +1131,7 @@ async fn user_answers_are_the_snapshot(b: Backend) {
 /// What the rate limiter and a database that is down answer, before any handler runs.
 async fn refusals_before_the_handler_are_the_snapshot(b: Backend) {
     let db = TestDb::new(b).await;
-    let store = db.store().await;
-    let services = Services::new(store.clone(), Settings::default());
-    let (_, key) = services
-        .create_tenant(
-            Slug::parse("slug", "acme").unwrap(),
-            DisplayName::parse("name", "Acme").unwrap(),
-        )
-        .await
-        .unwrap();
-    let key = key.secret;
+    let (store, key) = store_with_acme(&db).await;
     let http = reqwest::Client::new();
     // A limit of 0 refuses the first call.
     let none_left = process(store.clone(), 0).await;
