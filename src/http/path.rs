@@ -2,9 +2,10 @@
 //! nothing, so every API answers it as "not found" in its own envelope, like any other
 //! malformed id. Without this guard axum's `Path` would answer a plain-text 400 that no API's
 //! contract describes. The check is a layer on each API's routes, so handlers keep extracting
-//! `Path<String>`, which then cannot fail.
+//! `Path<String>`, which then cannot fail. It reads the path as the client sent it, so the
+//! segments of a prefix a route is nested under (`/t/{tenant}`) are checked too.
 
-use axum::extract::Request;
+use axum::extract::{OriginalUri, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use percent_encoding::percent_decode_str;
@@ -17,7 +18,11 @@ pub fn decodable(path: &str) -> bool {
 
 /// Runs the request if its path decodes; otherwise answers `not_found()`.
 pub async fn require_decodable(req: Request, next: Next, not_found: fn() -> Response) -> Response {
-    if decodable(req.uri().path()) {
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or(req.uri(), |original| &original.0);
+    if decodable(uri.path()) {
         next.run(req).await
     } else {
         not_found()

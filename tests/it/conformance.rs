@@ -752,7 +752,9 @@ async fn cancelled_begins_leave_the_writer_usable(b: Backend) {
 }
 
 /// Applies roster's migrations up to `version` to the empty database at `url`.
-async fn migrate_up_to(b: Backend, url: &str, version: i64) {
+/// Migrates the database with every migration but `skipped`, as a database that a later
+/// roster migrates with `skipped` looks (its other changes do not matter to the test).
+async fn migrate_all_but(b: Backend, url: &str, skipped: i64) {
     let dir = match b {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgres",
@@ -764,7 +766,7 @@ async fn migrate_up_to(b: Backend, url: &str, version: i64) {
     for entry in std::fs::read_dir(all).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_str().unwrap().to_owned();
-        if name[..4].parse::<i64>().unwrap() <= version {
+        if name[..4].parse::<i64>().unwrap() != skipped {
             std::fs::copy(&path, scratch.path().join(name)).unwrap();
         }
     }
@@ -817,7 +819,7 @@ async fn set_old_email_key(b: Backend, url: &str, user: Uuid, key: &str) {
 /// form; 0004 lists those keys and roster re-keys them to the A-label form on migrating.
 async fn old_email_keys_are_rekeyed_by_migration_0004(b: Backend) {
     let db = TestDb::new(b).await;
-    migrate_up_to(b, &db.url, 3).await;
+    migrate_all_but(b, &db.url, 4).await;
     let options = roster::store::PoolOptions {
         max_connections: 4,
         acquire_timeout: std::time::Duration::from_secs(10),

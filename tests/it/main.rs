@@ -1,6 +1,7 @@
 //! Roster's integration tests: one binary, one module per API area. Every test runs once per
 //! backend (see `support::backend_tests!`).
 
+mod snapshot;
 mod support;
 
 mod concurrency;
@@ -20,5 +21,6 @@ mod rocketchat;
 mod sessions;
 mod smtp;
 mod tenants;
+mod unrouted;
 mod users;
 mod village;

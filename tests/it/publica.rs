@@ -2,6 +2,7 @@
 //! plans, the per-key rate limit.
 
 use crate::backend_tests;
+use crate::snapshot::Transcript;
 use crate::support::{read, Backend, Reply, TestApp, TestDb};
 use reqwest::Method;
 use roster::domain::fields::{DisplayName, Slug};
@@ -30,6 +31,10 @@ backend_tests!(
     the_count_is_shared_by_processes_on_one_database,
     database_down_answers_503_with_retry_after,
     old_rate_windows_are_forgotten,
+    create_answers_are_the_snapshot,
+    list_answers_are_the_snapshot,
+    user_answers_are_the_snapshot,
+    refusals_before_the_handler_are_the_snapshot,
 );
 
 const USERS: &str = "/integration-api/v1/dashboard/users";
@@ -782,8 +787,8 @@ async fn connect(db: &TestDb) -> Store {
     Store::connect(&db.url, &options).await.unwrap()
 }
 
-async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
-    let db = TestDb::new(b).await;
+/// A store on `db` with the tenant `acme`, and its API key.
+async fn store_with_acme(db: &TestDb) -> (Store, String) {
     let store = db.store().await;
     let services = Services::new(store.clone(), Settings::default());
     let (_, key) = services
@@ -793,6 +798,12 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
         )
         .await
         .unwrap();
+    (store, key.secret)
+}
+
+async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
+    let db = TestDb::new(b).await;
+    let (store, key) = store_with_acme(&db).await;
     let one = process(store, 5).await;
     let two = process(connect(&db).await, 5).await;
     start_of_a_window().await;
@@ -800,7 +811,7 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
     let mut statuses = Vec::new();
     for i in 0..6 {
         let at = if i % 2 == 0 { one.addr } else { two.addr };
-        let r = call_at(&http, at, Some(&key.secret), Method::GET, USERS, None).await;
+        let r = call_at(&http, at, Some(&key), Method::GET, USERS, None).await;
         statuses.push(r.status);
     }
     assert_eq!(
@@ -812,22 +823,14 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
 
 async fn database_down_answers_503_with_retry_after(b: Backend) {
     let db = TestDb::new(b).await;
-    let store = db.store().await;
-    let services = Services::new(store.clone(), Settings::default());
-    let (_, key) = services
-        .create_tenant(
-            Slug::parse("slug", "acme").unwrap(),
-            DisplayName::parse("name", "Acme").unwrap(),
-        )
-        .await
-        .unwrap();
+    let (store, key) = store_with_acme(&db).await;
     let p = process(store.clone(), 100).await;
     let http = reqwest::Client::new();
-    let r = call_at(&http, p.addr, Some(&key.secret), Method::GET, USERS, None).await;
+    let r = call_at(&http, p.addr, Some(&key), Method::GET, USERS, None).await;
     assert_eq!(r.status, 200);
     // A closed pool is what an unreachable database looks like to a request.
     store.close().await;
-    let r = call_at(&http, p.addr, Some(&key.secret), Method::GET, USERS, None).await;
+    let r = call_at(&http, p.addr, Some(&key), Method::GET, USERS, None).await;
     assert_eq!(r.status, 503, "{:?}", r.body);
     assert_eq!(r.header("retry-after"), Some("1"));
     assert_eq!(r.body, json!({"message": "Service Unavailable."}));
@@ -904,4 +907,248 @@ async fn a_page_far_past_the_end_is_empty(b: Backend) {
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["data"]["paginator"]["data"], json!([]));
     assert_eq!(r.body["data"]["paginator"]["total"], 1);
+}
+
+/// A Publica call with `token` as `X-User-Token` and, if any, a JSON body.
+fn publica(
+    http: &reqwest::Client,
+    at: SocketAddr,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::RequestBuilder {
+    let req = http
+        .request(method, format!("http://{at}{path}"))
+        .header("X-User-Token", token);
+    match body {
+        Some(b) => req.json(&b),
+        None => req,
+    }
+}
+
+async fn create_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let gold = plan(&app, "Gold").await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    let call =
+        |path: &str, body: Value| publica(http, app.addr, &app.key, Method::POST, path, Some(body));
+    for body in [
+        json!({"email": " MyEmailAddress@example.com ", "external_id": "ext-1",
+               "new_password": "Abcd1234", "sessions_limit": null, "assign_new_plan": gold,
+               "new_plan_custom_valid_to": "2030-12-31", "admin": 1, "plan_admin": "0",
+               "only_sees_readable": true, "unknown_member": "ignored"}),
+        json!({"email": "MYEMAILADDRESS@example.com", "external_id": "ext-2"}),
+        json!({"email": "other@example.com", "external_id": "ext-1"}),
+        json!({}),
+        json!({"email": "not-an-email", "external_id": "x".repeat(65),
+               "new_password": "short", "sessions_limit": 0, "assign_new_plan": 999,
+               "new_plan_custom_valid_to": "2026-02-30", "admin": "yes", "plan_admin": 2,
+               "only_sees_readable": [true]}),
+        json!({"email": "a@example.com", "external_id": "a", "assign_new_plan": 999}),
+        json!({"email": "a@example.com", "external_id": "a",
+               "new_plan_custom_valid_to": "2030-01-01", "sessions_limit": "many"}),
+        json!({"email": 5, "external_id": "  "}),
+        json!([1, 2]),
+    ] {
+        t.send(http, call(USERS, body)).await;
+    }
+    let minimal = json!({"email": "slash@example.com", "external_id": "slash",
+                         "sessions_limit": "3", "only_sees_readable": "1"});
+    t.send(http, call(&format!("{USERS}/"), minimal)).await;
+    let raw = |content_type: &str, body: String| {
+        http.post(app.url(USERS))
+            .header("X-User-Token", &app.key)
+            .header("content-type", content_type)
+            .body(body)
+    };
+    t.send(http, raw("application/json", "{\"email\": ".into()))
+        .await;
+    t.send(http, raw("application/json", String::new())).await;
+    t.send(http, raw("text/plain", "email=a@example.com".into()))
+        .await;
+    let big = format!("{{\"email\": \"{}\"}}", "a".repeat(70_000));
+    t.send(http, raw("application/json", big)).await;
+    let body = json!({"email": "anon@example.com", "external_id": "anon"});
+    t.send(http, http.post(app.url(USERS)).json(&body)).await;
+    let bad_key = publica(http, app.addr, "rst_nope", Method::POST, USERS, Some(body));
+    t.send(http, bad_key).await;
+    insta::assert_json_snapshot!("create", t.take());
+}
+
+async fn list_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let gold = plan(&app, "Gold").await;
+    let old = plan(&app, "Old").await;
+    create(
+        &app,
+        json!({"email": "a@example.com", "external_id": "a", "admin": true,
+               "assign_new_plan": gold}),
+    )
+    .await;
+    let bu = create(&app, json!({"email": "b@example.com", "external_id": "b"})).await;
+    let r = pl(&app, Method::DELETE, &format!("{USERS}/{}", bu["id"]), None).await;
+    assert_eq!(r.status, 200);
+    create(
+        &app,
+        json!({"email": "c@example.com", "external_id": "c", "sessions_limit": 2,
+               "only_sees_readable": true, "assign_new_plan": old,
+               "new_plan_custom_valid_to": "2020-01-31"}),
+    )
+    .await;
+    let mut t = Transcript::new(app.addr);
+    for query in [
+        "",
+        "/",
+        "?per_page=2",
+        "?per_page=2&page=2",
+        "?page=99",
+        "?query=deactivated",
+        "?query=admins",
+        "?email=C@example.com",
+        "?email=nobody@example.com",
+        "?query=",
+        "?page=abc&per_page=abc",
+        "?per_page=0",
+        "?per_page=1000",
+        "?query=bogus",
+        "?page=1&page=2",
+    ] {
+        let path = format!("{USERS}{query}");
+        let req = publica(&app.http, app.addr, &app.key, Method::GET, &path, None);
+        t.send(&app.http, req).await;
+    }
+    let path = format!("/t/acme{USERS}?per_page=1&query=");
+    let req = publica(&app.http, app.addr, &app.key, Method::GET, &path, None);
+    t.send(&app.http, req).await;
+    insta::assert_json_snapshot!("list", t.take());
+}
+
+async fn user_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let gold = plan(&app, "Gold").await;
+    let u = create(
+        &app,
+        json!({"email": "u@example.com", "external_id": "ext-u",
+               "new_password": "user-pass", "assign_new_plan": gold}),
+    )
+    .await;
+    create(
+        &app,
+        json!({"email": "taken@example.com", "external_id": "taken"}),
+    )
+    .await;
+    app.create_user(json!({"email": "invited@example.com"}))
+        .await;
+    let banned = app
+        .create_user(json!({"email": "banned@example.com", "status": "active"}))
+        .await;
+    let banned_id = banned["id"].as_str().unwrap();
+    let r = app
+        .post(&format!("/v1/users/{banned_id}/ban"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let number = |email: &str| {
+        let app = &app;
+        let path = format!("{USERS}/{email}");
+        async move { pl(app, Method::GET, &path, None).await.body["data"]["id"].clone() }
+    };
+    let (invited_n, banned_n) = (
+        number("invited@example.com").await,
+        number("banned@example.com").await,
+    );
+    token(&app, "u@example.com", "user-pass").await;
+    token(&app, "u@example.com", "user-pass").await;
+    app.other_tenant("globex").await;
+
+    let mut t = Transcript::new(app.addr);
+    t.alias(&u["id"], "{user}");
+    t.alias(&invited_n, "{invited}");
+    t.alias(&banned_n, "{banned}");
+    let user = format!("{USERS}/{}", u["id"]);
+    let update = json!({"email": "u2@example.com", "external_id": "ext-u2", "sessions_limit": 3,
+                        "only_sees_readable": 1, "admin": "0", "plan_admin": true});
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, user.clone(), None),
+        (Method::GET, format!("{USERS}/U@example.com"), None),
+        (Method::GET, format!("{USERS}/999999999"), None),
+        (Method::GET, format!("{USERS}/nobody@example.com"), None),
+        (Method::GET, format!("{USERS}/abc"), None),
+        (Method::GET, format!("{USERS}/%FF"), None),
+        (Method::PUT, user.clone(), Some(update.clone())),
+        (Method::GET, user.clone(), None),
+        (
+            Method::PUT,
+            user.clone(),
+            Some(json!({"email": "u2@example.com"})),
+        ),
+        (
+            Method::PUT,
+            user.clone(),
+            Some(
+                json!({"email": "taken@example.com", "external_id": "taken", "only_sees_readable": 0}),
+            ),
+        ),
+        (Method::PUT, format!("{USERS}/999999999"), Some(json!({}))),
+        (Method::PUT, format!("{USERS}/abc"), Some(update.clone())),
+        (Method::POST, format!("{user}/force-logout"), None),
+        (
+            Method::POST,
+            "/integration-api/v1/users/ext-u2/force-logout".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/integration-api/v1/users/nobody/force-logout".into(),
+            None,
+        ),
+        (Method::DELETE, user.clone(), None),
+        (Method::DELETE, user.clone(), None),
+        (Method::GET, user.clone(), None),
+        (Method::PUT, format!("{user}/re-activate"), None),
+        (Method::PUT, format!("{user}/re-activate"), None),
+        (Method::DELETE, format!("{USERS}/{banned_n}"), None),
+        (
+            Method::PUT,
+            format!("{USERS}/{invited_n}/re-activate"),
+            None,
+        ),
+        (Method::DELETE, format!("{USERS}/999999999"), None),
+        (Method::PUT, format!("{USERS}/abc/re-activate"), None),
+        (Method::GET, format!("/t/acme{user}"), None),
+        (Method::GET, format!("/t/globex{user}"), None),
+        (Method::GET, format!("/t/%FF{user}"), None),
+    ];
+    for (method, path, body) in calls {
+        let req = publica(&app.http, app.addr, &app.key, method, &path, body);
+        t.send(&app.http, req).await;
+    }
+    t.send(&app.http, app.http.get(app.url(&user))).await;
+    insta::assert_json_snapshot!("user", t.take());
+}
+
+/// What the rate limiter and a database that is down answer, before any handler runs.
+async fn refusals_before_the_handler_are_the_snapshot(b: Backend) {
+    let db = TestDb::new(b).await;
+    let (store, key) = store_with_acme(&db).await;
+    let http = reqwest::Client::new();
+    // A limit of 0 refuses the first call.
+    let none_left = process(store.clone(), 0).await;
+    let mut t = Transcript::new(none_left.addr);
+    let call = |at: SocketAddr, method: Method, path: &str| {
+        publica(&http, at, &key, method, path, Some(json!({})))
+    };
+    t.send(&http, call(none_left.addr, Method::POST, USERS))
+        .await;
+    t.send(&http, call(none_left.addr, Method::GET, USERS))
+        .await;
+    insta::assert_json_snapshot!("rate_limited", t.take());
+    let down = process(store.clone(), 100).await;
+    store.close().await;
+    let mut t = Transcript::new(down.addr);
+    t.send(&http, call(down.addr, Method::POST, USERS)).await;
+    t.send(&http, call(down.addr, Method::GET, &format!("{USERS}/1")))
+        .await;
+    insta::assert_json_snapshot!("unavailable", t.take());
 }

@@ -1,7 +1,8 @@
 //! The Village dialect: `user_status` and Patch User.
 
 use crate::backend_tests;
-use crate::support::{Backend, Reply, TestApp};
+use crate::snapshot::Transcript;
+use crate::support::{Backend, Reply, TestApp, TestDb};
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -17,6 +18,9 @@ backend_tests!(
     concurrent_creates_make_one_user,
     patch_user_edits_the_profile,
     patch_user_refuses_other_fields,
+    user_status_answers_are_the_snapshot,
+    patch_user_answers_are_the_snapshot,
+    unavailable_answers_are_the_snapshot,
 );
 
 async fn status(app: &TestApp, body: Value) -> Reply {
@@ -569,4 +573,149 @@ async fn patch_user_refuses_other_fields(b: Backend) {
         Value::Null,
         "nothing was written"
     );
+}
+
+const STATUS: &str = "/networks/acme/user_status";
+
+/// A Village call with this app's key and a JSON body.
+fn village(app: &TestApp, method: Method, path: &str, body: Value) -> reqwest::RequestBuilder {
+    app.http
+        .request(method, app.url(path))
+        .bearer_auth(&app.key)
+        .json(&body)
+}
+
+/// A Village call with a raw body of this content type.
+fn raw(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: impl Into<String>,
+) -> reqwest::RequestBuilder {
+    app.http
+        .post(app.url(path))
+        .bearer_auth(&app.key)
+        .header("content-type", content_type)
+        .body(body.into())
+}
+
+async fn user_status_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.other_tenant("rival").await;
+    app.post("/v1/groups", json!({"key": "new-hires"})).await;
+    let referrer = app
+        .create_user(json!({"email": "ref@example.com", "status": "active"}))
+        .await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    let calls = [
+        json!({"user": "Jane.Doe@example.com", "status_change": "create_user", "send_email": true,
+               "referrer": referrer["referral_code"], "segment_adds": ["new-hires"],
+               "metadata": {"reference_id": "crm-7", "status_change_timestamp": 1700000000,
+                            "description": "signed up"}}),
+        json!({"user": "jane.doe@example.com", "status_change": "create_user", "send_email": true,
+               "referrer": "NOSUCHCODE", "segment_adds": ["nope"], "metadata": {}}),
+        json!({"user": "jane.doe@example.com", "status_change": "revoke_invite", "send_email": true}),
+        json!({"user": "jane.doe@example.com", "status_change": "revoke_invite"}),
+        json!({"user": "jane.doe@example.com", "status_change": "create_user", "send_email": true}),
+        json!({"user": "jane.doe@example.com", "status_change": "ban", "metadata": {}}),
+        json!({"user": "jane.doe@example.com", "status_change": "revoke_invite"}),
+        json!({"user": "ghost@example.com", "status_change": "ban"}),
+        json!({"user": "new@example.com", "status_change": "promote"}),
+        json!({"user": "not-an-email", "status_change": "create_user"}),
+        json!({"status_change": "create_user"}),
+        json!({"user": 7, "status_change": "create_user"}),
+        json!({"user": "new@example.com", "status_change": "create_user", "surprise": 1}),
+        json!({"user": "new@example.com", "status_change": "create_user", "send_email": "yes"}),
+        json!({"user": "new@example.com", "status_change": "create_user",
+               "segment_adds": ["new-hires", "ghost", "bad key!"]}),
+        json!({"user": "new@example.com", "status_change": "create_user", "referrer": "NOPE"}),
+        json!({"user": "new@example.com", "status_change": "create_user",
+               "metadata": {"status_change_timestamp": -1, "description": "x".repeat(2000)}}),
+        json!({"user": "new@example.com", "status_change": "create_user", "metadata": {"at": 1}}),
+        json!([1, 2]),
+    ];
+    for body in calls {
+        t.send(http, village(&app, Method::POST, STATUS, body))
+            .await;
+    }
+    t.send(http, raw(&app, STATUS, "application/json", "{not json"))
+        .await;
+    t.send(http, raw(&app, STATUS, "application/json", ""))
+        .await;
+    t.send(http, raw(&app, STATUS, "text/plain", "hello")).await;
+    let big = format!("{{\"user\": \"{}\"}}", "a".repeat(70_000));
+    t.send(http, raw(&app, STATUS, "application/json", big))
+        .await;
+    let body = json!({"user": "new@example.com", "status_change": "create_user"});
+    t.send(http, http.post(app.url(STATUS)).json(&body)).await;
+    t.send(
+        http,
+        http.post(app.url(STATUS))
+            .bearer_auth("rst_nope")
+            .json(&body),
+    )
+    .await;
+    for path in [
+        "/networks/rival/user_status",
+        "/networks/nobody/user_status",
+        "/t/rival/networks/acme/user_status",
+        "/t/acme/networks/acme/user_status",
+    ] {
+        t.send(http, village(&app, Method::POST, path, body.clone()))
+            .await;
+    }
+    insta::assert_json_snapshot!("user_status", t.take());
+}
+
+async fn patch_user_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.create_user(json!({"email": "pat@example.com"})).await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    let path = "/networks/acme/users/PAT%40example.com";
+    for body in [
+        json!({"first_name": "Zoë", "last_name": "Smith", "phone_number": "+1 555 555 5555"}),
+        json!({"phone_number": null}),
+        json!({"first_name": "Ann", "email": "x", "status": "x", "status_change": "x",
+               "segment_adds": "x", "segments": "x", "referrer": "x", "shoe_size": "x"}),
+        json!({"first_name": "R2D2", "last_name": "a@b", "phone_number": "555-5555"}),
+        json!({"first_name": 5}),
+        json!({}),
+        json!([]),
+    ] {
+        t.send(http, village(&app, Method::PATCH, path, body)).await;
+    }
+    let name = json!({"first_name": "Al"});
+    for path in [
+        "/networks/acme/users/nobody@example.com",
+        "/networks/acme/users/%FF",
+        "/networks/%FF/users/pat@example.com",
+        "/t/%FF/networks/acme/users/pat@example.com",
+        "/networks/rival/users/pat@example.com",
+        "/t/acme/networks/acme/users/pat@example.com",
+    ] {
+        t.send(http, village(&app, Method::PATCH, path, name.clone()))
+            .await;
+    }
+    let unauthenticated = http.patch(app.url(path)).json(&name);
+    t.send(http, unauthenticated).await;
+    insta::assert_json_snapshot!("patch_user", t.take());
+}
+
+/// The database down: 503 with Retry-After, in Village's envelope.
+async fn unavailable_answers_are_the_snapshot(b: Backend) {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    let app = TestApp::spawn_with(db, store.clone()).await;
+    store.close().await;
+    let mut t = Transcript::new(app.addr);
+    let body = json!({"user": "new@example.com", "status_change": "create_user"});
+    t.send(&app.http, village(&app, Method::POST, STATUS, body))
+        .await;
+    let name = json!({"first_name": "Al"});
+    let path = "/networks/acme/users/pat@example.com";
+    t.send(&app.http, village(&app, Method::PATCH, path, name))
+        .await;
+    insta::assert_json_snapshot!("unavailable", t.take());
 }

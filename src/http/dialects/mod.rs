@@ -1,7 +1,10 @@
 //! Vendor dialects. Each translates one vendor's wire format to roster's service layer and
 //! back, with its own error envelope; no business rule lives here. Every dialect is served at
-//! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`.
+//! the vendor's paths at the root and under the tenant base URL `/t/{tenant}`, and owns its
+//! path prefixes there: whatever no handler takes under them (an unknown path, a wrong
+//! method) answers in its envelope. What dialects share is in [`kit`].
 
+pub mod kit;
 mod publica;
 mod regpack;
 mod rocketchat;
@@ -11,15 +14,15 @@ use super::AppState;
 use axum::Router;
 use utoipa::openapi::OpenApi;
 
+/// The tenant base URL: every dialect is served under it too.
+const TENANT_BASE: &str = "/t/{tenant}";
+
 pub fn router(state: AppState) -> Router<AppState> {
-    let dialects = Router::new()
-        .merge(village::router())
-        .merge(rocketchat::router())
-        .merge(publica::router(state))
-        .merge(regpack::router());
     Router::new()
-        .merge(dialects.clone())
-        .nest("/t/{tenant}", dialects)
+        .merge(village::router())
+        .merge(publica::router(state))
+        .merge(kit::serve_with(rocketchat::router(), rocketchat::UNROUTED))
+        .merge(kit::serve_with(regpack::router(), regpack::UNROUTED))
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.

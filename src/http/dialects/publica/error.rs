@@ -2,46 +2,174 @@
 //! `422 {"message": "...", "errors": {"field": ["..."]}}`. Malformed JSON answers 422 too:
 //! Laravel reads an unparsable JSON body as an empty input, so its clients meet a 422 there.
 
+use super::rate::limit_headers;
+use super::TOKEN_HEADER;
 use crate::domain::rate_limit::RateWindow;
 use crate::domain::FieldError;
+use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
 use crate::http::json::{BodyError, Part};
-use crate::http::problem::InternalError;
-use crate::http::tenancy::Refusal;
 use crate::service::Error;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Map, Value};
-use std::sync::Arc;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The Publica.la dialect.
+#[derive(Debug)]
+pub struct Publica;
+
+pub type PublicaError = Failure<Publica>;
 
 /// Request fields as Publica.la names them, for roster's service field names.
 const FIELD_NAMES: &[(&str, &str)] = &[("plan", "assign_new_plan"), ("password", "new_password")];
-
-#[derive(Debug)]
-pub struct PublicaError {
-    status: StatusCode,
-    message: String,
-    fields: Vec<FieldError>,
-    rate: Option<RateWindow>,
-    internal: Option<Arc<anyhow::Error>>,
-}
 
 /// Laravel's words for a field: `external_id` reads "external id".
 fn attribute(field: &str) -> String {
     field.replace('_', " ")
 }
 
-impl PublicaError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            fields: Vec::new(),
-            rate: None,
-            internal: None,
+impl Dialect for Publica {
+    /// Laravel's errors differ by status alone.
+    type Code = StatusCode;
+    /// Where the key stands, on a 429.
+    type Detail = RateWindow;
+    type Envelope = Envelope;
+
+    const PATHS: &'static [&'static str] = &["/integration-api"];
+
+    fn status(code: StatusCode) -> StatusCode {
+        code
+    }
+
+    fn envelope(e: PublicaError) -> Envelope {
+        if e.code != StatusCode::UNPROCESSABLE_ENTITY {
+            return Envelope::Refused(ErrorBody { message: e.message });
+        }
+        let mut errors = BTreeMap::<String, Vec<String>>::new();
+        for f in e.fields {
+            errors.entry(f.field).or_default().push(f.message);
+        }
+        Envelope::Invalid(ValidationError {
+            errors,
+            message: e.message,
+        })
+    }
+
+    fn headers(e: &PublicaError, headers: &mut HeaderMap) {
+        if let Some(w) = &e.detail {
+            let now = chrono::Utc::now().timestamp();
+            headers.insert(header::RETRY_AFTER, w.retry_after(now).into());
+            limit_headers(headers, w);
         }
     }
 
+    fn service_error(e: Error) -> PublicaError {
+        match e {
+            Error::Invalid(fields) => PublicaError::invalid(fields),
+            Error::Taken(fields) => PublicaError::invalid(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f, "has already been taken"))
+                    .collect(),
+            ),
+            Error::NotFound("user") => PublicaError::not_found(),
+            Error::NotFound(what) => {
+                Failure::new(StatusCode::NOT_FOUND, format!("{what} not found."))
+            }
+            Error::Exists(what) => {
+                Failure::new(StatusCode::CONFLICT, format!("The {what} already exists."))
+            }
+            Error::Transition {
+                current,
+                transition,
+            } => Failure::new(
+                StatusCode::CONFLICT,
+                format!("Cannot {transition} a user who is {current}."),
+            ),
+            Error::VersionMismatch { .. } | Error::Conflict => {
+                Failure::new(StatusCode::CONFLICT, "The user changed meanwhile; retry.")
+            }
+            Error::LastAdmin | Error::LastOwner { .. } => Failure::new(
+                StatusCode::CONFLICT,
+                format!("{}.", capitalized(&e.to_string())),
+            ),
+            Error::Gone(reason) => {
+                Failure::new(StatusCode::GONE, format!("{}.", capitalized(reason)))
+            }
+            Error::BadCredentials => Self::unauthenticated(),
+            Error::Unavailable => {
+                Failure::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable.")
+            }
+            Error::Internal(e) => {
+                Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error").caused_by(e)
+            }
+        }
+    }
+
+    fn body_error(e: BodyError) -> PublicaError {
+        match e.status {
+            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Failure::new(e.status, e.message)
+            }
+            _ => {
+                let (part, what) = match e.part {
+                    Part::Body => ("body", "request body"),
+                    Part::Query => ("query", "query string"),
+                };
+                PublicaError::invalid(vec![FieldError::new(
+                    e.field.unwrap_or_else(|| part.to_owned()),
+                    format!("The {what} is invalid: {}.", e.message),
+                )])
+            }
+        }
+    }
+
+    fn unauthenticated() -> PublicaError {
+        Failure::new(StatusCode::UNAUTHORIZED, "Unauthenticated.")
+    }
+
+    /// Another tenant's base URL: as if nothing were there.
+    fn unknown_tenant() -> PublicaError {
+        Failure::new(StatusCode::NOT_FOUND, "Not Found.")
+    }
+
+    /// Laravel's words for a route it does not have.
+    fn no_route(path: &str) -> PublicaError {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            format!(
+                "The route {} could not be found.",
+                path.trim_start_matches('/')
+            ),
+        )
+    }
+
+    fn wrong_method(method: &Method, path: &str) -> PublicaError {
+        Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!(
+                "The {method} method is not supported for route {}.",
+                path.trim_start_matches('/')
+            ),
+        )
+    }
+
+    fn undecodable_path() -> PublicaError {
+        PublicaError::not_found()
+    }
+}
+
+impl KeyAuth for Publica {
+    fn api_key(parts: &Parts) -> Option<&str> {
+        parts
+            .headers
+            .get(TOKEN_HEADER)
+            .and_then(|v| v.to_str().ok())
+    }
+}
+
+impl PublicaError {
     /// 422 with one message per field, each a Laravel sentence.
     pub fn invalid(fields: Vec<FieldError>) -> Self {
         let fields: Vec<FieldError> = fields
@@ -72,9 +200,7 @@ impl PublicaError {
             let s = if more == 1 { "" } else { "s" };
             message = format!("{message} (and {more} more error{s})");
         }
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, message);
-        e.fields = fields;
-        e
+        Failure::new(StatusCode::UNPROCESSABLE_ENTITY, message).with_fields(fields)
     }
 
     pub fn required(field: &str) -> FieldError {
@@ -85,120 +211,12 @@ impl PublicaError {
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "User not found.")
+        Failure::new(StatusCode::NOT_FOUND, "User not found.")
     }
 
     /// 429: the key used up its calls of this window.
     pub fn too_many(window: RateWindow) -> Self {
-        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.");
-        e.rate = Some(window);
-        e
-    }
-}
-
-impl From<Error> for PublicaError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Invalid(fields) => Self::invalid(fields),
-            Error::Taken(fields) => Self::invalid(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(f, "has already been taken"))
-                    .collect(),
-            ),
-            Error::NotFound("user") => Self::not_found(),
-            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("{what} not found.")),
-            Error::Exists(what) => {
-                Self::new(StatusCode::CONFLICT, format!("The {what} already exists."))
-            }
-            Error::Transition {
-                current,
-                transition,
-            } => Self::new(
-                StatusCode::CONFLICT,
-                format!("Cannot {transition} a user who is {current}."),
-            ),
-            Error::VersionMismatch { .. } | Error::Conflict => {
-                Self::new(StatusCode::CONFLICT, "The user changed meanwhile; retry.")
-            }
-            Error::LastAdmin | Error::LastOwner { .. } => Self::new(
-                StatusCode::CONFLICT,
-                format!("{}.", capitalized(&e.to_string())),
-            ),
-            Error::Gone(reason) => Self::new(StatusCode::GONE, format!("{}.", capitalized(reason))),
-            Error::BadCredentials => Self::new(StatusCode::UNAUTHORIZED, "Unauthenticated."),
-            Error::Unavailable => {
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable.")
-            }
-            Error::Internal(e) => {
-                let mut v = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Server Error");
-                v.internal = Some(Arc::new(e));
-                v
-            }
-        }
-    }
-}
-
-impl From<Refusal> for PublicaError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "Unauthenticated."),
-            // Another tenant's base URL: as if nothing were there.
-            Refusal::UnknownTenant => Self::new(StatusCode::NOT_FOUND, "Not Found."),
-            Refusal::Service(e) => e.into(),
-        }
-    }
-}
-
-impl From<BodyError> for PublicaError {
-    fn from(e: BodyError) -> Self {
-        match e.status {
-            StatusCode::PAYLOAD_TOO_LARGE | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                Self::new(e.status, e.message)
-            }
-            _ => {
-                let (part, what) = match e.part {
-                    Part::Body => ("body", "request body"),
-                    Part::Query => ("query", "query string"),
-                };
-                Self::invalid(vec![FieldError::new(
-                    e.field.unwrap_or_else(|| part.to_owned()),
-                    format!("The {what} is invalid: {}.", e.message),
-                )])
-            }
-        }
-    }
-}
-
-impl IntoResponse for PublicaError {
-    fn into_response(self) -> Response {
-        let mut body = json!({ "message": self.message });
-        if self.status == StatusCode::UNPROCESSABLE_ENTITY {
-            let mut errors = Map::new();
-            for f in self.fields {
-                match errors.get_mut(&f.field) {
-                    Some(Value::Array(list)) => list.push(json!(f.message)),
-                    _ => {
-                        errors.insert(f.field, json!([f.message]));
-                    }
-                }
-            }
-            body["errors"] = Value::Object(errors);
-        }
-        let mut res = (self.status, Json(body)).into_response();
-        let headers = res.headers_mut();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let Some(w) = self.rate {
-            let now = chrono::Utc::now().timestamp();
-            headers.insert(header::RETRY_AFTER, w.retry_after(now).into());
-            super::rate::limit_headers(headers, &w);
-        }
-        if let Some(e) = self.internal {
-            res.extensions_mut().insert(InternalError(e));
-        }
-        res
+        Failure::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Attempts.").with_detail(window)
     }
 }
 
@@ -208,4 +226,36 @@ fn capitalized(text: &str) -> String {
     chars
         .next()
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Every error body of this dialect.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Envelope {
+    Refused(ErrorBody),
+    Invalid(ValidationError),
+}
+
+/// Laravel's error envelope.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PublicaError, example = json!({"message": "Unauthenticated."}))]
+pub struct ErrorBody {
+    message: String,
+}
+
+/// Laravel's validation envelope: every refused member, each with its sentences. `message` is
+/// the first of them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PublicaValidationError, example = json!({
+    "message": "The external id field is required. (and 1 more error)",
+    "errors": {
+        "external_id": ["The external id field is required."],
+        "email": ["The email has already been taken."]
+    }
+}))]
+// `errors` first: the order roster has always sent them in (it built this body as a sorted
+// JSON map).
+pub struct ValidationError {
+    errors: BTreeMap<String, Vec<String>>,
+    message: String,
 }

@@ -1,7 +1,6 @@
 //! Publica.la's integration API, users: create, list, read, update, deactivate, reactivate,
 //! force logout. Authenticated by `X-User-Token: <roster API key>`; rate-limited per key.
 
-mod doc;
 mod error;
 mod rate;
 mod wire;
@@ -13,25 +12,25 @@ use crate::domain::user::UserFilter;
 use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::Caller;
-use crate::http::json::{parse_json, read_body};
+use crate::http::dialects::kit::{self, KeyCaller, OptionalBody, Query};
 use crate::http::openapi::{add_common_errors, tag, Common as CommonError, When};
-use crate::http::path::require_decodable;
-use crate::http::tenancy::caller_for_key;
 use crate::http::AppState;
 use crate::service::plans::UserWithPlans;
 use crate::service::users::{Creation, OnExisting, UserRef};
 use crate::service::{Context, Error, Services};
-use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Path, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
-use axum::response::IntoResponse as _;
-use axum::routing::{get, post, put};
+use axum::routing::post;
 use axum::{Json, Router};
-use error::PublicaError;
-use serde_json::{json, Map, Value};
-use utoipa::OpenApi as _;
-use wire::{list_item, PublicaUser};
+use error::{ErrorBody, Publica, PublicaError, ValidationError};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wire::{
+    CreateUser, Created, Deactivated, ListUser, LoggedOut, Member, Paginator, Reactivated,
+    UpdateUser, UserAnswer, UserList,
+};
 
 /// The header that carries the API key.
 const TOKEN_HEADER: &str = "x-user-token";
@@ -39,29 +38,23 @@ const TOKEN_HEADER: &str = "x-user-token";
 /// Users per page of the list unless `per_page` (1 to 200) says otherwise.
 const PER_PAGE: u32 = 100;
 
+const USERS: &str = "/integration-api/v1/dashboard/users";
+
+/// The routes, at Publica.la's paths, with their part of the contract.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(read, update, deactivate))
+        .routes(routes!(reactivate))
+        .routes(routes!(force_logout))
+        .routes(routes!(force_logout_by_reference_path))
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
-    const USERS: &str = "/integration-api/v1/dashboard/users";
-    Router::new()
-        .route(USERS, post(create).get(list))
-        .route(&format!("{USERS}/"), post(create).get(list))
-        .route(
-            &format!("{USERS}/{{user}}"),
-            get(read).put(update).delete(deactivate),
-        )
-        .route(&format!("{USERS}/{{user}}/re-activate"), put(reactivate))
-        // The reference page lists this path; its own example uses the dashboard one.
-        .route(
-            &format!("{USERS}/{{user}}/force-logout"),
-            post(force_logout),
-        )
-        .route(
-            "/integration-api/v1/users/{user}/force-logout",
-            post(force_logout),
-        )
-        .route_layer(middleware::from_fn(|req, next| {
-            require_decodable(req, next, || PublicaError::not_found().into_response())
-        }))
-        // Outermost: every call counts against the key's limit, even one that names nothing.
+    let (routes, _) = routes().split_for_parts();
+    let routes = routes.route(&format!("{USERS}/"), post(create).get(list));
+    // Outermost: every call counts against the key's limit, even one that names nothing.
+    kit::serve::<Publica>(routes)
         .route_layer(middleware::from_fn_with_state(state, rate::rate_limit))
 }
 
@@ -71,63 +64,25 @@ struct UserPath {
     user: String,
 }
 
-/// A caller with a tenant API key as `X-User-Token`.
-struct PublicaCaller(Caller);
-
-impl FromRequestParts<AppState> for PublicaCaller {
-    type Rejection = PublicaError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PublicaError> {
-        let secret = parts
-            .headers
-            .get(TOKEN_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        Ok(PublicaCaller(
-            caller_for_key(parts, state, secret.as_deref()).await?,
-        ))
-    }
-}
-
-/// A JSON object body whose errors answer in Laravel's envelope. Members are read one by one
-/// (below) so that each bad one is named, as Laravel's validator does; unknown members are
-/// ignored, as Laravel ignores them.
-struct PublicaJson(Map<String, Value>);
-
-impl<S: Send + Sync> FromRequest<S> for PublicaJson {
-    type Rejection = PublicaError;
-
-    async fn from_request(req: Request, _: &S) -> Result<Self, PublicaError> {
-        let (parts, body) = read_body(req).await?;
-        Ok(PublicaJson(parse_json(
-            &parts.headers,
-            &body,
-            Some(Map::new),
-        )?))
-    }
-}
-
-/// Reads the members of a body, collecting every error.
-struct Body<'a> {
-    map: &'a Map<String, Value>,
+/// Judges the members of a body, collecting every error.
+struct Members {
     errors: FieldErrors,
 }
 
-impl<'a> Body<'a> {
-    fn new(map: &'a Map<String, Value>) -> Self {
+impl Members {
+    fn new() -> Self {
         Self {
-            map,
             errors: FieldErrors::new(),
         }
     }
 
     /// The member, unless absent or null (Laravel's `nullable`).
-    fn value(&self, name: &str) -> Option<&'a Value> {
-        self.map.get(name).filter(|v| !v.is_null())
+    fn value(member: &Member) -> Option<&Value> {
+        member.0.as_ref().filter(|v| !v.is_null())
     }
 
-    fn text(&mut self, name: &str, required: bool) -> Option<&'a str> {
-        match self.value(name) {
+    fn text<'a>(&mut self, name: &str, member: &'a Member, required: bool) -> Option<&'a str> {
+        match Self::value(member) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
             Some(Value::String(_)) | None => {
                 if required {
@@ -143,8 +98,8 @@ impl<'a> Body<'a> {
     }
 
     /// `true`/`false`, `1`/`0` (as numbers or strings), as Laravel's `boolean` rule accepts.
-    fn boolean(&mut self, name: &str, required: bool) -> Option<bool> {
-        let v = match self.value(name) {
+    fn boolean(&mut self, name: &str, member: &Member, required: bool) -> Option<bool> {
+        let v = match Self::value(member) {
             None => {
                 if required {
                     self.errors.push(PublicaError::required(name));
@@ -175,8 +130,8 @@ impl<'a> Body<'a> {
     }
 
     /// Absent: None; null: Some(None); an integer (or a string of digits): Some(Some(n)).
-    fn integer(&mut self, name: &str) -> Option<Option<i64>> {
-        let v = self.map.get(name)?;
+    fn integer(&mut self, name: &str, member: &Member) -> Option<Option<i64>> {
+        let v = member.0.as_ref()?;
         let n = match v {
             Value::Null => return Some(None),
             Value::Number(n) => n.as_i64(),
@@ -197,9 +152,7 @@ impl<'a> Body<'a> {
     }
 
     fn finish(self) -> Result<(), PublicaError> {
-        self.errors
-            .finish()
-            .map_err(|e| PublicaError::from(Error::from(e)))
+        Ok(self.errors.finish()?)
     }
 }
 
@@ -217,23 +170,29 @@ struct Common {
 }
 
 /// Reads the fields of a create (`update` false) or an update, as the issue lists them.
-fn common(map: &Map<String, Value>, update: bool) -> Result<Common, PublicaError> {
-    let mut b = Body::new(map);
+fn common(body: &CreateUser, update: bool) -> Result<Common, PublicaError> {
+    let mut b = Members::new();
     let email = b
-        .text("email", true)
+        .text("email", &body.email, true)
         .and_then(|s| b.take(Email::parse("email", s)));
     let external_id = b
-        .text("external_id", true)
+        .text("external_id", &body.external_id, true)
         .and_then(|s| b.take(ExternalId::parse("external_id", s)));
     let password = b
-        .text("new_password", false)
+        .text("new_password", &body.new_password, false)
         .and_then(|s| b.take(Password::parse("new_password", s)));
     let sessions_limit = b
-        .integer("sessions_limit")
+        .integer("sessions_limit", &body.sessions_limit)
         .map(|n| n.and_then(|n| b.take(user::sessions_limit("sessions_limit", n))));
-    let plan_id = b.integer("assign_new_plan").flatten();
+    let plan_id = b
+        .integer("assign_new_plan", &body.assign_new_plan)
+        .flatten();
     let valid_to = b
-        .text("new_plan_custom_valid_to", false)
+        .text(
+            "new_plan_custom_valid_to",
+            &body.new_plan_custom_valid_to,
+            false,
+        )
         .and_then(|s| b.take(plan::valid_to("new_plan_custom_valid_to", s)));
     if valid_to.is_some() && plan_id.is_none() {
         b.errors.push(FieldError::new(
@@ -241,9 +200,9 @@ fn common(map: &Map<String, Value>, update: bool) -> Result<Common, PublicaError
             "may only be given with assign_new_plan",
         ));
     }
-    let admin = b.boolean("admin", false);
-    let plan_admin = b.boolean("plan_admin", false);
-    let only_sees_readable = b.boolean("only_sees_readable", update);
+    let admin = b.boolean("admin", &body.admin, false);
+    let plan_admin = b.boolean("plan_admin", &body.plan_admin, false);
+    let only_sees_readable = b.boolean("only_sees_readable", &body.only_sees_readable, update);
     b.finish()?;
     Ok(Common {
         email,
@@ -271,10 +230,6 @@ impl Common {
     }
 }
 
-fn success(data: impl serde::Serialize) -> Json<Value> {
-    Json(json!({ "CODE": "success", "data": data }))
-}
-
 #[utoipa::path(
     post,
     path = "/integration-api/v1/dashboard/users",
@@ -287,21 +242,21 @@ store), optionally a password, a sessions limit, the `admin`, `plan_admin` and \
 An email or external id already in use, an unknown plan, or any member that breaks a rule is a \
 422 naming each. Members it does not know are ignored. Also served at the path with a trailing \
 slash.",
-    request_body = doc::CreateUser,
+    request_body = CreateUser,
     responses(
-        (status = 200, description = "Created", body = doc::Created),
-        (status = 409, description = "A concurrent write met this one; retry", body = doc::Error,
+        (status = 200, description = "Created", body = Created),
+        (status = 409, description = "A concurrent write met this one; retry", body = ErrorBody,
             example = json!({"message": "The user changed meanwhile; retry."})),
         (status = 422, description = "A member is missing or breaks a rule (also a body that is \
-not a JSON object); `errors` names each", body = doc::ValidationError),
+not a JSON object); `errors` names each", body = ValidationError),
     ),
     security(("publica_token" = [])),
 )]
 async fn create(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
-    PublicaJson(body): PublicaJson,
-) -> Result<Json<Value>, PublicaError> {
+    KeyCaller(caller, _): KeyCaller<Publica>,
+    OptionalBody(body, _): OptionalBody<Publica, CreateUser>,
+) -> Result<Json<Created>, PublicaError> {
     let c = common(&body, false)?;
     let email = c
         .email
@@ -324,7 +279,7 @@ async fn create(
         .services
         .create_user(&caller.ctx, new, creation, OnExisting::Refuse)
         .await?;
-    Ok(success(PublicaUser::from(outcome.user)))
+    Ok(Json(outcome.user.into()))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -359,19 +314,19 @@ number is the first page", example = 1),
 the nearest bound; not a number: 100)", example = 100),
     ),
     responses(
-        (status = 200, description = "A page of users", body = doc::UserList),
+        (status = 200, description = "A page of users", body = UserList),
         (status = 422, description = "`query` is not a known filter, or a parameter is repeated",
-            body = doc::ValidationError),
+            body = ValidationError),
     ),
     security(("publica_token" = [])),
 )]
 async fn list(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
+    Query(q, _): Query<Publica, ListQuery>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-) -> Result<Json<Value>, PublicaError> {
-    let q: ListQuery = crate::http::json::parse_query(uri.query())?;
+) -> Result<Json<UserList>, PublicaError> {
     let mut filter = UserFilter::default();
     match q.query.as_deref().filter(|s| !s.is_empty()) {
         None => {}
@@ -413,21 +368,19 @@ async fn list(
         .saturating_mul(u64::from(per_page))
         .saturating_add(1);
     let count = found.items.len() as u64;
-    Ok(success(json!({
-        "paginator": {
-            "current_page": page,
-            "data": found.items.iter().map(list_item).collect::<Vec<_>>(),
-            "first_page_url": url(1),
-            "from": (count > 0).then_some(from),
-            "last_page": last_page,
-            "last_page_url": url(last_page),
-            "next_page_url": (page < last_page).then(|| url(page + 1)),
-            "path": path,
-            "per_page": per_page,
-            "prev_page_url": (page > 1).then(|| url(page - 1)),
-            "to": (count > 0).then_some(from + count - 1),
-            "total": total,
-        }
+    Ok(Json(UserList::from(Paginator {
+        current_page: page,
+        data: found.items.iter().map(ListUser::from).collect(),
+        first_page_url: url(1),
+        from: (count > 0).then_some(from),
+        last_page,
+        last_page_url: url(last_page),
+        next_page_url: (page < last_page).then(|| url(page + 1)),
+        per_page,
+        prev_page_url: (page > 1).then(|| url(page - 1)),
+        to: (count > 0).then_some(from + count - 1),
+        total,
+        path,
     })))
 }
 
@@ -478,19 +431,19 @@ async fn user_at(
     params(("user" = String, Path, description = "The user's integer `id`, or their email",
         example = "923242")),
     responses(
-        (status = 200, description = "The user", body = doc::UserAnswer),
+        (status = 200, description = "The user", body = UserAnswer),
         (status = 404, description = "No user of the store has this id or email (also an id \
-that is not a number)", body = doc::Error, example = json!({"message": "User not found."})),
+that is not a number)", body = ErrorBody, example = json!({"message": "User not found."})),
     ),
     security(("publica_token" = [])),
 )]
 async fn read(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
-) -> Result<Json<Value>, PublicaError> {
+) -> Result<Json<UserAnswer>, PublicaError> {
     let u = user_at(&state.services, &caller.ctx, &user).await?;
-    Ok(success(list_item(&u)))
+    Ok(Json(UserAnswer::from(&u)))
 }
 
 #[utoipa::path(
@@ -504,23 +457,23 @@ the password (ending every session), the sessions limit (null removes it), the f
 plan to grant. `only_sees_readable` is required; `admin` and `plan_admin` left out keep their \
 value. An unknown user is a 404 before the body is judged.",
     params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
-    request_body = doc::UpdateUser,
+    request_body = UpdateUser,
     responses(
         (status = 204, description = "Updated"),
         (status = 404, description = "No user of the store has this id (also an id that is not \
-a number)", body = doc::Error, example = json!({"message": "User not found."})),
-        (status = 409, description = "The user changed meanwhile; retry", body = doc::Error,
+a number)", body = ErrorBody, example = json!({"message": "User not found."})),
+        (status = 409, description = "The user changed meanwhile; retry", body = ErrorBody,
             example = json!({"message": "The user changed meanwhile; retry."})),
         (status = 422, description = "A member is missing or breaks a rule (an email or external \
-id in use, an unknown plan...); `errors` names each", body = doc::ValidationError),
+id in use, an unknown plan...); `errors` names each", body = ValidationError),
     ),
     security(("publica_token" = [])),
 )]
 async fn update(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
-    PublicaJson(body): PublicaJson,
+    OptionalBody(UpdateUser(body), _): OptionalBody<Publica, UpdateUser>,
 ) -> Result<StatusCode, PublicaError> {
     // An unknown user is 404 before the body is judged, as Laravel's route binding answers.
     let current = numbered(&state.services, &caller.ctx, &user).await?;
@@ -572,21 +525,21 @@ reactivated. Deactivating a deactivated user changes nothing and answers the sam
 active admin, and for a user who alone owns rooms.",
     params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
     responses(
-        (status = 200, description = "Deactivated", body = doc::Deactivated),
+        (status = 200, description = "Deactivated", body = Deactivated),
         (status = 404, description = "No user of the store has this id (also an id that is not \
-a number)", body = doc::Error, example = json!({"message": "User not found."})),
+a number)", body = ErrorBody, example = json!({"message": "User not found."})),
         (status = 409, description = "The user's status, the last admin or their rooms forbid it",
-            body = doc::Error, example = json!({"message": "Cannot deactivate a user who is banned."})),
+            body = ErrorBody, example = json!({"message": "Cannot deactivate a user who is banned."})),
     ),
     security(("publica_token" = [])),
 )]
 async fn deactivate(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
-) -> Result<Json<Value>, PublicaError> {
+) -> Result<Json<Deactivated>, PublicaError> {
     change_status(&state, &caller, &user, Transition::Deactivate).await?;
-    Ok(success(json!([])))
+    Ok(Json(Deactivated::new()))
 }
 
 /// `PUT …/users/{id}/re-activate` answers `data: 1`.
@@ -600,21 +553,21 @@ async fn deactivate(
 nothing changes; any other status (invited, banned, revoked) is a 409.",
     params(("user" = String, Path, description = "The user's integer `id`", example = "923242")),
     responses(
-        (status = 200, description = "Reactivated", body = doc::Reactivated),
+        (status = 200, description = "Reactivated", body = Reactivated),
         (status = 404, description = "No user of the store has this id (also an id that is not \
-a number)", body = doc::Error, example = json!({"message": "User not found."})),
-        (status = 409, description = "The user's status cannot be reactivated", body = doc::Error,
+a number)", body = ErrorBody, example = json!({"message": "User not found."})),
+        (status = 409, description = "The user's status cannot be reactivated", body = ErrorBody,
             example = json!({"message": "Cannot reactivate a user who is invited."})),
     ),
     security(("publica_token" = [])),
 )]
 async fn reactivate(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
-) -> Result<Json<Value>, PublicaError> {
+) -> Result<Json<Reactivated>, PublicaError> {
     change_status(&state, &caller, &user, Transition::Reactivate).await?;
-    Ok(success(1))
+    Ok(Json(Reactivated::new()))
 }
 
 async fn change_status(
@@ -642,17 +595,17 @@ async fn change_status(
     description = FORCE_LOGOUT,
     params(("user" = String, Path, description = FORCE_LOGOUT_USER, example = "923242")),
     responses(
-        (status = 200, description = "Every session ended", body = doc::LoggedOut),
+        (status = 200, description = "Every session ended", body = LoggedOut),
         (status = 404, description = "No user of the store has this id or external id",
-            body = doc::Error, example = json!({"message": "User not found."})),
+            body = ErrorBody, example = json!({"message": "User not found."})),
     ),
     security(("publica_token" = [])),
 )]
 async fn force_logout(
     State(state): State<AppState>,
-    PublicaCaller(caller): PublicaCaller,
+    KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
-) -> Result<Json<Value>, PublicaError> {
+) -> Result<Json<LoggedOut>, PublicaError> {
     let services = &state.services;
     let by_number = match user.parse::<i64>() {
         Ok(n) => match services.find_user(&caller.ctx, UserRef::Number(n)).await {
@@ -673,7 +626,7 @@ async fn force_logout(
     let revoked = services
         .logout(&caller.ctx, u.user.user.id, &Note::default())
         .await?;
-    Ok(success(json!({ "sessions_revoked": revoked })))
+    Ok(Json(LoggedOut::new(revoked)))
 }
 
 const FORCE_LOGOUT: &str = "Ends every session of the user; their next request meets the \
@@ -691,34 +644,23 @@ is no user's id is tried as an `external_id`";
     description = FORCE_LOGOUT,
     params(("user" = String, Path, description = FORCE_LOGOUT_USER, example = "user-id-in-your-platform")),
     responses(
-        (status = 200, description = "Every session ended", body = doc::LoggedOut),
+        (status = 200, description = "Every session ended", body = LoggedOut),
         (status = 404, description = "No user of the store has this id or external id",
-            body = doc::Error, example = json!({"message": "User not found."})),
+            body = ErrorBody, example = json!({"message": "User not found."})),
     ),
     security(("publica_token" = [])),
 )]
-#[allow(dead_code)]
-fn force_logout_by_reference_path() {}
-
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        create,
-        list,
-        read,
-        update,
-        deactivate,
-        reactivate,
-        force_logout,
-        force_logout_by_reference_path
-    ),
-    components(schemas(doc::Error))
-)]
-struct Api;
+async fn force_logout_by_reference_path(
+    state: State<AppState>,
+    caller: KeyCaller<Publica>,
+    user: Path<UserPath>,
+) -> Result<Json<LoggedOut>, PublicaError> {
+    force_logout(state, caller, user).await
+}
 
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = Api::openapi();
+    let mut doc = routes().into_openapi();
     add_common_errors(
         &mut doc,
         "PublicaError",

@@ -12,6 +12,7 @@ use crate::domain::membership::{status_choice, Color};
 use crate::domain::user::{Change, NewUser, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status};
 use crate::http::auth::{header, request_id};
+use crate::http::dialects::kit::Unrouted;
 use crate::http::json::{parse_json, read_body};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{caller_for_key, require_tenant};
@@ -21,6 +22,7 @@ use crate::service::{Context, Error};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
 use axum::routing::post;
 use axum::{Json, Router};
 use error::RegpackError;
@@ -28,6 +30,26 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi as _;
 use wire::{users_answer, Id, StatusesBody, UsersBody};
+
+/// Everything under `/reg` is Regpack's; what no route takes answers in its envelope.
+pub const UNROUTED: Unrouted = Unrouted {
+    paths: &["/reg"],
+    no_route: |uri| {
+        RegpackError::new(
+            StatusCode::NOT_FOUND,
+            format!("no Regpack endpoint at {}", uri.path()),
+        )
+        .into_response()
+    },
+    wrong_method: |method, _| {
+        RegpackError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed: Regpack's endpoints answer POST"),
+        )
+        .into_response()
+    },
+    undecodable: || RegpackError::new(StatusCode::NOT_FOUND, "not found").into_response(),
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -27,6 +27,11 @@ pub enum RcError {
     },
     Unavailable,
     Internal(Arc<anyhow::Error>),
+    /// 404 or 405: no endpoint at this path, or none for this method.
+    Unrouted {
+        status: StatusCode,
+        error: &'static str,
+    },
 }
 
 impl RcError {
@@ -151,6 +156,9 @@ impl IntoResponse for RcError {
                 StatusCode::INTERNAL_SERVER_ERROR,
                 json!({"success": false, "error": "Internal server error"}),
             ),
+            RcError::Unrouted { status, error } => {
+                (*status, json!({"success": false, "error": error}))
+            }
         };
         let mut res = (status, Json(body)).into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

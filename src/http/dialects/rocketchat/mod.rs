@@ -9,6 +9,7 @@ use crate::domain::authority::may_change_status;
 use crate::domain::event::{Actor, Note};
 use crate::domain::session::Session;
 use crate::http::auth::{header, request_id};
+use crate::http::dialects::kit::Unrouted;
 use crate::http::json::{parse_json, parse_query, read_body};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
@@ -19,6 +20,8 @@ use crate::service::users::UserRef;
 use crate::service::{Context, Error, UserView};
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use error::{ErrorBody, LoginFailedBody, NotLoggedInBody, RcError};
@@ -31,6 +34,28 @@ use wire::{
     rc_username, ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody,
     LoginData, LogoutAnswer, LogoutData, MeAnswer, RcMe, RcUser, ServerInfo, SetActiveStatusBody,
 };
+
+/// Everything under `/api` is Rocket.Chat's; what no route takes answers in its envelope.
+pub const UNROUTED: Unrouted = Unrouted {
+    paths: &["/api"],
+    no_route: |_| not_found().into_response(),
+    wrong_method: |_, _| {
+        RcError::Unrouted {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            error: "Method not allowed",
+        }
+        .into_response()
+    },
+    undecodable: || not_found().into_response(),
+};
+
+/// Rocket.Chat's answer to a path it has no endpoint for.
+fn not_found() -> RcError {
+    RcError::Unrouted {
+        status: StatusCode::NOT_FOUND,
+        error: "Resource not found",
+    }
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -2,60 +2,180 @@
 //! error of this dialect, malformed JSON included, with one documented shape:
 //! `{"error": {"code": "...", "message": "...", "fields": [{"field", "message"}]}}`.
 
-use crate::domain::FieldError;
+use crate::domain::{FieldError, Status};
+use crate::http::auth::bearer;
+use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
 use crate::http::json::BodyError;
-use crate::http::problem::InternalError;
-use crate::http::tenancy::Refusal;
 use crate::service::Error;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
-use std::sync::Arc;
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+/// The Village dialect.
 #[derive(Debug)]
-pub struct VillageError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-    fields: Vec<FieldError>,
-    current_status: Option<&'static str>,
-    internal: Option<Arc<anyhow::Error>>,
+pub struct Village;
+
+pub type VillageError = Failure<Village>;
+
+/// The status an error answers, as a word.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[schema(as = VillageErrorCode)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// 400: the request cannot be read or a field breaks a rule.
+    BadRequest,
+    /// 413: the body is larger than 64 KiB.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 401.
+    Unauthorized,
+    /// 404: the network or user, or a path Village does not serve.
+    NotFound,
+    /// 405: a Village path that does not answer the request's method.
+    MethodNotAllowed,
+    /// 409.
+    Conflict,
+    /// 410: what the request names can no longer be used.
+    Gone,
+    /// 503.
+    Unavailable,
+    /// 500.
+    Internal,
 }
 
-impl VillageError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            fields: Vec::new(),
-            current_status: None,
-            internal: None,
+impl Dialect for Village {
+    type Code = Code;
+    /// The user's status, when a status change was refused because of it.
+    type Detail = Status;
+    type Envelope = ErrorBody;
+
+    const PATHS: &'static [&'static str] = &["/networks"];
+
+    fn status(code: Code) -> StatusCode {
+        match code {
+            Code::BadRequest => StatusCode::BAD_REQUEST,
+            Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::Conflict => StatusCode::CONFLICT,
+            Code::Gone => StatusCode::GONE,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
+    fn envelope(e: VillageError) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: e.code,
+                current_status: e.detail.map(Status::as_str),
+                fields: e.fields.into_iter().map(FieldBody::from).collect(),
+                message: e.message,
+            },
+        }
+    }
+
+    fn service_error(e: Error) -> VillageError {
+        match e {
+            Error::LastAdmin | Error::LastOwner { .. } => {
+                Failure::new(Code::Conflict, e.to_string())
+            }
+            Error::Invalid(fields) => VillageError::bad_request(fields),
+            Error::NotFound(what) => VillageError::not_found(what),
+            Error::Taken(fields) => VillageError::bad_request(
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f, "is already taken"))
+                    .collect(),
+            ),
+            Error::Exists(what) => Failure::new(Code::Conflict, format!("{what} already exists")),
+            Error::Transition {
+                current,
+                transition,
+            } => Failure::new(
+                Code::Conflict,
+                format!("cannot {transition} a user who is {current}"),
+            )
+            .with_detail(current),
+            Error::VersionMismatch { .. } | Error::Conflict => {
+                Failure::new(Code::Conflict, "the user changed meanwhile; retry")
+            }
+            Error::Gone(reason) => Failure::new(Code::Gone, reason),
+            Error::BadCredentials => Failure::new(Code::Unauthorized, "invalid credentials"),
+            Error::Unavailable => Failure::new(
+                Code::Unavailable,
+                "the database is unreachable; retry shortly",
+            ),
+            Error::Internal(e) => Failure::new(
+                Code::Internal,
+                "roster failed to answer this request; it has been logged",
+            )
+            .caused_by(e),
+        }
+    }
+
+    fn body_error(e: BodyError) -> VillageError {
+        let code = match e.status {
+            StatusCode::PAYLOAD_TOO_LARGE => Code::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Code::UnsupportedMediaType,
+            _ => Code::BadRequest,
+        };
+        match e.field {
+            Some(field) => Failure::new(code, format!("{field}: {}", e.message))
+                .with_fields(vec![FieldError::new(field, e.message)]),
+            None => Failure::new(code, e.message),
+        }
+    }
+
+    fn unauthenticated() -> VillageError {
+        Failure::new(
+            Code::Unauthorized,
+            "send a valid API key as Authorization: Bearer <key>",
+        )
+    }
+
+    fn unknown_tenant() -> VillageError {
+        VillageError::not_found("network")
+    }
+
+    fn no_route(_path: &str) -> VillageError {
+        VillageError::not_found("route")
+    }
+
+    fn wrong_method(method: &Method, _path: &str) -> VillageError {
+        Failure::new(
+            Code::MethodNotAllowed,
+            format!("this route does not answer {method}"),
+        )
+    }
+
+    fn undecodable_path() -> VillageError {
+        VillageError::not_found("network or user")
+    }
+}
+
+impl KeyAuth for Village {
+    fn api_key(parts: &Parts) -> Option<&str> {
+        bearer(parts)
+    }
+}
+
+impl VillageError {
     pub fn bad_request(fields: Vec<FieldError>) -> Self {
         let message = fields
             .iter()
             .map(|f| format!("{}: {}", f.field, f.message))
             .collect::<Vec<_>>()
             .join("; ");
-        let mut e = Self::new(StatusCode::BAD_REQUEST, "bad_request", message);
-        e.fields = fields;
-        e
-    }
-
-    pub fn field(field: &str, message: impl Into<String>) -> Self {
-        Self::bad_request(vec![FieldError::new(field, message)])
+        Failure::new(Code::BadRequest, message).with_fields(fields)
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        Failure::new(Code::NotFound, format!("{what} not found"))
     }
 
     /// Renames the fields of service errors to the names this dialect's clients sent.
@@ -72,152 +192,35 @@ impl VillageError {
     }
 }
 
-impl From<Error> for VillageError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::LastAdmin | Error::LastOwner { .. } => {
-                Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
-            Error::Invalid(fields) => Self::bad_request(fields),
-            Error::NotFound(what) => Self::not_found(what),
-            Error::Taken(fields) => Self::bad_request(
-                fields
-                    .into_iter()
-                    .map(|f| FieldError::new(f, "is already taken"))
-                    .collect(),
-            ),
-            Error::Exists(what) => Self::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                format!("{what} already exists"),
-            ),
-            Error::Transition {
-                current,
-                transition,
-            } => {
-                let mut e = Self::new(
-                    StatusCode::CONFLICT,
-                    "conflict",
-                    format!("cannot {transition} a user who is {current}"),
-                );
-                e.current_status = Some(current.as_str());
-                e
-            }
-            Error::VersionMismatch { .. } | Error::Conflict => Self::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "the user changed meanwhile; retry",
-            ),
-            Error::Gone(reason) => Self::new(StatusCode::GONE, "gone", reason),
-            Error::BadCredentials => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "invalid credentials",
-            ),
-            Error::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the database is unreachable; retry shortly",
-            ),
-            Error::Internal(e) => {
-                let mut v = Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "roster failed to answer this request; it has been logged",
-                );
-                v.internal = Some(Arc::new(e));
-                v
-            }
-        }
-    }
-}
-
-impl From<Refusal> for VillageError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send a valid API key as Authorization: Bearer <key>",
-            ),
-            Refusal::UnknownTenant => Self::not_found("network"),
-            Refusal::Service(e) => e.into(),
-        }
-    }
-}
-
-impl From<BodyError> for VillageError {
-    fn from(e: BodyError) -> Self {
-        let code = match e.status {
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            _ => "bad_request",
-        };
-        let mut v = Self::new(e.status, code, e.message.clone());
-        if let Some(field) = e.field {
-            v.message = format!("{field}: {}", e.message);
-            v.fields.push(FieldError::new(field, e.message));
-        }
-        v
-    }
-}
-
-impl IntoResponse for VillageError {
-    fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if !self.fields.is_empty() {
-            error["fields"] = Value::Array(
-                self.fields
-                    .iter()
-                    .map(|f| json!({ "field": f.field, "message": f.message }))
-                    .collect(),
-            );
-        }
-        if let Some(s) = self.current_status {
-            error["current_status"] = json!(s);
-        }
-        let mut res = (self.status, Json(json!({ "error": error }))).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let Some(e) = self.internal {
-            res.extensions_mut().insert(InternalError(e));
-        }
-        res
-    }
-}
-
-// The envelope for the contract. `into_response` builds it with `json!`, so these types only
-// document it: `fields` and `current_status` are sent only when they have something to say.
-
 /// Every error of the Village dialect.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = VillageError, example = json!({
     "error": {
         "code": "bad_request",
-        "message": "user: must be a valid email address",
-        "fields": [{"field": "user", "message": "must be a valid email address"}]
+        "fields": [{"field": "user", "message": "must be a valid email address"}],
+        "message": "user: must be a valid email address"
     }
 }))]
-#[allow(dead_code)]
 pub struct ErrorBody {
     error: ErrorDetail,
 }
 
-#[derive(serde::Serialize, utoipa::ToSchema)]
+// The members are in the order roster has always sent them (it built this body as a sorted
+// JSON map); clients have seen no other.
+#[derive(Serialize, ToSchema)]
 #[schema(as = VillageErrorDetail)]
-#[allow(dead_code)]
 struct ErrorDetail {
     code: Code,
-    /// What went wrong, in words; with `fields`, each `field: message` joined by `; `.
-    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, schema_with = current_status)]
+    current_status: Option<&'static str>,
     /// The request fields at fault, each with what is wrong with it. Only on a 400 that names
     /// fields.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
     fields: Vec<FieldBody>,
-    #[schema(required = false, schema_with = current_status)]
-    current_status: String,
+    /// What went wrong, in words; with `fields`, each `field: message` joined by `; `.
+    message: String,
 }
 
 fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -227,36 +230,20 @@ fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     status.into()
 }
 
-/// The status an error answers, as a word.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[schema(as = VillageErrorCode)]
-#[serde(rename_all = "snake_case")]
-#[allow(dead_code)]
-enum Code {
-    /// 400: the request cannot be read or a field breaks a rule.
-    BadRequest,
-    /// 413: the body is larger than 64 KiB.
-    PayloadTooLarge,
-    /// 415: the body is not JSON.
-    UnsupportedMediaType,
-    /// 401.
-    Unauthorized,
-    /// 404: the network or user.
-    NotFound,
-    /// 409.
-    Conflict,
-    /// 503.
-    Unavailable,
-    /// 500.
-    Internal,
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = VillageFieldError)]
-#[allow(dead_code)]
 struct FieldBody {
     /// The field's path in the request, e.g. `segment_adds[0]` or `metadata.description`; `.`
     /// for the body as a whole.
     field: String,
     message: String,
+}
+
+impl From<FieldError> for FieldBody {
+    fn from(f: FieldError) -> Self {
+        Self {
+            field: f.field,
+            message: f.message,
+        }
+    }
 }

@@ -6,41 +6,34 @@ mod wire;
 
 use crate::domain::event::Note;
 use crate::domain::fields::{Email, GroupKey, PersonName, Phone};
-use crate::domain::user::{Change, NewUser, UserPatch};
-use crate::domain::{FieldError, FieldErrors, Status, Transition};
-use crate::http::auth::{bearer, Caller};
-use crate::http::json::{parse_json, read_body};
+use crate::domain::user::{NewUser, UserPatch};
+use crate::domain::{DomainError, FieldError, FieldErrors, Status, Transition};
+use crate::http::dialects::kit::{self, Body, KeyCaller};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
-use crate::http::path::require_decodable;
-use crate::http::tenancy::{caller_for_key, require_tenant};
+use crate::http::tenancy::require_tenant;
 use crate::http::AppState;
 use crate::service::users::{Creation, OnExisting};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::middleware;
-use axum::response::IntoResponse as _;
-use axum::routing::{patch, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use error::{ErrorBody, VillageError};
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
-use utoipa::OpenApi as _;
-use wire::{Metadata, PatchUserBody, UserStatusAnswer, UserStatusBody, VillageUser};
+use error::{ErrorBody, Village, VillageError};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wire::{
+    IgnoredField, Metadata, PatchUserBody, StatusChange, UserStatusAnswer, UserStatusBody,
+    VillageUser,
+};
+
+/// The routes, at Village's paths, with their part of the contract.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(user_status))
+        .routes(routes!(patch_user))
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/networks/{network_id}/user_status", post(user_status))
-        .route(
-            "/networks/{network_id}/users/{user_email}",
-            patch(patch_user),
-        )
-        .route_layer(middleware::from_fn(|req, next| {
-            require_decodable(req, next, || {
-                VillageError::not_found("network or user").into_response()
-            })
-        }))
+    kit::serve::<Village>(routes().split_for_parts().0)
 }
 
 // Path parameters by name: under `/t/{tenant}` the request carries one more, which these
@@ -54,32 +47,6 @@ struct NetworkPath {
 struct UserPath {
     network_id: String,
     user_email: String,
-}
-
-/// A caller with a tenant API key as `Authorization: Bearer`.
-struct VillageCaller(Caller);
-
-impl FromRequestParts<AppState> for VillageCaller {
-    type Rejection = VillageError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, VillageError> {
-        let secret = bearer(parts).map(str::to_owned);
-        Ok(VillageCaller(
-            caller_for_key(parts, state, secret.as_deref()).await?,
-        ))
-    }
-}
-
-/// A JSON body whose errors answer in Village's envelope.
-struct VillageJson<T>(T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for VillageJson<T> {
-    type Rejection = VillageError;
-
-    async fn from_request(req: Request, _: &S) -> Result<Self, VillageError> {
-        let (parts, body) = read_body(req).await?;
-        Ok(VillageJson(parse_json(&parts.headers, &body, None)?))
-    }
 }
 
 #[utoipa::path(
@@ -123,15 +90,15 @@ says it), or the user changed meanwhile (retry)", body = ErrorBody, example = js
 )]
 async fn user_status(
     State(state): State<AppState>,
-    VillageCaller(caller): VillageCaller,
+    KeyCaller(caller, _): KeyCaller<Village>,
     Path(NetworkPath { network_id }): Path<NetworkPath>,
-    VillageJson(body): VillageJson<UserStatusBody>,
+    Body(body, _): Body<Village, UserStatusBody>,
 ) -> Result<(StatusCode, Json<UserStatusAnswer>), VillageError> {
     require_tenant(&caller, &network_id)?;
     let email = Email::parse("user", &body.user).map_err(|e| VillageError::bad_request(vec![e]))?;
     let services = &state.services;
-    let answer = match body.status_change.as_str() {
-        "create_user" => {
+    let answer = match body.status_change {
+        StatusChange::CreateUser => {
             let (new, creation) = creation(email, &body)?;
             let outcome = services
                 .create_user(&caller.ctx, new, creation, OnExisting::Return)
@@ -140,20 +107,27 @@ async fn user_status(
             // Village counts these only on the first create; on any later one they are ignored.
             let mut ignored = Vec::new();
             if !outcome.created {
-                ignored.extend(present(&body, &["referrer", "segment_adds", "metadata"]));
+                ignored.extend(present(
+                    &body,
+                    &[
+                        IgnoredField::Referrer,
+                        IgnoredField::SegmentAdds,
+                        IgnoredField::Metadata,
+                    ],
+                ));
                 if body.send_email == Some(true) && !outcome.reinvited {
-                    ignored.push("send_email");
+                    ignored.push(IgnoredField::SendEmail);
                 }
             }
             UserStatusAnswer {
-                status_change: body.status_change.clone(),
+                status_change: body.status_change,
                 user: VillageUser::from(outcome.user),
                 created: outcome.created,
                 ignored_fields: ignored,
             }
         }
-        "revoke_invite" | "ban" => {
-            let transition = if body.status_change == "ban" {
+        StatusChange::RevokeInvite | StatusChange::Ban => {
+            let transition = if body.status_change == StatusChange::Ban {
                 Transition::Ban
             } else {
                 Transition::RevokeInvite
@@ -163,38 +137,34 @@ async fn user_status(
                 .change_status(&caller.ctx, user.user.id, transition, &Note::default())
                 .await?;
             UserStatusAnswer {
-                status_change: body.status_change.clone(),
+                status_change: body.status_change,
                 user: VillageUser::from(change.user),
                 created: false,
                 ignored_fields: present(
                     &body,
-                    &["send_email", "referrer", "segment_adds", "metadata"],
+                    &[
+                        IgnoredField::SendEmail,
+                        IgnoredField::Referrer,
+                        IgnoredField::SegmentAdds,
+                        IgnoredField::Metadata,
+                    ],
                 ),
             }
-        }
-        other => {
-            return Err(VillageError::field(
-                "status_change",
-                format!(
-                    "unknown status change {other:?}; expected create_user, revoke_invite or ban"
-                ),
-            ))
         }
     };
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
 /// Which of these optional fields the request carried.
-fn present(body: &UserStatusBody, fields: &[&'static str]) -> Vec<&'static str> {
+fn present(body: &UserStatusBody, fields: &[IgnoredField]) -> Vec<IgnoredField> {
     fields
         .iter()
         .copied()
-        .filter(|f| match *f {
-            "send_email" => body.send_email.is_some(),
-            "referrer" => body.referrer.is_some(),
-            "segment_adds" => body.segment_adds.is_some(),
-            "metadata" => body.metadata.is_some(),
-            _ => false,
+        .filter(|f| match f {
+            IgnoredField::SendEmail => body.send_email.is_some(),
+            IgnoredField::Referrer => body.referrer.is_some(),
+            IgnoredField::SegmentAdds => body.segment_adds.is_some(),
+            IgnoredField::Metadata => body.metadata.is_some(),
         })
         .collect()
 }
@@ -214,9 +184,7 @@ fn creation(email: Email, body: &UserStatusBody) -> Result<(NewUser, Creation), 
         Some(m) => note(m, &mut errors),
         None => Note::default(),
     };
-    errors
-        .finish()
-        .map_err(|e| VillageError::from(crate::service::Error::from(e)))?;
+    errors.finish()?;
     let metadata = body
         .metadata
         .as_ref()
@@ -318,41 +286,29 @@ email", body = ErrorBody, example = json!({
 )]
 async fn patch_user(
     State(state): State<AppState>,
-    VillageCaller(caller): VillageCaller,
+    KeyCaller(caller, _): KeyCaller<Village>,
     Path(UserPath {
         network_id,
         user_email,
     }): Path<UserPath>,
-    VillageJson(body): VillageJson<Map<String, Value>>,
+    Body(body, _): Body<Village, PatchUserBody>,
 ) -> Result<Json<VillageUser>, VillageError> {
     require_tenant(&caller, &network_id)?;
     let mut errors = FieldErrors::new();
-    let mut patch = UserPatch::default();
-    for (field, value) in &body {
-        let text = match value {
-            Value::Null => None,
-            Value::String(s) => Some(s.as_str()),
-            _ => {
-                errors.push(FieldError::new(field, "must be a string or null"));
-                continue;
-            }
-        };
-        let member = Some(text);
-        match field.as_str() {
-            "first_name" => {
-                patch.first_name =
-                    Change::from_member(member, &mut errors, |t| PersonName::parse(field, t))
-            }
-            "last_name" => {
-                patch.last_name =
-                    Change::from_member(member, &mut errors, |t| PersonName::parse(field, t))
-            }
-            "phone_number" => {
-                patch.phone_number =
-                    Change::from_member(member, &mut errors, |t| Phone::parse(field, t))
-            }
-            other => errors.push(FieldError::new(other, not_patchable(other))),
-        }
+    let patch = UserPatch {
+        first_name: body.first_name.change("first_name", &mut errors, |t| {
+            PersonName::parse("first_name", t)
+        }),
+        last_name: body.last_name.change("last_name", &mut errors, |t| {
+            PersonName::parse("last_name", t)
+        }),
+        phone_number: body.phone_number.change("phone_number", &mut errors, |t| {
+            Phone::parse("phone_number", t)
+        }),
+        ..UserPatch::default()
+    };
+    for other in &body.others {
+        errors.push(FieldError::new(other, not_patchable(other)));
     }
     if body.is_empty() {
         errors.push(FieldError::new(
@@ -360,9 +316,7 @@ async fn patch_user(
             "send at least one of first_name, last_name, phone_number",
         ));
     }
-    errors
-        .finish()
-        .map_err(|e| VillageError::from(crate::service::Error::from(e)))?;
+    errors.finish().map_err(in_field_order)?;
     let user = state
         .services
         .user_by_email(&caller.ctx, &user_email)
@@ -374,13 +328,20 @@ async fn patch_user(
     Ok(Json(VillageUser::from(updated)))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(user_status, patch_user), components(schemas(ErrorBody)))]
-struct Api;
+/// Refused fields named in the order of their names, whatever the order they were judged in.
+fn in_field_order(e: DomainError) -> VillageError {
+    match e {
+        DomainError::Invalid(mut fields) => {
+            fields.sort_by(|a, b| a.field.cmp(&b.field));
+            VillageError::bad_request(fields)
+        }
+        other => other.into(),
+    }
+}
 
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = Api::openapi();
+    let mut doc = routes().into_openapi();
     add_common_errors(
         &mut doc,
         "VillageError",

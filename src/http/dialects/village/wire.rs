@@ -1,8 +1,12 @@
 //! Village's request and response bodies.
 
+use crate::domain::user::Change;
+use crate::domain::{FieldError, FieldErrors};
 use crate::service::UserView;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
 use utoipa::openapi::{Ref, RefOr, Schema};
 use uuid::Uuid;
 
@@ -27,8 +31,7 @@ pub struct UserStatusBody {
     /// (Unicode NFC and case folding, the domain as its IDNA A-label).
     #[schema(format = Email, example = "jane.doe@example.com")]
     pub user: String,
-    #[schema(value_type = StatusChange)]
-    pub status_change: String,
+    pub status_change: StatusChange,
     /// With `create_user`: queue the invite email. Ignored by the other changes, and by a
     /// `create_user` that finds the user already there (unless it re-invites a revoked user).
     pub send_email: Option<bool>,
@@ -41,13 +44,10 @@ pub struct UserStatusBody {
     pub metadata: Option<Metadata>,
 }
 
-// Documents the `status_change` string, which the handler reads itself so that an unknown
-// one is refused in Village's words.
 /// The status change to make.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = VillageStatusChange)]
 #[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // Only documents the values.
 pub enum StatusChange {
     /// Creates the user, invited (or invites a revoked user again); an existing user is
     /// answered as they are.
@@ -56,6 +56,20 @@ pub enum StatusChange {
     RevokeInvite,
     /// Suspends the user from all network activity: `banned`.
     Ban,
+}
+
+// Read by hand so that an unknown change is refused in Village's words, not serde's.
+impl<'de> Deserialize<'de> for StatusChange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match String::deserialize(d)?.as_str() {
+            "create_user" => Ok(StatusChange::CreateUser),
+            "revoke_invite" => Ok(StatusChange::RevokeInvite),
+            "ban" => Ok(StatusChange::Ban),
+            other => Err(D::Error::custom(format!(
+                "unknown status change {other:?}; expected create_user, revoke_invite or ban"
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
@@ -151,23 +165,19 @@ impl From<UserView> for VillageUser {
 }))]
 pub struct UserStatusAnswer {
     /// The change asked for, as sent.
-    #[schema(value_type = StatusChange)]
-    pub status_change: String,
+    pub status_change: StatusChange,
     /// The user as they now are.
     pub user: VillageUser,
     /// Whether this call created the user.
     pub created: bool,
     /// Fields of the request that had no effect, and so were ignored.
-    #[schema(value_type = Vec<IgnoredField>)]
-    pub ignored_fields: Vec<&'static str>,
+    pub ignored_fields: Vec<IgnoredField>,
 }
 
-// Documents the values of `ignored_fields`.
 /// A field a `user_status` call carried without effect.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[schema(as = VillageIgnoredField)]
 #[serde(rename_all = "snake_case")]
-#[allow(dead_code)] // Only documents the values.
 pub enum IgnoredField {
     SendEmail,
     Referrer,
@@ -175,25 +185,89 @@ pub enum IgnoredField {
     Metadata,
 }
 
-// The handler reads the body as a map so that each field it refuses gets its own message;
-// this type only documents it.
 /// The fields to change, at least one. Any other field is refused (400), naming where it
 /// changes instead.
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(utoipa::ToSchema)]
+// For the contract only: `Deserialize` below keeps the other fields, for the handler to
+// refuse each by name.
 #[serde(deny_unknown_fields)]
 #[schema(as = VillagePatchUser, example = json!({
     "first_name": "Jane",
     "last_name": "Smith",
     "phone_number": "+15555555555"
 }))]
-#[allow(dead_code)]
 pub struct PatchUserBody {
     /// The new first name (up to 100 characters, with a letter); null clears it.
-    first_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub first_name: Member,
     /// The new last name (up to 100 characters, with a letter); null clears it.
-    last_name: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub last_name: Member,
     /// The new phone number in international format: `+`, the country code and the number,
     /// 8 to 15 digits in all. Spaces, hyphens, dots and parentheses are dropped, so
     /// `+1 555 555 5555` is kept as `+15555555555`. Null clears it.
-    phone_number: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub phone_number: Member,
+    /// The other fields sent, by name.
+    #[schema(ignore)]
+    pub others: Vec<String>,
+}
+
+impl PatchUserBody {
+    /// Whether the body has no field at all.
+    pub fn is_empty(&self) -> bool {
+        [&self.first_name, &self.last_name, &self.phone_number]
+            .iter()
+            .all(|m| matches!(m, Member::Absent))
+            && self.others.is_empty()
+    }
+}
+
+/// One field of a patch, as sent. Anything but text or null is refused by the handler, with
+/// every other bad field at once.
+pub enum Member {
+    Absent,
+    Null,
+    Text(String),
+    Other,
+}
+
+impl Member {
+    /// The change this field asks for: absent keeps, null clears, text is parsed. A value
+    /// that is not text, or text that does not parse, is recorded in `errors` and keeps.
+    pub fn change<T>(
+        &self,
+        field: &str,
+        errors: &mut FieldErrors,
+        parse: impl Fn(&str) -> Result<T, FieldError>,
+    ) -> Change<T> {
+        let member = match self {
+            Member::Absent => None,
+            Member::Null => Some(None),
+            Member::Text(t) => Some(Some(t.as_str())),
+            Member::Other => {
+                errors.push(FieldError::new(field, "must be a string or null"));
+                return Change::Keep;
+            }
+        };
+        Change::from_member(member, errors, |t| parse(t))
+    }
+}
+
+impl<'de> Deserialize<'de> for PatchUserBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let mut members = Map::<String, Value>::deserialize(d)?;
+        let mut take = |name: &str| match members.remove(name) {
+            None => Member::Absent,
+            Some(Value::Null) => Member::Null,
+            Some(Value::String(t)) => Member::Text(t),
+            Some(_) => Member::Other,
+        };
+        Ok(Self {
+            first_name: take("first_name"),
+            last_name: take("last_name"),
+            phone_number: take("phone_number"),
+            others: members.into_iter().map(|(name, _)| name).collect(),
+        })
+    }
 }
