@@ -475,6 +475,22 @@ pub enum UserRef<'a> {
     ExternalId(&'a str),
     /// A username as a client typed it; compared case-insensitively.
     Username(&'a str),
+    /// An account number if a user has it, else an external id (Publica.la's force logout:
+    /// platforms often use numbers as their own ids).
+    NumberElseExternalId(&'a str),
+}
+
+impl<'a> UserRef<'a> {
+    /// The plain references to try, in order; the first that names a user is the user.
+    pub fn candidates(self) -> [Option<UserRef<'a>>; 2] {
+        match self {
+            UserRef::NumberElseExternalId(raw) => [
+                raw.parse().ok().map(UserRef::Number),
+                Some(UserRef::ExternalId(raw)),
+            ],
+            plain => [Some(plain), None],
+        }
+    }
 }
 
 impl From<Uuid> for UserRef<'_> {

@@ -166,7 +166,10 @@ fn normalized(who: UserRef<'_>) -> Option<String> {
     match who {
         UserRef::Email(raw) => Some(crate::domain::fields::email_key(raw)),
         UserRef::Username(raw) => lookup_key(raw),
-        UserRef::Id(_) | UserRef::Number(_) | UserRef::ExternalId(_) => None,
+        UserRef::Id(_)
+        | UserRef::Number(_)
+        | UserRef::ExternalId(_)
+        | UserRef::NumberElseExternalId(_) => None,
     }
 }
 
@@ -179,6 +182,8 @@ fn key_of<'a>(who: UserRef<'a>, normalized: &'a Option<String>) -> Option<Key<'a
         UserRef::ExternalId(x) => Some(Key::ExternalId(x)),
         UserRef::Email(_) => normalized.as_deref().map(Key::Email),
         UserRef::Username(_) => normalized.as_deref().map(Key::Username),
+        // Resolved through its candidates, never looked up as itself.
+        UserRef::NumberElseExternalId(_) => None,
     }
 }
 
@@ -260,11 +265,15 @@ impl Tx {
         who: UserRef<'_>,
         for_update: bool,
     ) -> Result<Option<User>> {
-        let text = normalized(who);
-        match key_of(who, &text) {
-            Some(key) => self.user_by(tenant, key, for_update).await,
-            None => Ok(None),
+        for who in who.candidates().into_iter().flatten() {
+            let text = normalized(who);
+            if let Some(key) = key_of(who, &text) {
+                if let Some(user) = self.user_by(tenant, key, for_update).await? {
+                    return Ok(Some(user));
+                }
+            }
         }
+        Ok(None)
     }
 
     /// The user a client named and the keys of their groups (in key order), in one query,
@@ -276,10 +285,23 @@ impl Tx {
         who: UserRef<'_>,
         for_update: bool,
     ) -> Result<Option<(User, Vec<String>)>> {
-        let text = normalized(who);
-        let Some(key) = key_of(who, &text) else {
-            return Ok(None);
-        };
+        for who in who.candidates().into_iter().flatten() {
+            let text = normalized(who);
+            if let Some(key) = key_of(who, &text) {
+                if let Some(found) = self.with_group_keys(tenant, key, for_update).await? {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn with_group_keys(
+        &mut self,
+        tenant: Uuid,
+        key: Key<'_>,
+        for_update: bool,
+    ) -> Result<Option<(User, Vec<String>)>> {
         let column = key.column();
         let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
              WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";

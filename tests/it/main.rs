@@ -18,6 +18,7 @@ mod publica;
 mod regpack;
 mod resilience;
 mod rocketchat;
+mod round_trips;
 mod sessions;
 mod smtp;
 mod tenants;

@@ -3,10 +3,14 @@
 
 use crate::backend_tests;
 use crate::support::{Backend, TestApp, TestDb};
+use reqwest::Method;
 use roster::store::{Census, TxKind, TxRecord};
 use serde_json::json;
 
-backend_tests!(a_village_ban_is_one_transaction);
+backend_tests!(
+    a_village_ban_is_one_transaction,
+    publica_status_changes_and_force_logout_are_one_transaction_each
+);
 
 async fn a_village_ban_is_one_transaction(b: Backend) {
     let db = TestDb::new(b).await;
@@ -55,4 +59,50 @@ async fn a_village_ban_is_one_transaction(b: Backend) {
         ],
         "{txs:#?}"
     );
+}
+
+/// Publica.la names users by number (or, for force logout, by number else external id); the
+/// change resolves that name inside its one write transaction. The other write is the rate
+/// limit's count, which every Publica.la call makes.
+async fn publica_status_changes_and_force_logout_are_one_transaction_each(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    let user = app
+        .create_user(json!({"email": "pl@example.com", "status": "active", "external_id": "77"}))
+        .await;
+    let number = user["number"].as_i64().unwrap();
+    for path in [
+        format!("/integration-api/v1/dashboard/users/{number}"),
+        format!("/integration-api/v1/dashboard/users/{number}/re-activate"),
+        "/integration-api/v1/dashboard/users/77/force-logout".to_owned(),
+    ] {
+        let method = match path.ends_with("re-activate") {
+            true => Method::PUT,
+            false if path.ends_with("force-logout") => Method::POST,
+            false => Method::DELETE,
+        };
+        census.take();
+        let r = app
+            .http
+            .request(method, app.url(&path))
+            .header("X-User-Token", &app.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        // The key's lookup and the rate count may run in either order.
+        let mut kinds: Vec<(bool, bool)> = census
+            .take()
+            .iter()
+            .map(|t| (t.kind == TxKind::Write, t.committed))
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            vec![(false, false), (true, true), (true, true)],
+            "{path}"
+        );
+    }
 }

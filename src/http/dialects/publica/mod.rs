@@ -17,7 +17,7 @@ use crate::http::openapi::{add_common_errors, tag, Common as CommonError, When};
 use crate::http::AppState;
 use crate::service::plans::UserWithPlans;
 use crate::service::users::{Creation, OnExisting, UserRef};
-use crate::service::{Context, Error, Services};
+use crate::service::{Context, Services};
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
@@ -576,10 +576,15 @@ async fn change_status(
     user: &str,
     transition: Transition,
 ) -> Result<(), PublicaError> {
-    let u = numbered(&state.services, &caller.ctx, user).await?;
+    let n: i64 = user.parse().map_err(|_| PublicaError::not_found())?;
     state
         .services
-        .change_status(&caller.ctx, u.user.user.id, transition, &Note::default())
+        .change_status(
+            &caller.ctx,
+            UserRef::Number(n),
+            transition,
+            &Note::default(),
+        )
         .await?;
     Ok(())
 }
@@ -606,25 +611,13 @@ async fn force_logout(
     KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
 ) -> Result<Json<LoggedOut>, PublicaError> {
-    let services = &state.services;
-    let by_number = match user.parse::<i64>() {
-        Ok(n) => match services.find_user(&caller.ctx, UserRef::Number(n)).await {
-            Ok(u) => Some(u),
-            Err(Error::NotFound(_)) => None,
-            Err(e) => return Err(e.into()),
-        },
-        Err(_) => None,
-    };
-    let u = match by_number {
-        Some(u) => u,
-        None => {
-            services
-                .find_user(&caller.ctx, UserRef::ExternalId(&user))
-                .await?
-        }
-    };
-    let revoked = services
-        .logout(&caller.ctx, u.user.user.id, &Note::default())
+    let revoked = state
+        .services
+        .logout(
+            &caller.ctx,
+            UserRef::NumberElseExternalId(&user),
+            &Note::default(),
+        )
         .await?;
     Ok(Json(LoggedOut::new(revoked)))
 }

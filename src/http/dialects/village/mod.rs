@@ -6,7 +6,7 @@ mod wire;
 
 use crate::domain::event::Note;
 use crate::domain::fields::{Email, GroupKey, PersonName, Phone};
-use crate::domain::user::{NewUser, UserPatch};
+use crate::domain::user::{NewUser, UserPatch, UserRef};
 use crate::domain::{DomainError, FieldError, FieldErrors, Status, Transition};
 use crate::http::dialects::kit::{self, Body, KeyCaller};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
@@ -132,9 +132,9 @@ async fn user_status(
             } else {
                 Transition::RevokeInvite
             };
-            let user = services.user_by_email(&caller.ctx, email.as_str()).await?;
+            let who = UserRef::Email(email.as_str());
             let change = services
-                .change_status(&caller.ctx, user.user.id, transition, &Note::default())
+                .change_status(&caller.ctx, who, transition, &Note::default())
                 .await?;
             UserStatusAnswer {
                 status_change: body.status_change,
@@ -317,13 +317,9 @@ async fn patch_user(
         ));
     }
     errors.finish().map_err(in_field_order)?;
-    let user = state
-        .services
-        .user_by_email(&caller.ctx, &user_email)
-        .await?;
     let updated = state
         .services
-        .patch_user(&caller.ctx, user.user.id, patch, None)
+        .patch_user(&caller.ctx, UserRef::Email(&user_email), patch, None)
         .await?;
     Ok(Json(VillageUser::from(updated)))
 }
