@@ -77,3 +77,38 @@ impl FieldErrors {
         }
     }
 }
+
+/// The things roster keeps, as an error names them: "user not found", "membership already
+/// exists". Each API words them its own way; none matches on the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    User,
+    Group,
+    Membership,
+    Room,
+    RoomMember,
+    Invite,
+    Tenant,
+    ApiKey,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::User => "user",
+            Entity::Group => "group",
+            Entity::Membership => "membership",
+            Entity::Room => "room",
+            Entity::RoomMember => "room member",
+            Entity::Invite => "invite",
+            Entity::Tenant => "tenant",
+            Entity::ApiKey => "API key",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -19,7 +19,7 @@ pub mod tenant;
 pub mod user;
 pub mod username;
 
-pub use error::{DomainError, FieldError, FieldErrors};
+pub use error::{DomainError, Entity, FieldError, FieldErrors};
 pub use status::{Outcome, Status, Transition};
 
 use chrono::{DateTime, SubsecRound, Utc};

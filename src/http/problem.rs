@@ -167,7 +167,7 @@ impl From<Error> for Problem {
     fn from(e: Error) -> Self {
         match e {
             Error::Invalid(fields) => Problem::invalid(fields),
-            Error::NotFound(what) => Problem::not_found(what),
+            Error::NotFound(what) => Problem::not_found(what.as_str()),
             Error::Taken(fields) => {
                 let mut p = Problem::new(
                     StatusCode::CONFLICT,

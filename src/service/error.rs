@@ -1,6 +1,6 @@
 //! What a use case can answer instead of a result. Each HTTP API maps these to its envelope.
 
-use crate::domain::{DomainError, FieldError, Status, Transition};
+use crate::domain::{DomainError, Entity, FieldError, Status, Transition};
 use crate::store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -8,13 +8,13 @@ pub enum Error {
     #[error("invalid input")]
     Invalid(Vec<FieldError>),
     #[error("{0} not found")]
-    NotFound(&'static str),
+    NotFound(Entity),
     /// Unique values another record already holds, by field name.
     #[error("already taken: {}", .0.join(", "))]
     Taken(Vec<&'static str>),
     /// The thing to add is already there.
     #[error("{0} already exists")]
-    Exists(&'static str),
+    Exists(Entity),
     /// The state machine refused the transition.
     #[error("cannot {transition} a user who is {current}")]
     Transition {

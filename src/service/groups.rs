@@ -5,6 +5,7 @@ use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
+use crate::domain::Entity;
 use crate::store::GroupMember;
 use serde_json::json;
 use uuid::Uuid;
@@ -37,7 +38,7 @@ impl Services {
         let group = tx
             .group(ctx.tenant, id)
             .await?
-            .ok_or(Error::NotFound("group"))?;
+            .ok_or(Error::NotFound(Entity::Group))?;
         let members = tx.group_members(ctx.tenant, id).await?;
         Ok((group, members))
     }
@@ -66,10 +67,10 @@ impl Services {
         let g = tx
             .group(ctx.tenant, group)
             .await?
-            .ok_or(Error::NotFound("group"))?;
+            .ok_or(Error::NotFound(Entity::Group))?;
         tx.user(ctx.tenant, user, true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let changed = if join {
             tx.add_group_member(ctx.tenant, group, user, at).await?
         } else {

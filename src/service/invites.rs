@@ -8,6 +8,7 @@ use crate::domain::event::{Actor, NewEvent, Note};
 use crate::domain::fields::Password;
 use crate::domain::invite::{Dead, Invite};
 use crate::domain::user::{Profile, User};
+use crate::domain::Entity;
 use crate::domain::{Status, Transition};
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
@@ -62,7 +63,7 @@ impl Services {
         let user = tx
             .user(ctx.tenant, id, true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         if user.status != Status::Invited {
             return Err(Error::Transition {
                 current: user.status,
@@ -97,7 +98,7 @@ impl Services {
             .invite_by_token(&hash)
             .await?
             .filter(|i| tenant.is_none_or(|t| t == i.tenant_id))
-            .ok_or(Error::NotFound("invite"))?;
+            .ok_or(Error::NotFound(Entity::Invite))?;
         invite
             .redeemable(self.now())
             .map_err(|dead| Error::Gone(dead.reason()))?;
@@ -106,7 +107,7 @@ impl Services {
         let ctx = Context::new(invite.tenant_id, Actor::User(invite.user_id), request_id);
         let mut tx = self.store.write().await?;
         let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id.into()).await {
-            Err(Error::NotFound(_)) => return Err(Error::NotFound("invite")),
+            Err(Error::NotFound(_)) => return Err(Error::NotFound(Entity::Invite)),
             other => other?,
         };
         let user = &locked.user;
@@ -119,7 +120,7 @@ impl Services {
             let now_state = tx
                 .invite_by_token(&hash)
                 .await?
-                .ok_or(Error::NotFound("invite"))?;
+                .ok_or(Error::NotFound(Entity::Invite))?;
             let dead = now_state
                 .redeemable(at)
                 .err()

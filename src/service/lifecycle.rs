@@ -5,6 +5,7 @@ use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::UserRef;
+use crate::domain::Entity;
 use crate::domain::{status, Outcome, Status, Transition};
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
@@ -212,7 +213,7 @@ impl Services {
         let id = tx
             .user_by_ref(ctx.tenant, who.into(), true)
             .await?
-            .ok_or(Error::NotFound("user"))?
+            .ok_or(Error::NotFound(Entity::User))?
             .id;
         let revoked = tx.revoke_sessions(ctx.tenant, id, at).await?;
         if revoked > 0 {
@@ -232,7 +233,7 @@ pub(crate) async fn lock_view(tx: &mut Tx, tenant: Uuid, who: UserRef<'_>) -> Re
     let (user, groups) = tx
         .user_with_group_keys(tenant, who, true)
         .await?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Entity::User))?;
     Ok(UserView { user, groups })
 }
 

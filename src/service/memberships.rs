@@ -11,6 +11,7 @@ use crate::domain::fields::{DisplayName, Email, GroupKey, Password};
 use crate::domain::group::Group;
 use crate::domain::membership::{Color, MemberStatus, Price, Product};
 use crate::domain::user::{NewUser, User, UserPatch};
+use crate::domain::Entity;
 use crate::domain::Status;
 use crate::store::{MemberProduct, Membership, Tx};
 use serde_json::json;
@@ -84,9 +85,9 @@ impl Services {
                 let user = tx
                     .user(ctx.tenant, id, true)
                     .await?
-                    .ok_or(Error::NotFound("user"))?;
+                    .ok_or(Error::NotFound(Entity::User))?;
                 if !tx.add_group_member(ctx.tenant, g.id, id, at).await? {
-                    return Err(Error::Exists("membership"));
+                    return Err(Error::Exists(Entity::Membership));
                 }
                 tx.append_event(
                     &ctx.origin(&creation.note, at),
@@ -146,7 +147,7 @@ impl Services {
         let user = tx
             .user_by_number(ctx.tenant, number, false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         member_view(&mut tx, ctx.tenant, g, user).await
     }
 
@@ -170,7 +171,7 @@ impl Services {
                 }
                 tx.membership(ctx.tenant, g.id, u.id)
                     .await?
-                    .ok_or(Error::NotFound("membership"))?;
+                    .ok_or(Error::NotFound(Entity::Membership))?;
             }
         }
         let login = self
@@ -373,7 +374,7 @@ fn tenant_event(action: &'static str, details: serde_json::Value) -> NewEvent {
 async fn group_of(tx: &mut Tx, ctx: &Context, group: i64) -> Result<Group> {
     tx.group(ctx.tenant, group)
         .await?
-        .ok_or(Error::NotFound("group"))
+        .ok_or(Error::NotFound(Entity::Group))
 }
 
 /// The group, the user with this number, and their membership of the group.
@@ -388,11 +389,11 @@ async fn resolve(
     let user = tx
         .user_by_number(ctx.tenant, number, lock)
         .await?
-        .ok_or(Error::NotFound("user"))?;
+        .ok_or(Error::NotFound(Entity::User))?;
     let membership = tx
         .membership(ctx.tenant, g.id, user.id)
         .await?
-        .ok_or(Error::NotFound("membership"))?;
+        .ok_or(Error::NotFound(Entity::Membership))?;
     Ok((g, user, membership))
 }
 
@@ -400,7 +401,7 @@ async fn member_view(tx: &mut Tx, tenant: Uuid, group: Group, user: User) -> Res
     let membership = tx
         .membership(tenant, group.id, user.id)
         .await?
-        .ok_or(Error::NotFound("membership"))?;
+        .ok_or(Error::NotFound(Entity::Membership))?;
     let connected_to = match user.parent_id {
         Some(parent) => {
             tx.user(tenant, parent, false)

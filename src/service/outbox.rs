@@ -2,6 +2,7 @@
 
 use super::{Context, Error, Result, Services};
 use crate::domain::outbox::EmailDelivery;
+use crate::domain::Entity;
 use crate::store::ClaimedEmail;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -48,7 +49,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         Ok(tx.emails_of(ctx.tenant, user).await?)
     }
 }

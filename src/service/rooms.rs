@@ -5,6 +5,7 @@ use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
 use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
+use crate::domain::Entity;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -43,7 +44,7 @@ impl Services {
         let room = tx
             .room(ctx.tenant, id, false)
             .await?
-            .ok_or(Error::NotFound("room"))?;
+            .ok_or(Error::NotFound(Entity::Room))?;
         let members = tx.room_members(ctx.tenant, id).await?;
         Ok((room, members))
     }
@@ -88,16 +89,16 @@ impl Services {
         // and a hand-over of the same room run one after the other and cannot deadlock.
         tx.user(ctx.tenant, user, true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let r = tx
             .room(ctx.tenant, room, true)
             .await?
-            .ok_or(Error::NotFound("room"))?;
+            .ok_or(Error::NotFound(Entity::Room))?;
         let before = tx.room_members(ctx.tenant, room).await?;
         let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
         match (expected, previous) {
-            (Membership::New, Some(_)) => return Err(Error::Exists("room member")),
-            (Membership::Existing, None) => return Err(Error::NotFound("room member")),
+            (Membership::New, Some(_)) => return Err(Error::Exists(Entity::RoomMember)),
+            (Membership::Existing, None) => return Err(Error::NotFound(Entity::RoomMember)),
             _ => {}
         }
         if previous != Some(role) {
@@ -126,9 +127,9 @@ impl Services {
         let r = tx
             .room(ctx.tenant, room, true)
             .await?
-            .ok_or(Error::NotFound("room"))?;
+            .ok_or(Error::NotFound(Entity::Room))?;
         if !tx.remove_room_member(ctx.tenant, room, user).await? {
-            return Err(Error::NotFound("room member"));
+            return Err(Error::NotFound(Entity::RoomMember));
         }
         tx.append_event(
             &ctx.origin(&Note::default(), at),

@@ -7,6 +7,7 @@ use crate::domain::fields::email_key;
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::domain::username::lookup_key;
+use crate::domain::Entity;
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -118,7 +119,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         Ok(tx.live_sessions(ctx.tenant, user, self.now()).await?)
     }
 }

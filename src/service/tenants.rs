@@ -5,6 +5,7 @@ use super::secrets::{self, API_KEY_PREFIX};
 use super::{Error, Result, Services};
 use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
+use crate::domain::Entity;
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -54,7 +55,7 @@ impl Services {
                 found = tx.tenant_by_number(number).await?;
             }
         }
-        found.ok_or(Error::NotFound("tenant"))
+        found.ok_or(Error::NotFound(Entity::Tenant))
     }
 
     #[tracing::instrument(skip_all)]
@@ -62,7 +63,7 @@ impl Services {
         let mut tx = self.store.write().await?;
         tx.tenant_by_id(tenant)
             .await?
-            .ok_or(Error::NotFound("tenant"))?;
+            .ok_or(Error::NotFound(Entity::Tenant))?;
         let key = issue_key(&mut tx, tenant, self.now()).await?;
         tx.commit().await?;
         Ok(key)
@@ -74,7 +75,7 @@ impl Services {
         let key = tx
             .revoke_api_key(id, self.now())
             .await?
-            .ok_or(Error::NotFound("API key"))?;
+            .ok_or(Error::NotFound(Entity::ApiKey))?;
         tx.commit().await?;
         Ok(key)
     }

@@ -11,6 +11,7 @@ use crate::domain::plan::PlanGrant;
 use crate::domain::user::UserFilter;
 use crate::domain::user::{NewUser, Role, User, UserPatch};
 use crate::domain::username::username_key;
+use crate::domain::Entity;
 use crate::domain::{Status, Transition};
 use crate::store::{Tx, UniqueValues, UserRecord};
 use chrono::{DateTime, Utc};
@@ -133,7 +134,7 @@ impl Services {
         let user = tx
             .user_by_email(ctx.tenant, &email_key(email), false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         view(&mut tx, ctx.tenant, user).await
     }
 
@@ -143,7 +144,7 @@ impl Services {
         let user = tx
             .user(ctx.tenant, id, false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         view(&mut tx, ctx.tenant, user).await
     }
 
@@ -153,7 +154,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         let user = user_by_ref(&mut tx, ctx, r)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let user = view(&mut tx, ctx.tenant, user).await?;
         let mut found = with_plans(&mut tx, ctx.tenant, vec![user]).await?;
         Ok(found.pop().expect("one user in, one out"))
@@ -204,7 +205,7 @@ impl Services {
         let current = tx
             .user_by_ref(ctx.tenant, who.into(), true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let id = current.id;
         if !roles.is_empty() {
             let mut new_roles = patch.roles.take().unwrap_or_else(|| current.roles.clone());
@@ -255,7 +256,7 @@ impl Services {
         let user = tx
             .user_by_ref(ctx.tenant, who.into(), true)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let at = self.now();
         let view = patch_locked(
             &mut tx,
@@ -283,7 +284,7 @@ impl Services {
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, id, false)
             .await?
-            .ok_or(Error::NotFound("user"))?;
+            .ok_or(Error::NotFound(Entity::User))?;
         let items = tx.user_events(ctx.tenant, id, after, limit).await?;
         let next = items
             .last()

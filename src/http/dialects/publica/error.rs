@@ -5,6 +5,7 @@
 use super::rate::limit_headers;
 use super::TOKEN_HEADER;
 use crate::domain::rate_limit::RateWindow;
+use crate::domain::Entity;
 use crate::domain::FieldError;
 use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
 use crate::http::json::{BodyError, Part};
@@ -73,7 +74,7 @@ impl Dialect for Publica {
                     .map(|f| FieldError::new(f, "has already been taken"))
                     .collect(),
             ),
-            Error::NotFound("user") => PublicaError::not_found(),
+            Error::NotFound(Entity::User) => PublicaError::not_found(),
             Error::NotFound(what) => {
                 Failure::new(StatusCode::NOT_FOUND, format!("{what} not found."))
             }

@@ -10,6 +10,7 @@ use crate::domain::event::Actor;
 use crate::domain::fields::{DisplayName, Email, Password, PersonName, Phone};
 use crate::domain::membership::{status_choice, Color};
 use crate::domain::user::{Change, NewUser, UserPatch};
+use crate::domain::Entity;
 use crate::domain::{FieldError, FieldErrors, Status};
 use crate::http::auth::{header, request_id};
 use crate::http::dialects::kit::Unrouted;
@@ -313,19 +314,19 @@ async fn users(
 fn explain(e: Error, group: i64, clogin: Option<i64>) -> RegpackError {
     let who = clogin.map_or("the user".to_owned(), |c| format!("clogin_id {c}"));
     match e {
-        Error::NotFound("group") => RegpackError::new(
+        Error::NotFound(Entity::Group) => RegpackError::new(
             StatusCode::NOT_FOUND,
             format!("group_id {group} is not a group of this organization"),
         ),
-        Error::NotFound("user") => RegpackError::new(
+        Error::NotFound(Entity::User) => RegpackError::new(
             StatusCode::NOT_FOUND,
             format!("{who} is not a user of this organization"),
         ),
-        Error::NotFound("membership") => RegpackError::new(
+        Error::NotFound(Entity::Membership) => RegpackError::new(
             StatusCode::NOT_FOUND,
             format!("{who} is not in group_id {group}; add them with the create action"),
         ),
-        Error::Exists("membership") => RegpackError::new(
+        Error::Exists(Entity::Membership) => RegpackError::new(
             StatusCode::CONFLICT,
             format!("the user with this email is already in group_id {group}"),
         ),

@@ -85,7 +85,7 @@ impl Dialect for Village {
                 Failure::new(Code::Conflict, e.to_string())
             }
             Error::Invalid(fields) => VillageError::bad_request(fields),
-            Error::NotFound(what) => VillageError::not_found(what),
+            Error::NotFound(what) => VillageError::not_found(what.as_str()),
             Error::Taken(fields) => VillageError::bad_request(
                 fields
                     .into_iter()
