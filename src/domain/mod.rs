@@ -21,11 +21,3 @@ pub mod username;
 
 pub use error::{DomainError, Entity, FieldError, FieldErrors};
 pub use status::{Outcome, Status, Transition};
-
-use chrono::{DateTime, SubsecRound, Utc};
-
-/// The current time at the precision both stores keep (microseconds), so that a value read
-/// back equals the value written.
-pub fn now() -> DateTime<Utc> {
-    Utc::now().trunc_subsecs(6)
-}

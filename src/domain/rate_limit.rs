@@ -18,23 +18,22 @@ pub struct RateWindow {
     pub allowed: bool,
     /// Unix time at which the window ends and the count starts again.
     pub resets_at: i64,
+    /// Whole seconds from the call until the window resets, at least 1.
+    pub retry_after: i64,
 }
 
 impl RateWindow {
-    /// The verdict on the `hits`-th call of the window starting at `start`.
-    pub fn after(hits: i64, limit: u32, start: i64) -> Self {
+    /// The verdict on the `hits`-th call made at `unix_seconds`.
+    pub fn after(hits: i64, limit: u32, unix_seconds: i64) -> Self {
         let used = u32::try_from(hits.max(0)).unwrap_or(u32::MAX);
+        let resets_at = window_start(unix_seconds) + WINDOW_SECONDS;
         Self {
             limit,
             remaining: limit.saturating_sub(used),
             allowed: used <= limit,
-            resets_at: start + WINDOW_SECONDS,
+            resets_at,
+            retry_after: (resets_at - unix_seconds).max(1),
         }
-    }
-
-    /// Whole seconds until the window resets, at least 1.
-    pub fn retry_after(&self, unix_seconds: i64) -> i64 {
-        (self.resets_at - unix_seconds).max(1)
     }
 }
 
@@ -47,11 +46,11 @@ mod tests {
         let w = RateWindow::after(100, 100, 60);
         assert!(w.allowed);
         assert_eq!(w.remaining, 0);
-        let w = RateWindow::after(101, 100, 60);
+        let w = RateWindow::after(101, 100, 75);
         assert!(!w.allowed);
         assert_eq!(w.resets_at, 120);
-        assert_eq!(w.retry_after(119), 1);
-        assert_eq!(w.retry_after(130), 1);
+        assert_eq!(w.retry_after, 45);
+        assert_eq!(RateWindow::after(101, 100, 119).retry_after, 1);
     }
 
     #[test]

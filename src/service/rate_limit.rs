@@ -20,7 +20,7 @@ impl Services {
         let mut tx = self.store.write().await?;
         let hits = tx.count_call(&key, start).await?;
         tx.commit().await?;
-        Ok(RateWindow::after(hits, limit, start))
+        Ok(RateWindow::after(hits, limit, now))
     }
 
     /// Forgets rate-limit windows that ended more than a window ago.

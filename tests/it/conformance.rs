@@ -3,14 +3,20 @@
 use crate::backend_tests;
 use crate::support::{eventually, Backend, TestDb};
 use chrono::{Duration, Utc};
+use roster::domain::clock::Clock;
 use roster::domain::event::{EventCursor, NewEvent, Note};
 use roster::domain::idempotency::{IdempotencyClaim, StoredResponse};
 use roster::domain::room::{MemberRole, RoomKind};
 use roster::domain::session::Session;
 use roster::domain::user::{Profile, Roles, UserFilter, UserRef};
-use roster::domain::{now, Status};
+use roster::domain::Status;
 use roster::store::{EventOrigin, Store, StoreError, UniqueValues, UserRecord};
 use uuid::Uuid;
+
+/// The time at the stores' precision, as roster's clock reads it.
+fn now() -> chrono::DateTime<Utc> {
+    Clock::system().now()
+}
 
 backend_tests!(
     tenants_and_keys,

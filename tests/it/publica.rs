@@ -5,6 +5,7 @@ use crate::backend_tests;
 use crate::snapshot::Transcript;
 use crate::support::{read, Backend, Reply, TestApp, TestDb};
 use reqwest::Method;
+use roster::domain::clock::Clock;
 use roster::domain::fields::{DisplayName, Slug};
 use roster::http::{serve, AppState};
 use roster::service::{Services, Settings};
@@ -701,18 +702,10 @@ async fn plans_are_tenant_scoped(b: Backend) {
     assert!(r.body["errors"]["assign_new_plan"].is_array());
 }
 
-/// Waits for a fresh minute when the current one is nearly over, so a test's calls fall in
-/// one fixed window.
-async fn start_of_a_window() {
-    let into = chrono::Utc::now().timestamp().rem_euclid(60);
-    if into > 40 {
-        tokio::time::sleep(Duration::from_secs((61 - into) as u64)).await;
-    }
-}
-
 async fn the_101st_call_in_a_minute_is_429(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    start_of_a_window().await;
+    // Ten seconds into a minute, and the clock stands still: every call is in one window.
+    let start = chrono::DateTime::from_timestamp(1_800_000_010, 0).unwrap();
+    let (app, hand) = TestApp::spawn_at(b, start).await;
     for i in 1..=100u32 {
         let r = pl(&app, Method::GET, USERS, None).await;
         assert_eq!(r.status, 200, "call {i}");
@@ -726,13 +719,8 @@ async fn the_101st_call_in_a_minute_is_429(b: Backend) {
     assert_eq!(r.status, 429, "{:?}", r.body);
     assert_eq!(r.body, json!({"message": "Too Many Attempts."}));
     assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
-    let retry: i64 = r.header("retry-after").unwrap().parse().unwrap();
-    assert!((1..=60).contains(&retry), "{retry}");
-    let reset: i64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
-    assert!(
-        reset > chrono::Utc::now().timestamp() - 1 && reset % 60 == 0,
-        "{reset}"
-    );
+    assert_eq!(r.header("retry-after"), Some("50"));
+    assert_eq!(r.header("x-ratelimit-reset"), Some("1800000060"));
     // Refused calls do nothing: a create past the limit writes no user.
     let r = pl(
         &app,
@@ -748,6 +736,11 @@ async fn the_101st_call_in_a_minute_is_429(b: Backend) {
     let r = call_at(&app.http, app.addr, Some(&other), Method::GET, USERS, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.header("x-ratelimit-remaining"), Some("99"));
+    // The next minute starts a new count.
+    hand.advance(chrono::Duration::seconds(50));
+    let r = pl(&app, Method::GET, USERS, None).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("99"));
 }
 
 /// A roster process serving `store` with its own settings.
@@ -756,14 +749,15 @@ struct Process {
     _shutdown: oneshot::Sender<()>,
 }
 
-async fn process(store: Store, publica_rate_limit: u32) -> Process {
+async fn process(store: Store, publica_rate_limit: u32, clock: Clock) -> Process {
     let services = Services::new(
         store,
         Settings {
             publica_rate_limit,
             ..Settings::default()
         },
-    );
+    )
+    .with_clock(clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
@@ -804,9 +798,10 @@ async fn store_with_acme(db: &TestDb) -> (Store, String) {
 async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
     let db = TestDb::new(b).await;
     let (store, key) = store_with_acme(&db).await;
-    let one = process(store, 5).await;
-    let two = process(connect(&db).await, 5).await;
-    start_of_a_window().await;
+    // Both processes read one clock, standing early in a minute: all calls fall in its window.
+    let (clock, _hand) = Clock::manual(chrono::DateTime::from_timestamp(1_800_000_005, 0).unwrap());
+    let one = process(store, 5, clock.clone()).await;
+    let two = process(connect(&db).await, 5, clock).await;
     let http = reqwest::Client::new();
     let mut statuses = Vec::new();
     for i in 0..6 {
@@ -824,7 +819,7 @@ async fn the_count_is_shared_by_processes_on_one_database(b: Backend) {
 async fn database_down_answers_503_with_retry_after(b: Backend) {
     let db = TestDb::new(b).await;
     let (store, key) = store_with_acme(&db).await;
-    let p = process(store.clone(), 100).await;
+    let p = process(store.clone(), 100, Clock::system()).await;
     let http = reqwest::Client::new();
     let r = call_at(&http, p.addr, Some(&key), Method::GET, USERS, None).await;
     assert_eq!(r.status, 200);
@@ -1134,7 +1129,7 @@ async fn refusals_before_the_handler_are_the_snapshot(b: Backend) {
     let (store, key) = store_with_acme(&db).await;
     let http = reqwest::Client::new();
     // A limit of 0 refuses the first call.
-    let none_left = process(store.clone(), 0).await;
+    let none_left = process(store.clone(), 0, Clock::system()).await;
     let mut t = Transcript::new(none_left.addr);
     let call = |at: SocketAddr, method: Method, path: &str| {
         publica(&http, at, &key, method, path, Some(json!({})))
@@ -1144,7 +1139,7 @@ async fn refusals_before_the_handler_are_the_snapshot(b: Backend) {
     t.send(&http, call(none_left.addr, Method::GET, USERS))
         .await;
     insta::assert_json_snapshot!("rate_limited", t.take());
-    let down = process(store.clone(), 100).await;
+    let down = process(store.clone(), 100, Clock::system()).await;
     store.close().await;
     let mut t = Transcript::new(down.addr);
     t.send(&http, call(down.addr, Method::POST, USERS)).await;

@@ -5,7 +5,9 @@
 //! dropped afterwards). With `ROSTER_TEST_REQUIRE_POSTGRES=1` (as CI sets) a missing
 //! `TEST_DATABASE_URL` fails the Postgres tests instead of skipping them.
 
+use chrono::{DateTime, Utc};
 use reqwest::Method;
+use roster::domain::clock::{Clock, ClockHand};
 use roster::http::{serve, AppState};
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
@@ -195,9 +197,21 @@ impl TestApp {
         Self::spawn_with(db, store).await
     }
 
+    /// Serves with a manual clock standing at `at`; the hand moves it.
+    pub async fn spawn_at(backend: Backend, at: DateTime<Utc>) -> (Self, ClockHand) {
+        let db = TestDb::new(backend).await;
+        let store = db.store().await;
+        let (clock, hand) = Clock::manual(at);
+        let services = Services::new(store, Settings::default()).with_clock(clock);
+        (Self::serve(db, services).await, hand)
+    }
+
     /// Serves over `store`, which the caller opened on `db` (or on a path to it).
     pub async fn spawn_with(db: TestDb, store: Store) -> Self {
-        let services = Services::new(store.clone(), Settings::default());
+        Self::serve(db, Services::new(store, Settings::default())).await
+    }
+
+    async fn serve(db: TestDb, services: Services) -> Self {
         let slug = roster::domain::fields::Slug::parse("slug", "acme").unwrap();
         let name = roster::domain::fields::DisplayName::parse("name", "Acme").unwrap();
         let (_, key) = services

@@ -59,8 +59,7 @@ impl Dialect for Publica {
 
     fn headers(e: &PublicaError, headers: &mut HeaderMap) {
         if let Some(w) = &e.detail {
-            let now = chrono::Utc::now().timestamp();
-            headers.insert(header::RETRY_AFTER, w.retry_after(now).into());
+            headers.insert(header::RETRY_AFTER, w.retry_after.into());
             limit_headers(headers, w);
         }
     }

@@ -368,9 +368,14 @@ async fn list(
         .saturating_mul(u64::from(per_page))
         .saturating_add(1);
     let count = found.items.len() as u64;
+    let today = state.services.now().date_naive();
     Ok(Json(UserList::from(Paginator {
         current_page: page,
-        data: found.items.iter().map(ListUser::from).collect(),
+        data: found
+            .items
+            .iter()
+            .map(|u| ListUser::new(u, today))
+            .collect(),
         first_page_url: url(1),
         from: (count > 0).then_some(from),
         last_page,
@@ -443,7 +448,7 @@ async fn read(
     Path(UserPath { user }): Path<UserPath>,
 ) -> Result<Json<UserAnswer>, PublicaError> {
     let u = user_at(&state.services, &caller.ctx, &user).await?;
-    Ok(Json(UserAnswer::from(&u)))
+    Ok(Json(UserAnswer::new(&u, state.services.now().date_naive())))
 }
 
 #[utoipa::path(

@@ -211,10 +211,10 @@ pub struct ListUser {
     uuid: Uuid,
 }
 
-impl From<&UserWithPlans> for ListUser {
-    fn from(u: &UserWithPlans) -> Self {
+impl ListUser {
+    /// A user of the list; `today` decides which plans have expired.
+    pub fn new(u: &UserWithPlans, today: NaiveDate) -> Self {
         let user = &u.user.user;
-        let today = Utc::now().date_naive();
         Self {
             admin: user.roles.contains(Role::Admin),
             can_be_edited: true,
@@ -324,11 +324,11 @@ pub struct UserAnswer {
     data: ListUser,
 }
 
-impl From<&UserWithPlans> for UserAnswer {
-    fn from(user: &UserWithPlans) -> Self {
+impl UserAnswer {
+    pub fn new(user: &UserWithPlans, today: NaiveDate) -> Self {
         Self {
             code: Code::Success,
-            data: user.into(),
+            data: ListUser::new(user, today),
         }
     }
 }
