@@ -323,44 +323,24 @@ impl UserPatch {
                 Change::Set(n) => Some(n),
             },
         };
-        let mut changes = Vec::new();
-        let mut diff = |field: &'static str, a: Value, b: Value| {
-            if a != b {
-                changes.push((field, a, b));
-            }
-        };
-        diff("email", json!(before.email), json!(profile.email));
-        diff("username", json!(before.username), json!(profile.username));
-        diff(
-            "external_id",
-            json!(before.external_id),
-            json!(profile.external_id),
-        );
-        diff(
-            "first_name",
-            json!(before.first_name),
-            json!(profile.first_name),
-        );
-        diff(
-            "last_name",
-            json!(before.last_name),
-            json!(profile.last_name),
-        );
-        diff(
-            "phone_number",
-            json!(before.phone_number),
-            json!(profile.phone_number),
-        );
-        diff(
-            "roles",
-            json!(before.roles.names()),
-            json!(profile.roles.names()),
-        );
-        diff(
-            "sessions_limit",
-            json!(before.sessions_limit),
-            json!(profile.sessions_limit),
-        );
+        let (b, p) = (before, &profile);
+        let changes = [
+            ("email", json!(b.email), json!(p.email)),
+            ("username", json!(b.username), json!(p.username)),
+            ("external_id", json!(b.external_id), json!(p.external_id)),
+            ("first_name", json!(b.first_name), json!(p.first_name)),
+            ("last_name", json!(b.last_name), json!(p.last_name)),
+            ("phone_number", json!(b.phone_number), json!(p.phone_number)),
+            ("roles", json!(b.roles.names()), json!(p.roles.names())),
+            (
+                "sessions_limit",
+                json!(b.sessions_limit),
+                json!(p.sessions_limit),
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, from, to)| from != to)
+        .collect();
         ProfileChange { profile, changes }
     }
 }

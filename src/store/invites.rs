@@ -68,16 +68,9 @@ impl Tx {
         user: Uuid,
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        Ok(with_conn!(self, |c| sqlx::query(
-            "UPDATE invites SET revoked_at = $3 \
-             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND accepted_at IS NULL"
-        )
-        .bind(tenant)
-        .bind(user)
-        .bind(at)
-        .execute(c)
-        .await?
-        .rows_affected()))
+        let sql = "UPDATE invites SET revoked_at = $3 \
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND accepted_at IS NULL";
+        self.stamp(sql, tenant, user, at).await
     }
 
     /// Marks the invite used; answers false if it was used or withdrawn meanwhile.
@@ -87,16 +80,8 @@ impl Tx {
         id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        Ok(with_conn!(self, |c| sqlx::query(
-            "UPDATE invites SET accepted_at = $3 \
-             WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL"
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(at)
-        .execute(c)
-        .await?
-        .rows_affected()
-            == 1))
+        let sql = "UPDATE invites SET accepted_at = $3 \
+             WHERE tenant_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL";
+        Ok(self.stamp(sql, tenant, id, at).await? == 1)
     }
 }

@@ -30,9 +30,11 @@ pub use groups::GroupMember;
 pub use memberships::{MemberProduct, Membership};
 pub use users::{UniqueValues, UserRecord};
 
+use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use uuid::Uuid;
 
 /// Which database a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -400,6 +402,33 @@ impl Tx {
             tally.committed.store(true, Ordering::Relaxed);
         }
         Ok(())
+    }
+
+    /// Runs an UPDATE that stamps a time (`$3`) on the tenant's (`$1`) rows that a key (`$2`)
+    /// names, such as revoking a user's sessions; answers how many rows it changed.
+    pub(crate) async fn stamp<'q, K>(
+        &mut self,
+        sql: &'q str,
+        tenant: Uuid,
+        key: K,
+        at: DateTime<Utc>,
+    ) -> Result<u64>
+    where
+        K: sqlx::Encode<'q, sqlx::Postgres>
+            + sqlx::Type<sqlx::Postgres>
+            + sqlx::Encode<'q, sqlx::Sqlite>
+            + sqlx::Type<sqlx::Sqlite>
+            + Send
+            + Copy
+            + 'q,
+    {
+        Ok(with_conn!(self, |c| sqlx::query(sql)
+            .bind(tenant)
+            .bind(key)
+            .bind(at)
+            .execute(c)
+            .await?
+            .rows_affected()))
     }
 
     /// Every query of the store goes through `with_conn!`, which counts it here.

@@ -97,16 +97,9 @@ impl Tx {
         user: Uuid,
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        Ok(with_conn!(self, |c| sqlx::query(
-            "UPDATE sessions SET revoked_at = $3 \
-             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL"
-        )
-        .bind(tenant)
-        .bind(user)
-        .bind(at)
-        .execute(c)
-        .await?
-        .rows_affected()))
+        let sql = "UPDATE sessions SET revoked_at = $3 \
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL";
+        self.stamp(sql, tenant, user, at).await
     }
 
     /// Revokes one session by its token hash; answers whether a live one was revoked.
@@ -116,17 +109,9 @@ impl Tx {
         token_hash: &[u8],
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        Ok(with_conn!(self, |c| sqlx::query(
-            "UPDATE sessions SET revoked_at = $3 \
-             WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL"
-        )
-        .bind(tenant)
-        .bind(token_hash)
-        .bind(at)
-        .execute(c)
-        .await?
-        .rows_affected()
-            > 0))
+        let sql = "UPDATE sessions SET revoked_at = $3 \
+             WHERE tenant_id = $1 AND token_hash = $2 AND revoked_at IS NULL";
+        Ok(self.stamp(sql, tenant, token_hash, at).await? > 0)
     }
 
     /// Keeps the user's `keep` newest live sessions and revokes the others.
