@@ -12,6 +12,10 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
@@ -45,19 +49,10 @@ pub async fn idempotency(State(state): State<AppState>, req: Request, next: Next
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(raw_key) = req.headers().get(IDEMPOTENCY_KEY) else {
-        return next.run(req).await;
-    };
-    let key = match raw_key.to_str() {
-        Ok(k) if (1..=255).contains(&k.len()) => k.to_owned(),
-        _ => {
-            return Problem::malformed("Idempotency-Key must be 1 to 255 visible ASCII characters")
-                .with_field(
-                    "Idempotency-Key",
-                    "must be 1 to 255 visible ASCII characters",
-                )
-                .into_response()
-        }
+    let key = match IdempotencyKey::of(req.headers()) {
+        Ok(IdempotencyKey { key: Some(key) }) => key,
+        Ok(IdempotencyKey { key: None }) => return next.run(req).await,
+        Err(problem) => return problem.into_response(),
     };
     let Some(scope) = credential_scope(req.headers()) else {
         // Without credentials the request is refused anyway; nothing to remember.
@@ -156,10 +151,10 @@ fn replay(stored: StoredResponse) -> Response {
     res
 }
 
-/// The `Idempotency-Key` header, as the contract shows it.
+/// The `Idempotency-Key` header: what the middleware reads, and what the contract shows on
+/// every POST it guards (see [`document`]).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)] // Read from the headers by the middleware; this type only documents it.
 pub struct IdempotencyKey {
     /// A client-chosen key (1-255 characters). A retry with the same key and body gets the
     /// first answer again (with `Idempotent-Replayed: true`); the same key with another body
@@ -173,5 +168,95 @@ pub struct IdempotencyKey {
         max_length = 255,
         example = "order-8812-suspend"
     )]
-    idempotency_key: Option<String>,
+    key: Option<String>,
+}
+
+impl IdempotencyKey {
+    /// The request's key, if it sent one; a key that is not 1 to 255 visible ASCII
+    /// characters is malformed (400).
+    fn of(headers: &HeaderMap) -> Result<Self, Problem> {
+        let Some(raw) = headers.get(IDEMPOTENCY_KEY) else {
+            return Ok(Self { key: None });
+        };
+        match raw.to_str() {
+            Ok(k) if (1..=255).contains(&k.len()) => Ok(Self {
+                key: Some(k.to_owned()),
+            }),
+            _ => Err(Problem::malformed(
+                "Idempotency-Key must be 1 to 255 visible ASCII characters",
+            )
+            .with_field(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )),
+        }
+    }
+}
+
+/// Documents `Idempotency-Key` on every POST of `routes`: the routes the middleware guards.
+pub fn document<S: Clone + Send + Sync + 'static>(
+    mut routes: OpenApiRouter<S>,
+) -> OpenApiRouter<S> {
+    let header = IdempotencyKey::into_params(|| Some(ParameterIn::Header));
+    for item in routes.get_openapi_mut().paths.paths.values_mut() {
+        if let Some(op) = item.post.as_mut() {
+            op.parameters
+                .get_or_insert_with(Vec::new)
+                .extend(header.iter().cloned());
+        }
+    }
+    routes
+}
+
+/// Every POST that takes `Idempotency-Key` can answer 400 for a malformed key and 409 while
+/// an earlier request with the same key still runs (see [`idempotency`]), whatever its own
+/// 400s and 409s are. Runs on the finished document, after the common errors.
+pub fn document_errors(doc: &mut OpenApi) {
+    const IN_PROGRESS: &str =
+        "A request with this Idempotency-Key is still running (`idempotency-in-progress`)";
+    for item in doc.paths.paths.values_mut() {
+        let Some(op) = item.post.as_mut() else {
+            continue;
+        };
+        let keyed = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| p.name == "Idempotency-Key");
+        if !keyed {
+            continue;
+        }
+        if let Some(RefOr::T(response)) = op.responses.responses.get_mut("400") {
+            response.description = format!(
+                "{}; or `Idempotency-Key` is not 1 to 255 visible ASCII characters",
+                response.description
+            );
+        }
+        match op.responses.responses.get_mut("409") {
+            Some(RefOr::T(response)) => {
+                response.description = format!(
+                    "{}; or a request with this Idempotency-Key is still running \
+(`idempotency-in-progress`)",
+                    response.description
+                );
+            }
+            Some(RefOr::Ref(_)) => {}
+            None => {
+                op.responses.responses.insert(
+                    "409".to_owned(),
+                    RefOr::T(
+                        ResponseBuilder::new()
+                            .description(IN_PROGRESS)
+                            .content(
+                                "application/problem+json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("Problem")))
+                                    .build(),
+                            )
+                            .build(),
+                    ),
+                );
+            }
+        }
+    }
 }

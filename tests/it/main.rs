@@ -14,6 +14,7 @@ mod idempotency;
 mod isolation;
 mod lifecycle;
 mod mail;
+mod native_snapshots;
 mod publica;
 mod regpack;
 mod resilience;

@@ -10,18 +10,14 @@ use crate::http::AppState;
 use crate::service::page_size;
 use axum::extract::Path;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
+use utoipa_axum::routes;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(timeline, feed))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users/{id}/events", get(timeline))
-        .route("/v1/events", get(feed))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(timeline))
+        .routes(routes!(feed))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

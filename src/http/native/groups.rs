@@ -5,7 +5,6 @@ use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
-use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
@@ -13,23 +12,18 @@ use crate::http::AppState;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, read, add_member, remove_member))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/groups", post(create).get(list))
-        .route("/v1/groups/{id}", get(read))
-        .route("/v1/groups/{id}/members", post(add_member))
-        .route("/v1/groups/{id}/members/{user_id}", delete(remove_member))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(create, list))
+        .routes(routes!(read))
+        .routes(routes!(add_member))
+        .routes(routes!(remove_member))
 }
 
 /// A group of users: a Village segment, a Regpack project.
@@ -78,7 +72,6 @@ struct CreateGroup {
     summary = "Create a group",
     description = "Creates a group; its key is unique in the tenant. Honours `Idempotency-Key`.",
     request_body = CreateGroup,
-    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = GroupBody),
         (status = 409, description = "The key is taken", body = ProblemBody,
@@ -125,16 +118,15 @@ async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<L
     )))
 }
 
-/// A member of a group. Documentation only: `read` builds it with `json!`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+/// A member of a group.
+#[derive(Serialize, utoipa::ToSchema)]
 struct GroupMember {
     user_id: Uuid,
     joined_at: DateTime<Utc>,
 }
 
-/// A group with its members. Documentation only: `read` builds it with `json!`.
-#[derive(utoipa::ToSchema)]
+/// A group with its members.
+#[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({
     "id": 7,
     "key": "engineering",
@@ -142,7 +134,6 @@ struct GroupMember {
     "created_at": "2026-11-02T09:00:00Z",
     "members": [{"user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f", "joined_at": "2026-11-03T10:15:00Z"}]
 }))]
-#[allow(dead_code)]
 struct GroupWithMembers {
     id: i64,
     key: String,
@@ -170,15 +161,22 @@ async fn read(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<GroupWithMembers>> {
     let id = path_number(&id, "group")?;
     let (group, members) = state.services.group(&caller.ctx, id).await?;
-    let mut body = serde_json::to_value(GroupBody::from(group)).unwrap_or_default();
-    body["members"] = json!(members
-        .iter()
-        .map(|m| json!({ "user_id": m.user_id, "joined_at": m.joined_at }))
-        .collect::<Vec<_>>());
-    Ok(Json(body))
+    Ok(Json(GroupWithMembers {
+        id: group.id,
+        key: group.key,
+        name: group.name,
+        created_at: group.created_at,
+        members: members
+            .into_iter()
+            .map(|m| GroupMember {
+                user_id: m.user_id,
+                joined_at: m.joined_at,
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -188,10 +186,9 @@ struct AddMember {
     user_id: Uuid,
 }
 
-/// A membership. Documentation only: `add_member` builds it with `json!`.
-#[derive(utoipa::ToSchema)]
+/// A membership.
+#[derive(Serialize, utoipa::ToSchema)]
 #[schema(example = json!({"group_id": 7, "user_id": "0190f5a0-1b2c-7d3e-8f40-5a6b7c8d9e0f"}))]
-#[allow(dead_code)]
 struct GroupMembership {
     group_id: i64,
     user_id: Uuid,
@@ -206,7 +203,7 @@ struct GroupMembership {
     description = "Adds the user to the group (201); a user already in it is left as is (200). \
 Honours `Idempotency-Key`.",
     request_body = AddMember,
-    params(("id" = String, Path, description = "The group's id (a number)"), IdempotencyKey),
+    params(("id" = String, Path, description = "The group's id (a number)")),
     responses(
         (status = 201, description = "Added", body = GroupMembership),
         (status = 200, description = "Already a member", body = GroupMembership),
@@ -222,7 +219,7 @@ async fn add_member(
     caller: Caller,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<AddMember>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<GroupMembership>)> {
     let id = path_number(&id, "group")?;
     let joined = state
         .services
@@ -235,7 +232,10 @@ async fn add_member(
     };
     Ok((
         status,
-        Json(json!({ "group_id": id, "user_id": body.user_id })),
+        Json(GroupMembership {
+            group_id: id,
+            user_id: body.user_id,
+        }),
     ))
 }
 

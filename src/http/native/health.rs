@@ -4,13 +4,9 @@ use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde::Serialize;
-
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(healthz, readyz))]
-pub struct Api;
+use utoipa_axum::routes;
 
 /// A probe's answer.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -20,10 +16,10 @@ struct Health {
     status: &'static str,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
 }
 
 /// The process is up.

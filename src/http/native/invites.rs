@@ -14,22 +14,18 @@ use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Html;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(accept, accept_in_tenant, page, emails))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/invites/accept", post(accept))
-        .route("/t/{tenant}/v1/invites/accept", post(accept))
-        .route("/t/{tenant}/invite/{token}", get(page))
-        .route("/v1/emails", get(emails))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(accept))
+        .routes(routes!(accept_in_tenant))
+        .routes(routes!(page))
+        .routes(routes!(emails))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -59,7 +55,7 @@ struct AcceptAnswer {
     user: UserBody,
 }
 
-/// The document of `POST /t/{tenant}/v1/invites/accept`, which `accept` also serves.
+/// `POST /t/{tenant}/v1/invites/accept`: `accept`, for the invites of the tenant in the path.
 #[utoipa::path(
     post,
     path = "/t/{tenant}/v1/invites/accept",
@@ -82,8 +78,13 @@ the tenant's. An unknown tenant answers 404.",
 seconds", body = ProblemBody, content_type = "application/problem+json"),
     ),
 )]
-#[allow(dead_code)]
-fn accept_in_tenant() {}
+async fn accept_in_tenant(
+    state: State<AppState>,
+    parts: Parts,
+    body: ApiJson<AcceptBody>,
+) -> ApiResult<(StatusCode, Json<AcceptAnswer>)> {
+    accept(state, parts, body).await
+}
 
 /// `POST [/t/{tenant}]/v1/invites/accept` `{token, password}`.
 #[utoipa::path(

@@ -1,6 +1,7 @@
 //! The native API, `/v1`: roster's own, with bare JSON resources, `{data, next_cursor}` lists
 //! and RFC 9457 problems.
 
+mod actions;
 mod events;
 mod groups;
 mod health;
@@ -13,7 +14,7 @@ mod tenants;
 mod users;
 mod wire;
 
-use super::idempotency::idempotency;
+use super::idempotency::{self, idempotency};
 use super::openapi::{add_common_errors, Common, When};
 use super::path::require_decodable;
 use super::problem::Problem;
@@ -22,29 +23,38 @@ use axum::middleware;
 use axum::response::IntoResponse;
 use axum::Router;
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, Required, ResponseBuilder};
+use utoipa::openapi::{OpenApi, RefOr, Required};
 use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn router(state: AppState) -> Router<AppState> {
-    // POSTs that change tenant data honour Idempotency-Key. Logins and key creation do not:
-    // their answers hold secrets, which are never stored in the clear.
-    let idempotent = Router::new()
-        .merge(users::router())
-        .merge(groups::router())
-        .merge(plans::router())
-        .merge(rooms::router())
-        .merge(products::router())
-        .layer(middleware::from_fn_with_state(state, idempotency));
-    Router::new()
-        .merge(idempotent)
+type Routes = OpenApiRouter<AppState>;
+
+/// Every native route with its documentation, each registered once by its own module, in the
+/// document's order. `keyed` sets up the modules whose POSTs honour `Idempotency-Key` (logins
+/// and key creation do not: their answers hold secrets, which are never stored in the clear).
+fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
+    Routes::new()
+        .merge(keyed(users::router()))
+        .merge(keyed(actions::router()))
         .merge(events::router())
         .merge(sessions::router())
-        .merge(tenants::router())
+        .merge(keyed(groups::router()))
+        .merge(keyed(rooms::router()))
+        .merge(keyed(plans::router()))
+        .merge(keyed(products::router()))
         .merge(invites::router())
+        .merge(tenants::router())
         .merge(health::router())
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let guard = middleware::from_fn_with_state(state, idempotency);
+    let (routes, _) = api(|keyed| keyed.layer(guard.clone()))
         .route_layer(middleware::from_fn(|req, next| {
             require_decodable(req, next, || Problem::not_found("resource").into_response())
         }))
+        .split_for_parts();
+    routes
 }
 
 #[derive(utoipa::OpenApi)]
@@ -54,20 +64,7 @@ struct Components;
 /// The native API's part of the contract.
 pub fn openapi() -> OpenApi {
     let mut doc = Components::openapi();
-    for part in [
-        users::Api::openapi(),
-        events::Api::openapi(),
-        sessions::Api::openapi(),
-        groups::Api::openapi(),
-        rooms::Api::openapi(),
-        plans::Api::openapi(),
-        products::Api::openapi(),
-        invites::Api::openapi(),
-        tenants::Api::openapi(),
-        health::Api::openapi(),
-    ] {
-        doc.merge(part);
-    }
+    doc.merge(api(idempotency::document).into_openapi());
     absent_not_null(&mut doc);
     add_common_errors(
         &mut doc,
@@ -100,7 +97,7 @@ pub fn openapi() -> OpenApi {
             },
         ],
     );
-    idempotency_errors(&mut doc);
+    idempotency::document_errors(&mut doc);
     doc
 }
 
@@ -133,59 +130,6 @@ fn absent_not_null(doc: &mut OpenApi) {
                 if let [only] = &rest[..] {
                     content.schema = Some(only.clone());
                 }
-            }
-        }
-    }
-}
-
-/// Every POST that takes `Idempotency-Key` can answer 400 for a malformed key and 409 while
-/// an earlier request with the same key still runs (see `idempotency`), whatever its own 400s
-/// and 409s are.
-fn idempotency_errors(doc: &mut OpenApi) {
-    const IN_PROGRESS: &str =
-        "A request with this Idempotency-Key is still running (`idempotency-in-progress`)";
-    for item in doc.paths.paths.values_mut() {
-        let Some(op) = item.post.as_mut() else {
-            continue;
-        };
-        let keyed = op
-            .parameters
-            .iter()
-            .flatten()
-            .any(|p| p.name == "Idempotency-Key");
-        if !keyed {
-            continue;
-        }
-        if let Some(RefOr::T(response)) = op.responses.responses.get_mut("400") {
-            response.description = format!(
-                "{}; or `Idempotency-Key` is not 1 to 255 visible ASCII characters",
-                response.description
-            );
-        }
-        match op.responses.responses.get_mut("409") {
-            Some(RefOr::T(response)) => {
-                response.description = format!(
-                    "{}; or a request with this Idempotency-Key is still running \
-(`idempotency-in-progress`)",
-                    response.description
-                );
-            }
-            Some(RefOr::Ref(_)) => {}
-            None => {
-                op.responses.responses.insert(
-                    "409".to_owned(),
-                    RefOr::T(
-                        ResponseBuilder::new()
-                            .description(IN_PROGRESS)
-                            .content(
-                                "application/problem+json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("Problem")))
-                                    .build(),
-                            )
-                            .build(),
-                    ),
-                );
             }
         }
     }

@@ -4,24 +4,19 @@ use super::wire::List;
 use crate::domain::fields::DisplayName;
 use crate::domain::plan::Plan;
 use crate::http::auth::Caller;
-use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/plans", post(create).get(list))
+pub fn router() -> super::Routes {
+    super::Routes::new().routes(routes!(create, list))
 }
 
 /// A plan users can be on (Publica.la's plans).
@@ -59,7 +54,6 @@ struct CreatePlan {
     summary = "Create a plan",
     description = "Creates a plan; names are unique in the tenant. Honours `Idempotency-Key`.",
     request_body = CreatePlan,
-    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = PlanBody),
         (status = 409, description = "The name is taken", body = ProblemBody,

@@ -6,24 +6,19 @@ use crate::domain::fields::DisplayName;
 use crate::domain::membership::{Price, Product};
 use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
-use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/products", post(create).get(list))
+pub fn router() -> super::Routes {
+    super::Routes::new().routes(routes!(create, list))
 }
 
 /// A product of the catalogue.
@@ -74,7 +69,6 @@ struct CreateProduct {
     description = "Adds a product to the catalogue; names are unique in the tenant. Honours \
 `Idempotency-Key`.",
     request_body = CreateProduct,
-    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = ProductBody),
         (status = 409, description = "The name is taken", body = ProblemBody,

@@ -5,7 +5,6 @@ use crate::domain::fields::DisplayName;
 use crate::domain::room::{MemberRole, RoomKind};
 use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
-use crate::http::idempotency::IdempotencyKey;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, ProblemBody};
@@ -13,24 +12,17 @@ use crate::http::AppState;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, read, add_member, set_member, remove_member))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/rooms", post(create).get(list))
-        .route("/v1/rooms/{id}", get(read))
-        .route("/v1/rooms/{id}/members", post(add_member))
-        .route(
-            "/v1/rooms/{id}/members/{user_id}",
-            put(set_member).delete(remove_member),
-        )
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(create, list))
+        .routes(routes!(read))
+        .routes(routes!(add_member))
+        .routes(routes!(set_member, remove_member))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -54,7 +46,6 @@ struct CreateRoom {
     summary = "Create a room",
     description = "Creates a room with no members. Honours `Idempotency-Key`.",
     request_body = CreateRoom,
-    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created (`members` is empty)", body = RoomBody),
         (status = 409, description = "The name is taken", body = ProblemBody,
@@ -158,7 +149,7 @@ struct SetMember {
     summary = "Add a user to a room",
     description = "Adds the user to the room with a role. Honours `Idempotency-Key`.",
     request_body = AddMember,
-    params(("id" = String, Path, description = "The room's id (a UUID)"), IdempotencyKey),
+    params(("id" = String, Path, description = "The room's id (a UUID)")),
     responses(
         (status = 201, description = "Added: the room with its members", body = RoomBody),
         (status = 404, description = "No such room (or a malformed id), or no user has `user_id`",

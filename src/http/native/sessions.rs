@@ -1,7 +1,6 @@
 //! Sessions: logging in, introspecting a token, and a user's live sessions.
 
-use super::users::SessionsRevoked;
-use super::wire::{path_uuid, List, SessionBody, UserBody};
+use super::wire::{path_uuid, List, SessionBody, SessionsRevoked, UserBody};
 use crate::domain::FieldError;
 use crate::http::auth::{bearer, Caller};
 use crate::http::json::ApiJson;
@@ -14,21 +13,16 @@ use axum::extract::Path;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa_axum::routes;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(login, current, list, revoke_all))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/sessions", post(login))
-        .route("/v1/sessions/current", get(current))
-        .route("/v1/users/{id}/sessions", get(list).delete(revoke_all))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(login))
+        .routes(routes!(current))
+        .routes(routes!(list, revoke_all))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -116,9 +110,8 @@ async fn login(
     ))
 }
 
-/// A session and its user. Documentation only: `current` builds it with `json!`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
+/// A session and its user.
+#[derive(Serialize, utoipa::ToSchema)]
 struct CurrentSession {
     session: SessionBody,
     user: UserBody,
@@ -140,10 +133,7 @@ Any tenant's platform can check its users' tokens this way.",
     ),
     security(("session" = [])),
 )]
-async fn current(
-    State(state): State<AppState>,
-    parts: Parts,
-) -> ApiResult<Json<serde_json::Value>> {
+async fn current(State(state): State<AppState>, parts: Parts) -> ApiResult<Json<CurrentSession>> {
     let token = bearer(&parts).ok_or_else(|| {
         Problem::unauthorized("send the session token as Authorization: Bearer <token>")
     })?;
@@ -157,10 +147,10 @@ async fn current(
             }
             other => other.into(),
         })?;
-    Ok(Json(json!({
-        "session": SessionBody::from(session),
-        "user": UserBody::from(user),
-    })))
+    Ok(Json(CurrentSession {
+        session: session.into(),
+        user: user.into(),
+    }))
 }
 
 #[utoipa::path(
@@ -210,11 +200,13 @@ async fn revoke_all(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<SessionsRevoked>> {
     let id = path_uuid(&id, "user")?;
     let revoked = state
         .services
         .logout(&caller.ctx, id, &Default::default())
         .await?;
-    Ok(Json(json!({ "sessions_revoked": revoked })))
+    Ok(Json(SessionsRevoked {
+        sessions_revoked: revoked,
+    }))
 }

@@ -13,21 +13,17 @@ use crate::service::tenants::NewApiKey;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(create, list, create_key, revoke_key))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/tenants", post(create).get(list))
-        .route("/v1/tenants/{id}/api-keys", post(create_key))
-        .route("/v1/api-keys/{id}", delete(revoke_key))
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(create, list))
+        .routes(routes!(create_key))
+        .routes(routes!(revoke_key))
 }
 
 /// A tenant: one platform's users, keys and audit log.

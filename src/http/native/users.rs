@@ -1,122 +1,36 @@
-//! `/v1/users`: create, list, read, patch, and the lifecycle actions.
+//! `/v1/users`: create, list, read and patch (the lifecycle actions are in `actions`).
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, List, StatusName, UserBody};
-use crate::domain::event::Note;
-use crate::domain::fields::{
-    self, email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone,
+use super::actions::note;
+use super::wire::{
+    decode_cursor, encode_cursor, path_uuid, List, StatusName, UserAnswer, UserBody,
 };
+use crate::domain::fields::{email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone};
 use crate::domain::user::UserFilter;
 use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
 use crate::domain::username::Username;
-use crate::domain::{FieldError, FieldErrors, Transition};
+use crate::domain::{FieldError, FieldErrors};
 use crate::http::auth::Caller;
-use crate::http::idempotency::IdempotencyKey;
-use crate::http::json::{nullable, ApiJson, ApiQuery, OptionalJson};
+use crate::http::json::{nullable, ApiJson, ApiQuery};
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
 use crate::http::AppState;
-use crate::service::lifecycle::Deactivation;
+use crate::service::page_size;
 use crate::service::users::{status_filter, Creation, OnExisting};
-use crate::service::{page_size, UserView};
-use axum::extract::Path;
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
+use std::convert::Infallible;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
-    create,
-    list,
-    read,
-    patch,
-    activate_doc,
-    reactivate_doc,
-    ban_doc,
-    unban_doc,
-    revoke_invite_doc,
-    invite_doc,
-    logout_doc,
-    deactivate_doc
-))]
-pub struct Api;
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/v1/users", post(create).get(list))
-        .route("/v1/users/{id}", get(read).patch(patch))
-        .route("/v1/users/{id}/{action}", post(act))
-}
-
-/// The body of an action: the client's account of the change, and for `deactivate` whether
-/// to hand over the rooms the user alone owns.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = DeactivateRequest, example = json!({
-    "reason": "left the company",
-    "reference_id": "HR-2291",
-    "occurred_at": "2026-11-20T17:00:00Z",
-    "relinquish": true
-}))]
-struct NoteBody {
-    /// Why: recorded as the event's `description`.
-    #[schema(max_length = 1000)]
-    reason: Option<String>,
-    /// The client's own reference (a ticket, an order): recorded on the event.
-    #[schema(max_length = 1000)]
-    reference_id: Option<String>,
-    /// When the change really happened, if not now.
-    occurred_at: Option<DateTime<Utc>>,
-    /// Hand the rooms the user alone owns to their oldest active member (or remove rooms with
-    /// no other member). Without it, such rooms refuse the deactivation (409 `last-owner`).
-    relinquish: Option<bool>,
-}
-
-/// The body every other action accepts: `NoteBody` without `relinquish`, which they refuse
-/// (422). Documentation only: `act` reads a `NoteBody` for every action.
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = ActionRequest, example = json!({
-    "reason": "chargeback fraud",
-    "reference_id": "TICKET-4821"
-}))]
-#[allow(dead_code)]
-struct ActionNote {
-    /// Why: recorded as the event's `description`.
-    #[schema(max_length = 1000)]
-    reason: Option<String>,
-    /// The client's own reference (a ticket, an order): recorded on the event.
-    #[schema(max_length = 1000)]
-    reference_id: Option<String>,
-    /// When the change really happened, if not now.
-    occurred_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-struct ActionQuery {
-    /// Answer what the deactivation would do (the rooms handed over or removed) and change
-    /// nothing.
-    dry_run: Option<bool>,
-}
-
-fn note(
-    reason: Option<String>,
-    reference_id: Option<String>,
-    occurred_at: Option<DateTime<Utc>>,
-    errors: &mut FieldErrors,
-) -> Note {
-    Note {
-        reason: reason.and_then(|r| errors.take(fields::note("reason", &r))),
-        reference_id: reference_id.and_then(|r| errors.take(fields::note("reference_id", &r))),
-        occurred_at,
-    }
+pub fn router() -> super::Routes {
+    super::Routes::new()
+        .routes(routes!(create, list))
+        .routes(routes!(read, patch))
 }
 
 /// A new user. Only `email` is required (a child account, with `parent_id`, may have none).
@@ -262,16 +176,6 @@ impl CreateUser {
     }
 }
 
-/// A user with its ETag, the version a conditional PATCH must name.
-fn user_response(status: StatusCode, view: UserView) -> Response {
-    let etag = format!("\"v{}\"", view.user.version);
-    let mut res = (status, Json(UserBody::from(view))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        res.headers_mut().insert(header::ETAG, v);
-    }
-    res
-}
-
 #[utoipa::path(
     post,
     path = "/v1/users",
@@ -282,7 +186,6 @@ fn user_response(status: StatusCode, view: UserView) -> Response {
 whose invite was revoked re-invites them (200); any other existing email is a 409. With \
 `send_invite`, an invite email is queued in the same transaction. Honours `Idempotency-Key`.",
     request_body = CreateUser,
-    params(IdempotencyKey),
     responses(
         (status = 201, description = "Created", body = UserBody,
             headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
@@ -299,7 +202,7 @@ async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<CreateUser>,
-) -> ApiResult<Response> {
+) -> ApiResult<UserAnswer> {
     let (new, creation) = body.into_command()?;
     let outcome = state
         .services
@@ -310,7 +213,7 @@ async fn create(
     } else {
         StatusCode::OK
     };
-    Ok(user_response(status, outcome.user))
+    Ok(UserAnswer(status, outcome.user.into()))
 }
 
 #[utoipa::path(
@@ -333,10 +236,10 @@ async fn read(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Response> {
+) -> ApiResult<UserAnswer> {
     let id = path_uuid(&id, "user")?;
     let view = state.services.user(&caller.ctx, id).await?;
-    Ok(user_response(StatusCode::OK, view))
+    Ok(UserAnswer(StatusCode::OK, view.into()))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -529,39 +432,51 @@ impl PatchUser {
     }
 }
 
-/// The version an `If-Match` header names; `*` (any) is no condition.
-fn if_match(headers: &HeaderMap) -> Result<Option<i64>, Problem> {
-    let Some(raw) = headers.get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = raw.to_str().unwrap_or("").trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    text.strip_prefix("\"v")
-        .and_then(|t| t.strip_suffix('"'))
-        .and_then(|n| n.parse().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            Problem::new(
-                StatusCode::PRECONDITION_FAILED,
-                "version-mismatch",
-                "Precondition failed",
-                "If-Match must be an ETag this API gave out, such as \"v3\"",
-            )
-        })
-}
-
-/// The `If-Match` header of a conditional PATCH.
+/// The `If-Match` header of a conditional PATCH, as sent: a bad one is refused (412) only
+/// after the path and the body were read.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)] // Read from the headers by `if_match`; this type only documents it.
 struct IfMatch {
     /// The `ETag` of the version the change was made against (`"v3"`); any other version
     /// answers 412. `*` or no header: no condition.
     // A header is absent or a string, never null: hence `value_type` and `required`.
     #[param(rename = "If-Match", value_type = String, required = false, example = "\"v3\"")]
-    if_match: Option<String>,
+    if_match: Option<HeaderValue>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(IfMatch {
+            if_match: parts.headers.get(header::IF_MATCH).cloned(),
+        })
+    }
+}
+
+impl IfMatch {
+    /// The version the header names; `*` (any) is no condition.
+    fn version(&self) -> Result<Option<i64>, Problem> {
+        let Some(raw) = &self.if_match else {
+            return Ok(None);
+        };
+        let text = raw.to_str().unwrap_or("").trim();
+        if text == "*" {
+            return Ok(None);
+        }
+        text.strip_prefix("\"v")
+            .and_then(|t| t.strip_suffix('"'))
+            .and_then(|n| n.parse().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "version-mismatch",
+                    "Precondition failed",
+                    "If-Match must be an ETag this API gave out, such as \"v3\"",
+                )
+            })
+    }
 }
 
 #[utoipa::path(
@@ -599,11 +514,11 @@ async fn patch(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    if_match: IfMatch,
     ApiJson(body): ApiJson<PatchUser>,
-) -> ApiResult<Response> {
+) -> ApiResult<UserAnswer> {
     let id = path_uuid(&id, "user")?;
-    let expected = if_match(&headers)?;
+    let expected = if_match.version()?;
     let patch = body.into_patch()?;
     if patch.is_empty() {
         return Err(Problem::invalid(vec![FieldError::new(
@@ -615,332 +530,5 @@ async fn patch(
         .services
         .patch_user(&caller.ctx, id, patch, expected)
         .await?;
-    Ok(user_response(StatusCode::OK, view))
+    Ok(UserAnswer(StatusCode::OK, view.into()))
 }
-
-/// `POST /v1/users/{id}/{action}`.
-async fn act(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path((id, action)): Path<(String, String)>,
-    ApiQuery(query): ApiQuery<ActionQuery>,
-    OptionalJson(body): OptionalJson<NoteBody>,
-) -> ApiResult<Response> {
-    if action == "deactivate" {
-        return deactivate(&state, &caller, &id, query, body).await;
-    }
-    let mut errors = FieldErrors::new();
-    if body.relinquish.is_some() {
-        errors.push(FieldError::new("relinquish", "applies to deactivate only"));
-    }
-    if query.dry_run.is_some() {
-        errors.push(FieldError::new("dry_run", "applies to deactivate only"));
-    }
-    errors.finish()?;
-    let transition = match action.as_str() {
-        "activate" => Transition::Activate,
-        "reactivate" => Transition::Reactivate,
-        "ban" => Transition::Ban,
-        "unban" => Transition::Unban,
-        "revoke-invite" => Transition::RevokeInvite,
-        "invite" => {
-            let id = path_uuid(&id, "user")?;
-            let email = state.services.resend_invite(&caller.ctx, id).await?;
-            return Ok((
-                StatusCode::ACCEPTED,
-                Json(json!({ "email_id": email, "status": "queued" })),
-            )
-                .into_response());
-        }
-        "logout" => {
-            let id = path_uuid(&id, "user")?;
-            let note = checked_note(body)?;
-            let revoked = state.services.logout(&caller.ctx, id, &note).await?;
-            return Ok(Json(json!({ "sessions_revoked": revoked })).into_response());
-        }
-        _ => return Err(Problem::not_found("route")),
-    };
-    let id = path_uuid(&id, "user")?;
-    let note = checked_note(body)?;
-    let change = state
-        .services
-        .change_status(&caller.ctx, id, transition, &note)
-        .await?;
-    Ok(user_response(StatusCode::OK, change.user))
-}
-
-/// `POST /v1/users/{id}/deactivate[?dry_run=true]` with `{"relinquish": true}` to hand over
-/// the rooms the user alone owns.
-async fn deactivate(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    query: ActionQuery,
-    body: NoteBody,
-) -> ApiResult<Response> {
-    let id = path_uuid(id, "user")?;
-    let options = Deactivation {
-        relinquish: body.relinquish.unwrap_or(false),
-        dry_run: query.dry_run.unwrap_or(false),
-    };
-    let note = checked_note(body)?;
-    let done = state
-        .services
-        .deactivate(&caller.ctx, id, &note, options)
-        .await?;
-    if !options.dry_run {
-        return Ok(user_response(StatusCode::OK, done.user));
-    }
-    let plan = &done.plan;
-    Ok(Json(json!({
-        "dry_run": true,
-        "user": UserBody::from(done.user),
-        "transfers": plan.transfers.iter().map(|t| json!({"room_id": t.room_id, "room": t.room_name, "new_owner": t.new_owner})).collect::<Vec<_>>(),
-        "removals": plan.removals.iter().map(|r| json!({"room_id": r.room_id, "room": r.room_name})).collect::<Vec<_>>(),
-    }))
-    .into_response())
-}
-
-fn checked_note(body: NoteBody) -> Result<Note, Problem> {
-    let mut errors = FieldErrors::new();
-    let note = note(
-        body.reason,
-        body.reference_id,
-        body.occurred_at,
-        &mut errors,
-    );
-    errors.finish()?;
-    Ok(note)
-}
-
-// The actions share one route and one handler, `act`; each is documented as its own path
-// by the functions below, which exist only to carry their `#[utoipa::path]`.
-
-/// The status transitions that answer the user, refused (409) from the statuses the state
-/// machine refuses, and a no-op (200) when the user is already there.
-macro_rules! transition_doc {
-    ($name:ident, $path:literal, $id:literal, $summary:literal, $description:literal) => {
-        #[utoipa::path(
-            post,
-            path = $path,
-            tag = tag::NATIVE,
-            operation_id = $id,
-            summary = $summary,
-            description = $description,
-            request_body(content = Option<ActionNote>, description = "Optional: the client's account of the change"),
-            params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
-            responses(
-                (status = 200, description = "The user, as they now are (unchanged if already there)",
-                    body = UserBody,
-                    headers(("ETag" = String, description = "The user's version, for `If-Match`"))),
-                (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
-                    body = ProblemBody, content_type = "application/problem+json"),
-                (status = 409, description = "The user's status does not allow this change \
-(`invalid-transition`, with `current_status`), or a concurrent change conflicted (`conflict`)",
-                    body = ProblemBody, content_type = "application/problem+json"),
-                (status = 422, description = "A field breaks a rule (`relinquish` and `dry_run` \
-apply to deactivate only), or the Idempotency-Key was used with another request",
-                    body = ProblemBody, content_type = "application/problem+json"),
-            ),
-            security(("api_key" = [])),
-        )]
-        #[allow(dead_code)]
-        fn $name() {}
-    };
-}
-
-transition_doc!(
-    activate_doc,
-    "/v1/users/{id}/activate",
-    "activateUser",
-    "Activate an invited user",
-    "`invited` → `active`, as accepting the invite would. Refused for `deactivated` (use \
-reactivate), `banned` and `revoked` users."
-);
-transition_doc!(
-    reactivate_doc,
-    "/v1/users/{id}/reactivate",
-    "reactivateUser",
-    "Reactivate a deactivated user",
-    "`deactivated` → `active`. Refused for `invited`, `banned` (use unban) and `revoked` users. \
-Rooms handed over at deactivation are not given back."
-);
-transition_doc!(
-    ban_doc,
-    "/v1/users/{id}/ban",
-    "banUser",
-    "Ban a user",
-    "Any status → `banned`, ending every session of the user."
-);
-transition_doc!(
-    unban_doc,
-    "/v1/users/{id}/unban",
-    "unbanUser",
-    "Unban a user",
-    "`banned` → `active`. Refused for `invited`, `deactivated` and `revoked` users."
-);
-transition_doc!(
-    revoke_invite_doc,
-    "/v1/users/{id}/revoke-invite",
-    "revokeInvite",
-    "Revoke a user's invite",
-    "`invited` → `revoked`: the invite link stops working (410). Creating the user again \
-re-invites them. Refused for `active`, `deactivated` and `banned` users."
-);
-
-/// The answer to `invite`. Documentation only: `act` builds it with `json!`.
-#[derive(utoipa::ToSchema)]
-#[schema(as = InviteQueued, example = json!({
-    "email_id": "0190f5c1-8d2e-7f30-a142-b3c4d5e6f708",
-    "status": "queued"
-}))]
-#[allow(dead_code)]
-struct InviteQueued {
-    /// The queued email; follow its delivery at `GET /v1/emails?user=<id>`.
-    email_id: Uuid,
-    /// Always `queued`.
-    #[schema(value_type = String, example = "queued")]
-    status: &'static str,
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/users/{id}/invite",
-    tag = tag::NATIVE,
-    operation_id = "resendInvite",
-    summary = "Send a user's invite again",
-    description = "Queues a new invite email for an `invited` user; the earlier invite links stop \
-working. The body, if any, is checked but not recorded.",
-    request_body(content = Option<ActionNote>, description = "Optional; not recorded"),
-    params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
-    responses(
-        (status = 202, description = "The invite email is queued", body = InviteQueued),
-        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "The user is not `invited` (`invalid-transition`, with \
-`current_status`)", body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "The user has no email address, `relinquish` or `dry_run` \
-was sent, or the Idempotency-Key was used with another request",
-            body = ProblemBody, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = [])),
-)]
-#[allow(dead_code)]
-fn invite_doc() {}
-
-/// How many sessions a logout ended. Documentation only: built with `json!`.
-#[derive(utoipa::ToSchema)]
-#[schema(as = SessionsRevoked, example = json!({"sessions_revoked": 2}))]
-#[allow(dead_code)]
-pub(super) struct SessionsRevoked {
-    /// The sessions that were live and are now ended.
-    sessions_revoked: u64,
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/users/{id}/logout",
-    tag = tag::NATIVE,
-    operation_id = "logoutUser",
-    summary = "Log a user out everywhere",
-    description = "Ends every live session of the user; the status does not change. An event is \
-recorded only if a session was live.",
-    request_body(content = Option<ActionNote>, description = "Optional: the client's account of the change"),
-    params(("id" = String, Path, description = "The user's id (a UUID)"), IdempotencyKey),
-    responses(
-        (status = 200, description = "The sessions ended", body = SessionsRevoked),
-        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule (`relinquish` and `dry_run` apply to \
-deactivate only), or the Idempotency-Key was used with another request",
-            body = ProblemBody, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = [])),
-)]
-#[allow(dead_code)]
-fn logout_doc() {}
-
-/// A room the deactivation hands to another member. Documentation only: built with `json!`.
-#[derive(Serialize, utoipa::ToSchema)]
-#[allow(dead_code)]
-struct RoomTransfer {
-    room_id: Uuid,
-    /// The room's name.
-    room: String,
-    /// The member who becomes the owner: the room's oldest active member.
-    new_owner: Uuid,
-}
-
-/// A room the deactivation removes (no other member could own it). Documentation only.
-#[derive(Serialize, utoipa::ToSchema)]
-#[allow(dead_code)]
-struct RoomRemoval {
-    room_id: Uuid,
-    /// The room's name.
-    room: String,
-}
-
-/// What a deactivation would do (`?dry_run=true`). Documentation only: `deactivate` builds
-/// it with `json!`.
-#[derive(Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "dry_run": true,
-    "user": super::wire::user_example(),
-    "transfers": [{
-        "room_id": "0190f5b0-2c3d-7e4f-8a5b-6c7d8e9f0a1b",
-        "room": "engineering",
-        "new_owner": "0190f5a3-4d5e-7f60-8172-839405a6b7c8"
-    }],
-    "removals": []
-}))]
-#[allow(dead_code)]
-struct DeactivationPlan {
-    /// Always true.
-    dry_run: bool,
-    /// The user as they are: a dry run changes nothing.
-    user: UserBody,
-    transfers: Vec<RoomTransfer>,
-    removals: Vec<RoomRemoval>,
-}
-
-/// The answer to `deactivate`: the user, or with `?dry_run=true` the plan.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum DeactivateAnswer {
-    User(UserBody),
-    DryRun(DeactivationPlan),
-}
-
-#[utoipa::path(
-    post,
-    path = "/v1/users/{id}/deactivate",
-    tag = tag::NATIVE,
-    operation_id = "deactivateUser",
-    summary = "Deactivate a user",
-    description = "`active` or `invited` → `deactivated`, ending every session. Refused for \
-`banned` and `revoked` users, and for the tenant's last active admin. Rooms the user alone owns \
-pass to their oldest active member, or are removed when there is none; that needs \
-`{\"relinquish\": true}`, and without it the call is refused (409 `last-owner`, naming the rooms \
-in `should_change_owner` and `should_be_removed`) and nothing changes. With `?dry_run=true`, \
-answers the plan and changes nothing.",
-    request_body(content = Option<NoteBody>, description = "Optional: the client's account of the change, and `relinquish`"),
-    params(("id" = String, Path, description = "The user's id (a UUID)"), ActionQuery, IdempotencyKey),
-    responses(
-        (status = 200, description = "The user, deactivated (unchanged if already); with \
-`dry_run`, the plan", body = DeactivateAnswer,
-            headers(("ETag" = String, description = "The user's version, for `If-Match` (not on a dry run)"))),
-        (status = 404, description = "No user of this tenant has this id (or it is not a UUID)",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 409, description = "Refused: the user's status does not allow it \
-(`invalid-transition`, with `current_status`), the user is the last active admin \
-(`last-admin`), alone owns rooms and `relinquish` was not sent (`last-owner`), or a \
-concurrent change conflicted (`conflict`)",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule, or the Idempotency-Key was used \
-with another request", body = ProblemBody, content_type = "application/problem+json"),
-    ),
-    security(("api_key" = [])),
-)]
-#[allow(dead_code)]
-fn deactivate_doc() {}

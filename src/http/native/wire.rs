@@ -2,10 +2,13 @@
 
 use crate::domain::event::Event;
 use crate::domain::event::EventCursor;
-use crate::domain::room::{Room, RoomMember};
+use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
 use crate::domain::session::Session;
 use crate::domain::Status;
 use crate::service::{Page, UserView};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -17,8 +20,16 @@ use uuid::Uuid;
 
 use super::super::problem::Problem;
 
-/// A status in the contract. Its names come from the domain's list, so they cannot drift.
-pub struct StatusName;
+/// A user's status on the wire: its domain name. The contract lists the domain's names, so
+/// they cannot drift.
+#[derive(Clone, Copy)]
+pub struct StatusName(pub Status);
+
+impl Serialize for StatusName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.0.as_str())
+    }
+}
 
 impl utoipa::PartialSchema for StatusName {
     fn schema() -> RefOr<Schema> {
@@ -75,8 +86,7 @@ pub struct UserBody {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     pub phone_number: Option<String>,
-    #[schema(value_type = StatusName)]
-    pub status: &'static str,
+    pub status: StatusName,
     #[schema(value_type = Vec<String>, example = json!(["admin"]))]
     pub roles: Vec<&'static str>,
     pub referral_code: String,
@@ -91,6 +101,21 @@ pub struct UserBody {
     pub version: i64,
 }
 
+/// A user with its ETag, the version a conditional PATCH must name.
+pub struct UserAnswer(pub StatusCode, pub UserBody);
+
+impl IntoResponse for UserAnswer {
+    fn into_response(self) -> Response {
+        let UserAnswer(status, user) = self;
+        let etag = HeaderValue::from_str(&format!("\"v{}\"", user.version));
+        let mut res = (status, Json(user)).into_response();
+        if let Ok(etag) = etag {
+            res.headers_mut().insert(header::ETAG, etag);
+        }
+        res
+    }
+}
+
 impl From<UserView> for UserBody {
     fn from(v: UserView) -> Self {
         let u = v.user;
@@ -103,7 +128,7 @@ impl From<UserView> for UserBody {
             first_name: u.first_name,
             last_name: u.last_name,
             phone_number: u.phone_number,
-            status: u.status.as_str(),
+            status: StatusName(u.status),
             roles: u.roles.names(),
             referral_code: u.referral_code,
             parent_id: u.parent_id,
@@ -198,6 +223,14 @@ impl From<Session> for SessionBody {
     }
 }
 
+/// How many sessions a logout ended.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"sessions_revoked": 2}))]
+pub struct SessionsRevoked {
+    /// The sessions that were live and are now ended.
+    pub sessions_revoked: u64,
+}
+
 /// A room. `members` is in the answers about one room, not in the list.
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = Room, example = json!({
@@ -215,39 +248,56 @@ pub struct RoomBody {
     pub id: Uuid,
     pub name: String,
     #[serde(rename = "type")]
-    #[schema(value_type = RoomType)]
-    pub kind: &'static str,
+    pub kind: RoomType,
     pub created_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(required = false, value_type = Vec<RoomMemberBody>)]
     pub members: Option<Vec<RoomMemberBody>>,
 }
 
-/// A room's kind, as `RoomKind::as_str` names it (documentation only).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
+/// A room's kind.
+// Named as the domain names it (`RoomKind::as_str`): see the test below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum RoomType {
     Channel,
     Private,
     Direct,
 }
 
-/// A member's role in a room, as `MemberRole::as_str` names it (documentation only).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)]
+impl From<RoomKind> for RoomType {
+    fn from(kind: RoomKind) -> Self {
+        match kind {
+            RoomKind::Channel => Self::Channel,
+            RoomKind::Private => Self::Private,
+            RoomKind::Direct => Self::Direct,
+        }
+    }
+}
+
+/// A member's role in a room.
+// Named as the domain names it (`MemberRole::as_str`): see the test below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum RoomRole {
     Owner,
     Member,
+}
+
+impl From<MemberRole> for RoomRole {
+    fn from(role: MemberRole) -> Self {
+        match role {
+            MemberRole::Owner => Self::Owner,
+            MemberRole::Member => Self::Member,
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
 #[schema(as = RoomMember)]
 pub struct RoomMemberBody {
     pub user_id: Uuid,
-    #[schema(value_type = RoomRole)]
-    pub role: &'static str,
+    pub role: RoomRole,
     pub joined_at: DateTime<Utc>,
 }
 
@@ -256,13 +306,13 @@ impl RoomBody {
         Self {
             id: room.id,
             name: room.name,
-            kind: room.kind.as_str(),
+            kind: room.kind.into(),
             created_at: room.created_at,
             members: members.map(|ms| {
                 ms.into_iter()
                     .map(|m| RoomMemberBody {
                         user_id: m.user_id,
-                        role: m.role.as_str(),
+                        role: m.role.into(),
                         joined_at: m.joined_at,
                     })
                     .collect()
@@ -340,4 +390,40 @@ pub fn path_uuid(raw: &str, what: &'static str) -> Result<Uuid, Problem> {
 
 pub fn path_number(raw: &str, what: &'static str) -> Result<i64, Problem> {
     raw.parse().map_err(|_| Problem::not_found(what))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RoomRole, RoomType};
+    use crate::domain::room::{MemberRole, RoomKind};
+    use serde_json::{json, Value};
+    use utoipa::PartialSchema;
+
+    /// The names a wire enum's schema lists.
+    fn documented<T: PartialSchema>() -> Vec<String> {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let Value::Array(names) = &schema["enum"] else {
+            panic!("an enum schema: {schema}");
+        };
+        names
+            .iter()
+            .map(|n| n.as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// The wire names are the domain's: each documented name parses to the kind or role that
+    /// is sent under that name (and `From` maps every kind and role, exhaustively).
+    #[test]
+    fn room_names_are_the_domains() {
+        for name in documented::<RoomType>() {
+            let kind = RoomKind::parse("type", &name).unwrap();
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(json!(RoomType::from(kind)), json!(name));
+        }
+        for name in documented::<RoomRole>() {
+            let role = MemberRole::parse("role", &name).unwrap();
+            assert_eq!(role.as_str(), name);
+            assert_eq!(json!(RoomRole::from(role)), json!(name));
+        }
+    }
 }
