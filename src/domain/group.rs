@@ -1,6 +1,7 @@
 //! Groups: Village segments, Regpack projects. A user belongs to many.
 
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
@@ -8,4 +9,11 @@ pub struct Group {
     pub key: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// A member of a group as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupMember {
+    pub user_id: Uuid,
+    pub joined_at: DateTime<Utc>,
 }

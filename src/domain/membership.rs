@@ -112,6 +112,21 @@ pub struct Product {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A membership's status and the sum of its products.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub status: Option<MemberStatus>,
+    pub total: Price,
+}
+
+/// One product line of a membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberProduct {
+    pub product_id: i64,
+    pub name: String,
+    pub price_cents: i64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

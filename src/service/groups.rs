@@ -5,8 +5,8 @@ use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
+use crate::domain::group::GroupMember;
 use crate::domain::Entity;
-use crate::store::GroupMember;
 use serde_json::json;
 use uuid::Uuid;
 

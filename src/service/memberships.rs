@@ -10,10 +10,11 @@ use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, Email, GroupKey, Password};
 use crate::domain::group::Group;
 use crate::domain::membership::{Color, MemberStatus, Price, Product};
+use crate::domain::membership::{MemberProduct, Membership};
 use crate::domain::user::{NewUser, User, UserPatch};
 use crate::domain::Entity;
 use crate::domain::Status;
-use crate::store::{MemberProduct, Membership, Tx};
+use crate::store::Tx;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -1,7 +1,7 @@
 //! Groups and their members.
 
 use super::{with_conn, Result, Tx};
-use crate::domain::group::Group;
+use crate::domain::group::{Group, GroupMember};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -22,13 +22,6 @@ impl From<GroupRow> for Group {
             created_at: r.created_at,
         }
     }
-}
-
-/// A member of a group as listed.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct GroupMember {
-    pub user_id: Uuid,
-    pub joined_at: DateTime<Utc>,
 }
 
 /// `$first, $first+1, ...` for an IN list of `n` values.
@@ -141,14 +134,18 @@ impl Tx {
     }
 
     pub async fn group_members(&mut self, tenant: Uuid, group: i64) -> Result<Vec<GroupMember>> {
-        Ok(with_conn!(self, |c| sqlx::query_as(
+        let rows: Vec<(Uuid, DateTime<Utc>)> = with_conn!(self, |c| sqlx::query_as(
             "SELECT user_id, joined_at FROM group_members \
              WHERE tenant_id = $1 AND group_id = $2 ORDER BY joined_at, user_id"
         )
         .bind(tenant)
         .bind(group)
         .fetch_all(c)
-        .await?))
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(user_id, joined_at)| GroupMember { user_id, joined_at })
+            .collect())
     }
 
     /// (user id, group key) for every group membership of these users.

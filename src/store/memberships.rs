@@ -1,24 +1,9 @@
 //! What a group membership carries: an organisation-defined status and ordered products.
 
 use super::{with_conn, Result, Tx};
-use crate::domain::membership::{MemberStatus, Price};
+use crate::domain::membership::{MemberProduct, MemberStatus, Membership, Price};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
-
-/// A membership's status and the sum of its products.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Membership {
-    pub status: Option<MemberStatus>,
-    pub total: Price,
-}
-
-/// One product line of a membership.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct MemberProduct {
-    pub product_id: i64,
-    pub name: String,
-    pub price_cents: i64,
-}
 
 type StatusRow = (i64, String, String, bool);
 
@@ -164,7 +149,7 @@ impl Tx {
         group: i64,
         user: Uuid,
     ) -> Result<Vec<MemberProduct>> {
-        Ok(with_conn!(self, |c| sqlx::query_as(
+        let rows: Vec<(i64, String, i64)> = with_conn!(self, |c| sqlx::query_as(
             "SELECT mp.product_id, p.name, mp.price_cents FROM member_products mp \
              JOIN products p ON p.id = mp.product_id AND p.tenant_id = mp.tenant_id \
              WHERE mp.tenant_id = $1 AND mp.group_id = $2 AND mp.user_id = $3 ORDER BY mp.id"
@@ -173,6 +158,14 @@ impl Tx {
         .bind(group)
         .bind(user)
         .fetch_all(c)
-        .await?))
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(product_id, name, price_cents)| MemberProduct {
+                product_id,
+                name,
+                price_cents,
+            })
+            .collect())
     }
 }

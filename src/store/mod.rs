@@ -26,8 +26,6 @@ mod users;
 
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
-pub use groups::GroupMember;
-pub use memberships::{MemberProduct, Membership};
 pub use users::{UniqueValues, UserRecord};
 
 use chrono::{DateTime, Utc};
