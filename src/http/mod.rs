@@ -105,7 +105,10 @@ pub async fn serve(
 /// rate-limit windows.
 fn spawn_housekeeping(services: Services) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        // The first clean-up an hour after start, not at start: a restart loop must not turn
+        // into a clean-up loop, and a fresh process has nothing old of its own to forget.
+        let period = Duration::from_secs(3600);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             tick.tick().await;
             if let Err(e) = services.expire_idempotency_keys().await {
