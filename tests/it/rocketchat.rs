@@ -1048,6 +1048,11 @@ async fn session_answers_are_the_snapshot(b: Backend) {
         t.send(http, raw(&app, None, login, content_type, body))
             .await;
     }
+    // Where no tenant is named, an unreadable body too.
+    for (content_type, body) in unreadable_bodies() {
+        t.send(http, raw(&app, None, "/api/v1/login", content_type, body))
+            .await;
+    }
 
     let me = session(&app, "ana@example.com").await;
     let other = session(&app, "ana@example.com").await;
