@@ -1132,7 +1132,7 @@ async fn users_info_answers_are_the_snapshot(b: Backend) {
         format!("userId={invited}"),
         format!("username={number}"),
         format!("userId={bob}&username=nobody"),
-        format!("userId=&username=Bob"),
+        "userId=&username=Bob".to_owned(),
         "username=bob&fields=%7B%22name%22%3A1%7D".to_owned(),
         "userId=not-a-uuid".to_owned(),
         "userId=00000000-0000-0000-0000-000000000000".to_owned(),

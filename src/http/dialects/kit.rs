@@ -14,11 +14,12 @@
 //! 2. If its callers present an API key, [`KeyAuth`] says where; [`KeyCaller<Vendor>`] then
 //!    authenticates them. Bodies are [`Body<Vendor, T>`] (or [`OptionalBody`]) and query strings
 //!    [`Query<Vendor, T>`].
+//!    A vendor that judges every member of a body before it answers (naming each bad one, in
+//!    its own words) reads them as [`Member`]s, and keeps the members it does not know in a
+//!    flattened map, to refuse them by name; [`refuses_unknown_members`] then says so in the
+//!    contract.
 //! 3. Its `router()` passes its routes (written at the vendor's own paths, documented with
 //!    `utoipa_axum`'s `routes!`) through [`serve`], and `dialects::router` merges the result.
-//!
-//! A dialect not yet on the kit keeps its own error type and plugs only its unrouted answers
-//! in, with [`serve_with`] and an [`Unrouted`].
 
 use super::TENANT_BASE;
 use crate::domain::{DomainError, FieldError};
@@ -36,10 +37,14 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
 
 /// A vendor dialect: its envelope, and its words for what roster can answer.
 pub trait Dialect: Sized + Send + Sync + 'static {
@@ -229,6 +234,34 @@ impl<D: Dialect, T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Qu
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Failure<D>> {
         Ok(Query(parse_query(parts.uri.query())?, PhantomData))
+    }
+}
+
+/// A member of a request as sent: absent, or any JSON value (`null` included). The handler
+/// judges every member after the whole body is read, so that each bad one is named at once.
+#[derive(Debug, Default)]
+pub struct Member(pub Option<Value>);
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(|v| Member(Some(v)))
+    }
+}
+
+/// Marks the `schemas` (by name) as refusing members they do not list. Bodies whose handler
+/// keeps their unknown members in a flattened map, to refuse each by name, cannot say it with
+/// serde's `deny_unknown_fields` (which stops at the first); their part of the contract does
+/// it with this.
+pub fn refuses_unknown_members(doc: &mut OpenApi, schemas: &[Cow<'static, str>]) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for name in schemas {
+        match components.schemas.get_mut(name.as_ref()) {
+            Some(RefOr::T(Schema::Object(object))) => {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+            _ => panic!("{name} is not an object schema of this contract"),
+        }
     }
 }
 

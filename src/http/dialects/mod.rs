@@ -21,7 +21,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(village::router())
         .merge(publica::router(state))
-        .merge(kit::serve_with(rocketchat::router(), rocketchat::UNROUTED))
+        .merge(rocketchat::router())
         .merge(kit::serve_with(regpack::router(), regpack::UNROUTED))
 }
 
