@@ -32,7 +32,7 @@ use crate::http::AppState;
 use crate::service;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
@@ -265,57 +265,25 @@ pub fn refuses_unknown_members(doc: &mut OpenApi, schemas: &[Cow<'static, str>])
     }
 }
 
-/// How a dialect answers, in its envelope, a request under its paths that no handler takes.
-#[derive(Clone, Copy)]
-pub struct Unrouted {
-    /// The vendor's path prefixes.
-    pub paths: &'static [&'static str],
-    /// 404: no route serves the path.
-    pub no_route: fn(&Uri) -> Response,
-    /// 405: the route does not answer the method.
-    pub wrong_method: fn(&Method, &Uri) -> Response,
-    /// 404: a segment of the path is not UTF-8.
-    pub undecodable: fn() -> Response,
-}
-
-impl Unrouted {
-    /// A kit dialect's answers.
-    pub fn of<D: Dialect>() -> Self {
-        Self {
-            paths: D::PATHS,
-            no_route: |uri| D::no_route(uri.path()).into_response(),
-            wrong_method: |method, uri| D::wrong_method(method, uri.path()).into_response(),
-            undecodable: || D::undecodable_path().into_response(),
-        }
-    }
-}
-
-/// A kit dialect's routes, served as [`serve_with`] says.
-pub fn serve<D: Dialect>(routes: Router<AppState>) -> Router<AppState> {
-    serve_with(routes, Unrouted::of::<D>())
-}
-
 /// Serves a dialect's routes (written at the vendor's paths) at the root and under the tenant
-/// base URL. Under the dialect's paths, at both, every request no handler takes is answered
-/// by `unrouted`, and so is a path with a segment that is not UTF-8 (the tenant's included),
+/// base URL. Under the dialect's paths, at both, every request no handler takes answers in its
+/// envelope, and so does a path with a segment that is not UTF-8 (the tenant's included),
 /// which handlers therefore never meet.
-pub fn serve_with(routes: Router<AppState>, unrouted: Unrouted) -> Router<AppState> {
+pub fn serve<D: Dialect>(routes: Router<AppState>) -> Router<AppState> {
     let routes = routes
-        .route_layer(middleware::from_fn(move |req, next| {
-            require_decodable(req, next, unrouted.undecodable)
+        .route_layer(middleware::from_fn(|req, next| {
+            require_decodable(req, next, || D::undecodable_path().into_response())
         }))
-        .method_not_allowed_fallback(
-            move |method: Method, OriginalUri(uri): OriginalUri| async move {
-                (unrouted.wrong_method)(&method, &uri)
-            },
-        );
+        .method_not_allowed_fallback(|method: Method, OriginalUri(uri): OriginalUri| async move {
+            D::wrong_method(&method, uri.path())
+        });
     let no_route = Router::new()
-        .fallback(move |OriginalUri(uri): OriginalUri| async move { (unrouted.no_route)(&uri) });
+        .fallback(|OriginalUri(uri): OriginalUri| async move { D::no_route(uri.path()) });
     let mut served = Router::new()
         .merge(routes.clone())
         .nest(TENANT_BASE, routes);
     for base in ["", TENANT_BASE] {
-        for path in unrouted.paths {
+        for path in D::PATHS {
             served = served.nest(&format!("{base}{path}"), no_route.clone());
         }
     }

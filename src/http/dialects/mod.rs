@@ -22,7 +22,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(village::router())
         .merge(publica::router(state))
         .merge(rocketchat::router())
-        .merge(kit::serve_with(regpack::router(), regpack::UNROUTED))
+        .merge(regpack::router())
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.
