@@ -76,8 +76,7 @@ fn unknown_action(action: &Member) -> RegpackError {
 }
 
 fn create(r: &CreateRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    let emails = j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     if r.unknown.contains_key("clogin_id") {
         j.refuse(
@@ -94,15 +93,14 @@ fn create(r: &CreateRequest) -> Result<Call, RegpackError> {
     j.misplaced(&r.unknown, &["connected_to", "status_id"]);
     let command = new.map(|new| Command::Enroll {
         enrollee: Enrollee::Person(new),
-        emails,
+        emails: j.emails,
         parent_field: "clogin_id",
     });
     j.finish(group, None, command)
 }
 
 fn create_child(r: &CreateChildRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    let emails = j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let new = j
         .doc::<NewUserDoc>(&r.doc)
@@ -120,15 +118,14 @@ fn create_child(r: &CreateChildRequest) -> Result<Call, RegpackError> {
     };
     let command = new.zip(parent).map(|(new, parent)| Command::Enroll {
         enrollee: Enrollee::Child { parent, new },
-        emails,
+        emails: j.emails,
         parent_field,
     });
     j.finish(group, acting.map(|Id(n)| n), command)
 }
 
 fn login(r: &LoginRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     let doc = j.doc::<LoginDoc>(&r.doc);
@@ -158,8 +155,7 @@ fn login(r: &LoginRequest) -> Result<Call, RegpackError> {
 }
 
 fn update(r: &UpdateRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     let patch = j.doc::<UpdateDoc>(&r.doc).map(|doc| j.patch(&doc));
@@ -169,8 +165,7 @@ fn update(r: &UpdateRequest) -> Result<Call, RegpackError> {
 }
 
 fn add_email(r: &AddEmailRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     let email = j.doc::<EmailDoc>(&r.doc).and_then(|doc| {
@@ -184,8 +179,7 @@ fn add_email(r: &AddEmailRequest) -> Result<Call, RegpackError> {
 }
 
 fn add_product(r: &AddProductRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     let product = j.doc::<ProductDoc>(&r.doc).and_then(|doc| {
@@ -200,8 +194,7 @@ fn add_product(r: &AddProductRequest) -> Result<Call, RegpackError> {
 }
 
 fn get_info(r: &GetInfoRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     if let Some(doc) = j.doc::<EmptyDoc>(&r.doc) {
@@ -212,8 +205,7 @@ fn get_info(r: &GetInfoRequest) -> Result<Call, RegpackError> {
 }
 
 fn set_status(r: &SetStatusRequest) -> Result<Call, RegpackError> {
-    let mut j = Judge::new(&r.unknown, &r.submit_forms);
-    j.emails(&r.disable_email_sending);
+    let mut j = Judge::new(&r.unknown, &r.submit_forms, &r.disable_email_sending);
     let group = j.group(&r.group_id);
     let n = j.clogin(&r.clogin_id, r.action.name());
     if let Some(doc) = j.doc::<EmptyDoc>(&r.doc) {
@@ -241,15 +233,18 @@ fn present(member: &Member) -> bool {
 /// Judges the members of one call, collecting every error.
 struct Judge {
     errors: FieldErrors,
+    /// Whether the call may send email: not with `disable_email_sending: true`.
+    emails: bool,
 }
 
 impl Judge {
     /// Starts with what every action refuses or only checks: members no action reads (as
-    /// serde has always worded them) and `submit_forms`, which must be a boolean and is then
-    /// ignored (roster has no forms).
-    fn new(unknown: &Map<String, Value>, submit_forms: &Member) -> Self {
+    /// serde has always worded them), `submit_forms`, which must be a boolean and is then
+    /// ignored (roster has no forms), and `disable_email_sending`.
+    fn new(unknown: &Map<String, Value>, submit_forms: &Member, quiet: &Member) -> Self {
         let mut j = Judge {
             errors: FieldErrors::new(),
+            emails: true,
         };
         let expected = MEMBERS
             .iter()
@@ -263,14 +258,10 @@ impl Judge {
             );
         }
         j.read::<bool>("submit_forms", submit_forms);
+        j.emails = !j
+            .read::<bool>("disable_email_sending", quiet)
+            .unwrap_or(false);
         j
-    }
-
-    /// Whether the call may send email: not when `disable_email_sending` is `true`.
-    fn emails(&mut self, disable: &Member) -> bool {
-        !self
-            .read::<bool>("disable_email_sending", disable)
-            .unwrap_or(false)
     }
 
     fn refuse(&mut self, field: &str, message: impl Into<String>) {
