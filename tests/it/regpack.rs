@@ -1,7 +1,8 @@
 //! The Regpack dialect: `POST /reg/api2/users/` (every action) and `POST /reg/api2/statuses/`.
 
 use crate::backend_tests;
-use crate::support::{Backend, Reply, TestApp};
+use crate::snapshot::Transcript;
+use crate::support::{Backend, Reply, TestApp, TestDb};
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -22,6 +23,11 @@ backend_tests!(
     bad_input_is_named_and_nothing_is_written,
     disable_email_sending_queues_no_email,
     audit_events_name_the_api_user,
+    actions_are_the_snapshot,
+    refused_actions_are_the_snapshot,
+    statuses_are_the_snapshot,
+    refused_callers_are_the_snapshot,
+    unavailable_answers_are_the_snapshot,
 );
 
 const ADMIN: &str = "admin@acme.test";
@@ -926,4 +932,426 @@ async fn audit_events_name_the_api_user(b: Backend) {
     assert_eq!(event["user_id"], Value::Null);
     assert_eq!(event["details"]["name"], "Late");
     assert!(event["actor"].as_str().unwrap().ends_with(ADMIN));
+}
+
+const USERS: &str = "/reg/api2/users/";
+const STATUSES: &str = "/reg/api2/statuses/";
+
+/// A call to `path` with these headers, as the transcript records it.
+fn call(app: &TestApp, path: &str, headers: &[(&str, String)]) -> reqwest::RequestBuilder {
+    let mut req = app.http.post(app.url(path));
+    for (name, value) in headers {
+        req = req.header(*name, value);
+    }
+    req
+}
+
+/// The bodies no endpoint can read: malformed, empty, not JSON, too large, not an object.
+fn unreadable_bodies() -> [(&'static str, String); 5] {
+    [
+        ("application/json", "{not json".to_owned()),
+        ("application/json", String::new()),
+        ("text/plain", "action=create".to_owned()),
+        (
+            "application/json",
+            format!("{{\"action\": \"{}\"}}", "a".repeat(70_000)),
+        ),
+        ("application/json", "[1]".to_owned()),
+    ]
+}
+
+/// A transcript that writes the organization's generated numbers by name.
+struct Numbers {
+    t: Transcript,
+}
+
+impl Numbers {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            t: Transcript::new(app.addr),
+        }
+    }
+
+    fn name(&mut self, value: impl ToString, name: &str) {
+        self.t.alias(value, &format!("{{{name}}}"));
+    }
+
+    /// Names the number the last answer generated at `member` (the first, in a list), if it
+    /// has one, and answers it.
+    fn name_new(&mut self, member: &str, name: &str) -> Option<i64> {
+        let answer = self.t.last_answer();
+        let number = match &answer[member] {
+            Value::Array(items) => items.first().and_then(Value::as_i64),
+            other => other.as_i64(),
+        }?;
+        self.name(number, name);
+        Some(number)
+    }
+
+    async fn send(&mut self, app: &TestApp, path: &str, h: &[(&str, String)], body: Value) {
+        self.t.send(&app.http, call(app, path, h).json(&body)).await;
+    }
+}
+
+async fn actions_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let (camp, school) = (group(&app, "camp").await, group(&app, "school").await);
+    let tent = app
+        .post("/v1/products", json!({"name": "Tent", "price": "120"}))
+        .await;
+    assert_eq!(tent.status, 201, "{:?}", tent.body);
+    let tent = tent.body["id"].as_i64().unwrap();
+    let paid = status(
+        &app,
+        &c,
+        json!({"status_name": "Paid in full", "color": "#2e7d32"}),
+    )
+    .await;
+    assert_eq!(paid.status, 200, "{:?}", paid.body);
+    let paid = paid.body["status_id"].as_i64().unwrap();
+    let mut n = Numbers::new(&app);
+    n.name(camp, "camp");
+    n.name(school, "school");
+    n.name(tent, "tent");
+    n.name(paid, "paid");
+    let h = headers(&c);
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "create", "group_id": camp, "submit_forms": false,
+        "disable_email_sending": true,
+        "doc": {"email": "Miles@example.com", "first_name": "Miles", "last_name": "Davis",
+                "phone": "+1 555 555 5555"}}),
+    )
+    .await;
+    let m = n.name_new("users", "miles").unwrap();
+    let miles = m.to_string();
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "create", "group_id": school.to_string(),
+        "doc": {"email": "MILES@example.com"}}),
+    )
+    .await;
+    n.send(&app, USERS, &h, json!({"action": "create", "group_id": camp,
+        "doc": {"email": "ella@example.com", "first_name": "Ella", "password": "a-tisket-a-tasket"}})).await;
+    let ella = n.name_new("users", "ella").unwrap().to_string();
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "create_child", "group_id": camp, "clogin_id": m,
+        "connected_to": m, "doc": {"first_name": "Erin", "last_name": "Davis"}}),
+    )
+    .await;
+    n.name_new("users", "erin");
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "create_child", "group_id": camp,
+        "connected_to": miles, "doc": {"first_name": "Fred", "email": "fred@example.com",
+        "phone": null}}),
+    )
+    .await;
+    n.name_new("users", "fred");
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "login", "group_id": camp, "clogin_id": ella,
+        "doc": {"email": "ELLA@example.com", "password": "a-tisket-a-tasket"}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "update", "group_id": camp, "clogin_id": m,
+        "doc": {"phone": "+15555550123", "last_name": "Davis Jr."}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "update", "group_id": camp, "clogin_id": m,
+        "doc": {"first_name": null, "password": "kind-of-blue-1959"}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "add_email", "group_id": camp, "clogin_id": m,
+        "doc": {"email": "miles.davis@example.org"}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "add_product", "group_id": camp, "clogin_id": m,
+        "doc": {"product_id": tent}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "add_product", "group_id": camp, "clogin_id": miles,
+        "doc": {"product_id": tent.to_string()}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "get_info", "group_id": camp, "clogin_id": m}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "get_info", "group_id": school, "clogin_id": m, "doc": {}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "set_status", "group_id": camp, "clogin_id": m,
+        "status_id": paid, "doc": {}}),
+    )
+    .await;
+    n.send(
+        &app,
+        USERS,
+        &h,
+        json!({"action": "set_status", "group_id": camp, "clogin_id": m,
+        "status_id": "0"}),
+    )
+    .await;
+    // Without the trailing slash, and under the tenant base URL.
+    for path in ["/reg/api2/users", "/t/acme/reg/api2/users/"] {
+        let body = json!({"action": "get_info", "group_id": camp, "clogin_id": ella});
+        n.send(&app, path, &h, body).await;
+    }
+    insta::assert_json_snapshot!("actions", n.t.take());
+}
+
+async fn refused_actions_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let camp = group(&app, "camp").await;
+    let school = group(&app, "school").await;
+    let miles = create(
+        &app,
+        &c,
+        camp,
+        json!({"email": "miles@example.com",
+        "password": "kind-of-blue-1959"}),
+    )
+    .await;
+    let ella = create(&app, &c, school, json!({"email": "ella@example.com"})).await;
+    let (_, other_key) = app.other_tenant("other").await;
+    let theirs = app
+        .call_as(
+            Some(&other_key),
+            Method::POST,
+            "/v1/products",
+            Some(json!({"name": "Theirs", "price": "1.00"})),
+        )
+        .await;
+    let theirs = theirs.body["id"].as_i64().unwrap();
+    let mut n = Numbers::new(&app);
+    n.name(camp, "camp");
+    n.name(school, "school");
+    n.name(&miles, "miles");
+    n.name(&ella, "ella");
+    n.name(theirs, "theirs");
+    let h = headers(&c);
+    let (m, e) = (miles.parse::<i64>().unwrap(), ella.parse::<i64>().unwrap());
+    let calls = [
+        json!({"action": "delete", "group_id": camp}),
+        json!({"group_id": camp}),
+        json!({"action": 5, "group_id": camp}),
+        json!({"action": "create", "clogin_id": 5, "status_id": 1, "connected_to": 2,
+               "doc": {"email": "nope", "phone": "call me", "age": "9", "first_name": 7}}),
+        json!({"action": "create", "group_id": "abc", "doc": {}}),
+        json!({"action": "create", "group_id": camp, "extra": 1}),
+        json!({"action": "create", "group_id": camp, "submit_forms": "yes",
+               "doc": {"email": "x@example.com"}}),
+        json!({"action": "create", "group_id": camp, "doc": "miles@example.com"}),
+        json!({"action": "create", "group_id": camp}),
+        json!({"action": "create", "group_id": camp, "doc": {"email": "miles@example.com"}}),
+        json!({"action": "create", "group_id": 999999, "doc": {"email": "new@example.com"}}),
+        json!({"action": "create", "group_id": camp, "doc": {"email": "new@example.com",
+               "first_name": "R2D2", "password": "short"}}),
+        json!({"action": "create_child", "group_id": camp, "doc": {}}),
+        json!({"action": "create_child", "group_id": camp, "connected_to": 1, "doc": {}}),
+        json!({"action": "create_child", "group_id": camp, "clogin_id": m, "connected_to": e,
+               "doc": {"first_name": "Kid"}}),
+        json!({"action": "create_child", "group_id": camp, "clogin_id": m,
+               "doc": {"email": 5, "shoe": "9"}}),
+        json!({"action": "login", "group_id": camp, "clogin_id": m,
+               "doc": {"email": "miles@example.com", "password": "the wrong one"}}),
+        json!({"action": "login", "group_id": camp, "clogin_id": m,
+               "doc": {"email": "ella@example.com", "password": "kind-of-blue-1959"}}),
+        json!({"action": "login", "group_id": school, "clogin_id": m,
+               "doc": {"email": "miles@example.com", "password": "kind-of-blue-1959"}}),
+        json!({"action": "login", "group_id": camp, "doc": {"remember": true}}),
+        json!({"action": "update", "group_id": camp, "clogin_id": m, "doc": {}}),
+        json!({"action": "update", "group_id": camp, "clogin_id": m}),
+        json!({"action": "update", "group_id": camp, "clogin_id": m,
+               "doc": {"email": "x@example.com", "clogin_id": 1, "shoe": "9", "first_name": 5,
+                       "password": null, "phone": "call me"}}),
+        json!({"action": "update", "group_id": camp, "clogin_id": m, "connected_to": m,
+               "status_id": 0, "doc": {"first_name": "Al"}}),
+        json!({"action": "update", "group_id": camp, "clogin_id": 1, "doc": {"first_name": "Al"}}),
+        json!({"action": "update", "group_id": camp, "clogin_id": e, "doc": {"first_name": "Al"}}),
+        json!({"action": "add_email", "group_id": camp, "clogin_id": m,
+               "doc": {"email": "ella@example.com"}}),
+        json!({"action": "add_email", "group_id": camp, "clogin_id": m, "doc": {}}),
+        json!({"action": "add_product", "group_id": camp, "clogin_id": m,
+               "doc": {"product_id": theirs}}),
+        json!({"action": "add_product", "group_id": camp, "clogin_id": m,
+               "doc": {"product_id": "abc", "qty": 1}}),
+        json!({"action": "add_product", "group_id": camp, "clogin_id": m}),
+        json!({"action": "get_info", "group_id": camp, "clogin_id": m, "doc": {"x": 1}}),
+        json!({"action": "get_info", "group_id": camp}),
+        json!({"action": "set_status", "group_id": camp, "clogin_id": m}),
+        json!({"action": "set_status", "group_id": camp, "clogin_id": m, "status_id": 424242}),
+        json!({"action": "set_status", "group_id": camp, "clogin_id": m, "status_id": -1}),
+    ];
+    for body in calls {
+        n.send(&app, USERS, &h, body).await;
+    }
+    for (content_type, body) in unreadable_bodies() {
+        let req = call(&app, USERS, &h)
+            .header("content-type", content_type)
+            .body(body);
+        n.t.send(&app.http, req).await;
+    }
+    insta::assert_json_snapshot!("refused_actions", n.t.take());
+}
+
+async fn statuses_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let camp = group(&app, "camp").await;
+    let mut n = Numbers::new(&app);
+    n.name(camp, "camp");
+    let h = headers(&c);
+    let calls = [
+        json!({"action": "create", "doc": {"status_name": "Paid in full", "color": "#2e7d32"}}),
+        json!({"action": "create", "group_id": camp,
+               "doc": {"status_name": "Waiting", "color": "#abc", "is_excluded": true}}),
+        json!({"action": "create", "doc": {"status_name": "Paid in full", "color": "#000000"}}),
+        json!({"action": "create", "group_id": 999999,
+               "doc": {"status_name": "Lost", "color": "#000000"}}),
+        json!({"action": "delete", "doc": {"status_name": "Lost", "color": "#000000"}}),
+        json!({"action": "create"}),
+        json!({"doc": {"status_name": "Lost", "color": "#000000"}}),
+        json!({"action": "create", "doc": {"status_name": "", "color": "green"}}),
+        json!({"action": "create", "doc": {"status_name": "Lost"}}),
+        json!({"action": "create", "doc": {"status_name": "Lost", "color": "#000",
+               "is_excluded": "yes"}}),
+        json!({"action": "create", "doc": {"status_name": "Lost", "color": "#000", "rank": 1}}),
+        json!({"action": "create", "extra": 1,
+               "doc": {"status_name": "Lost", "color": "#000"}}),
+    ];
+    for (i, body) in calls.into_iter().enumerate() {
+        n.send(&app, STATUSES, &h, body).await;
+        n.name_new("status_id", &format!("status of call {i}"));
+    }
+    let body = json!({"action": "create", "doc": {"status_name": "Slashless", "color": "#fff"}});
+    n.send(&app, "/reg/api2/statuses", &h, body).await;
+    n.name_new("status_id", "slashless");
+    for (content_type, body) in unreadable_bodies() {
+        let req = call(&app, STATUSES, &h)
+            .header("content-type", content_type)
+            .body(body);
+        n.t.send(&app.http, req).await;
+    }
+    insta::assert_json_snapshot!("statuses", n.t.take());
+}
+
+async fn refused_callers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = acme(&app).await;
+    let camp = group(&app, "camp").await;
+    let other = app.other_tenant("other").await;
+    let oc = Creds {
+        key: other.1,
+        api_id: other_number(&app, "other").await,
+    };
+    let theirs = other_group(&app, &oc.key, "their-camp").await;
+    let mut n = Numbers::new(&app);
+    n.name(camp, "camp");
+    n.name(theirs, "theirs");
+    let with = |name: &str, value: Option<&str>| {
+        let mut h = headers(&c);
+        h.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        if let Some(v) = value {
+            let name = ["Api-token", "Api-id", "Api-user", "Timestamp"]
+                .into_iter()
+                .find(|n| n.eq_ignore_ascii_case(name))
+                .unwrap();
+            h.push((name, v.to_owned()));
+        }
+        h
+    };
+    let stale = (now() - 301).to_string();
+    let ahead = (now() + 400).to_string();
+    let other_org = (c.api_id + 1).to_string();
+    let cases = [
+        with("Timestamp", Some(&stale)),
+        with("Timestamp", Some(&ahead)),
+        with("Timestamp", Some("yesterday")),
+        with("Timestamp", None),
+        with("Api-user", None),
+        with("Api-user", Some("not-an-email")),
+        with("Api-token", None),
+        with("Api-token", Some("rst_nope")),
+        with("Api-id", None),
+        with("Api-id", Some("acme")),
+        with("Api-id", Some(&other_org)),
+        with("Api-id", Some("999999")),
+    ];
+    let body = json!({"action": "get_info", "group_id": camp, "clogin_id": 1});
+    for h in cases {
+        n.send(&app, USERS, &h, body.clone()).await;
+    }
+    let h = headers(&c);
+    for path in ["/t/other/reg/api2/users/", "/t/nowhere/reg/api2/statuses/"] {
+        n.send(&app, path, &h, body.clone()).await;
+    }
+    let body = json!({"action": "get_info", "group_id": theirs, "clogin_id": 1});
+    n.send(&app, USERS, &h, body).await;
+    let body = json!({"action": "create", "group_id": theirs,
+                      "doc": {"status_name": "Lost", "color": "#000"}});
+    n.send(&app, STATUSES, &h, body).await;
+    insta::assert_json_snapshot!("refused_callers", n.t.take());
+}
+
+/// The database down: 503 with Retry-After, in Regpack's envelope.
+async fn unavailable_answers_are_the_snapshot(b: Backend) {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    let app = TestApp::spawn_with(db, store.clone()).await;
+    let c = acme(&app).await;
+    store.close().await;
+    let mut t = Transcript::new(app.addr);
+    let h = headers(&c);
+    let body = json!({"action": "get_info", "group_id": 100, "clogin_id": 100000});
+    t.send(&app.http, call(&app, USERS, &h).json(&body)).await;
+    let body = json!({"action": "create", "doc": {"status_name": "Lost", "color": "#000"}});
+    t.send(&app.http, call(&app, STATUSES, &h).json(&body))
+        .await;
+    insta::assert_json_snapshot!("unavailable", t.take());
 }

@@ -1,7 +1,8 @@
 //! The Rocket.Chat dialect and the room-ownership rule of deactivation.
 
 use crate::backend_tests;
-use crate::support::{read, Backend, Reply, TestApp};
+use crate::snapshot::Transcript;
+use crate::support::{read, Backend, Reply, TestApp, TestDb};
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -21,6 +22,10 @@ backend_tests!(
     racing_co_owners_never_orphan_a_room,
     reactivation_gives_nothing_back,
     native_deactivate_uses_the_same_rule,
+    session_answers_are_the_snapshot,
+    users_info_answers_are_the_snapshot,
+    set_active_status_answers_are_the_snapshot,
+    unavailable_answers_are_the_snapshot,
 );
 
 /// A session: (user id, token).
@@ -948,4 +953,383 @@ async fn params_are_checked_before_permissions_and_strings_coerce(b: Backend) {
     .await;
     assert_eq!(r.body["user"]["active"], true, "{:?}", r.body);
     assert_eq!(status_of(&app, &target).await, "active");
+}
+
+/// A call with `who`'s session headers (none without one) and a JSON body.
+fn call(
+    app: &TestApp,
+    who: Option<&Rc>,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::RequestBuilder {
+    let mut req = app.http.request(method, app.url(path));
+    if let Some(who) = who {
+        req = req
+            .header("x-user-id", &who.id)
+            .header("x-auth-token", &who.token);
+    }
+    match body {
+        Some(b) => req.json(&b),
+        None => req,
+    }
+}
+
+/// A POST of `body` as sent, with this content type.
+fn raw(
+    app: &TestApp,
+    who: Option<&Rc>,
+    path: &str,
+    content_type: &str,
+    body: String,
+) -> reqwest::RequestBuilder {
+    call(app, who, Method::POST, path, None)
+        .header("content-type", content_type)
+        .body(body)
+}
+
+/// The bodies no endpoint can read: malformed, empty, not JSON, too large, not an object.
+fn unreadable_bodies() -> [(&'static str, String); 5] {
+    [
+        ("application/json", "{not json".to_owned()),
+        ("application/json", String::new()),
+        ("text/plain", "user=ana".to_owned()),
+        (
+            "application/json",
+            format!("{{\"user\": \"{}\"}}", "a".repeat(70_000)),
+        ),
+        ("application/json", "[1]".to_owned()),
+    ]
+}
+
+async fn session_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let ana = app
+        .create_user(json!({"email": "ana@example.com", "username": "ana.lima",
+                            "first_name": "Ana", "last_name": "Lima", "status": "active",
+                            "password": "a long password", "roles": ["admin"]}))
+        .await;
+    app.create_user(json!({"email": "invited@example.com", "password": "a long password"}))
+        .await;
+    let bob = person(&app, "bob@example.com", false).await;
+    app.other_tenant("rival").await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    for path in ["/api/info", "/t/acme/api/info", "/t/rival/api/info"] {
+        t.send(http, call(&app, None, Method::GET, path, None))
+            .await;
+    }
+    let login = "/t/acme/api/v1/login";
+    let ok = json!({"user": "ana.lima", "password": "a long password"});
+    for body in [
+        ok.clone(),
+        json!({"username": "ANA@example.com", "password": "a long password"}),
+        json!({"email": "ana@example.com", "password": "a long password", "code": "ignored"}),
+        json!({"user": "ana.lima", "password": "the wrong password"}),
+        json!({"user": "nobody@example.com", "password": "a long password"}),
+        json!({"user": "invited@example.com", "password": "a long password"}),
+        json!({"email": "ana.lima", "password": "a long password"}),
+        json!({"user": "ana.lima"}),
+        json!({"user": 5, "password": "a long password"}),
+        json!({}),
+    ] {
+        t.send(http, call(&app, None, Method::POST, login, Some(body)))
+            .await;
+    }
+    for path in [
+        "/api/v1/login",
+        "/t/rival/api/v1/login",
+        "/t/nowhere/api/v1/login",
+    ] {
+        t.send(http, call(&app, None, Method::POST, path, Some(ok.clone())))
+            .await;
+    }
+    for (content_type, body) in unreadable_bodies() {
+        t.send(http, raw(&app, None, login, content_type, body))
+            .await;
+    }
+    // Where no tenant is named, an unreadable body too.
+    for (content_type, body) in unreadable_bodies() {
+        t.send(http, raw(&app, None, "/api/v1/login", content_type, body))
+            .await;
+    }
+
+    let me = session(&app, "ana@example.com").await;
+    let other = session(&app, "ana@example.com").await;
+    let wrong_token = Rc {
+        id: me.id.clone(),
+        token: "rss_nope".into(),
+    };
+    let wrong_user = Rc {
+        id: bob,
+        token: me.token.clone(),
+    };
+    let not_a_uuid = Rc {
+        id: "ana".into(),
+        token: me.token.clone(),
+    };
+    assert_eq!(ana["id"].as_str(), Some(me.id.as_str()));
+    for (who, path) in [
+        (Some(&me), "/api/v1/me"),
+        (Some(&me), "/t/acme/api/v1/me"),
+        (Some(&me), "/t/rival/api/v1/me"),
+        (None, "/api/v1/me"),
+        (Some(&wrong_token), "/api/v1/me"),
+        (Some(&wrong_user), "/api/v1/me"),
+        (Some(&not_a_uuid), "/api/v1/me"),
+    ] {
+        t.send(http, call(&app, who, Method::GET, path, None)).await;
+    }
+    for (who, method, path) in [
+        (Some(&me), Method::POST, "/api/v1/logout"),
+        (Some(&me), Method::GET, "/api/v1/me"),
+        (Some(&me), Method::POST, "/api/v1/logout"),
+        (Some(&other), Method::GET, "/t/acme/api/v1/logout"),
+        (None, Method::POST, "/api/v1/logout"),
+        (None, Method::GET, "/api/v1/logout"),
+    ] {
+        t.send(http, call(&app, who, method, path, None)).await;
+    }
+    insta::assert_json_snapshot!("session", t.take());
+}
+
+async fn users_info_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    person(&app, "ana@example.com", false).await;
+    let bob = app
+        .create_user(
+            json!({"email": "bob@example.com", "username": "Bob", "first_name": "Bob",
+                            "status": "active", "roles": ["plan_admin", "only_sees_readable"]}),
+        )
+        .await;
+    let bob = bob["id"].as_str().unwrap().to_owned();
+    let invited = app
+        .create_user(json!({"email": "new@example.com", "last_name": "Newman"}))
+        .await;
+    let invited = invited["id"].as_str().unwrap().to_owned();
+    let kid = app
+        .create_user(json!({"first_name": "Kid", "parent_id": bob}))
+        .await;
+    let (_, rival) = app.other_tenant("rival").await;
+    let r = app
+        .call_as(
+            Some(&rival),
+            Method::POST,
+            "/v1/users",
+            Some(json!({"email": "far@example.com", "username": "far.away"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let me = session(&app, "ana@example.com").await;
+    let mut t = Transcript::new(app.addr);
+    let number = kid["number"].as_i64().unwrap().to_string();
+    t.alias(&number, "{kid}");
+    let http = &app.http;
+    for query in [
+        format!("userId={bob}"),
+        "username=bob".to_owned(),
+        "email=BOB@Example.com".to_owned(),
+        format!("userId={invited}"),
+        format!("username={number}"),
+        format!("userId={bob}&username=nobody"),
+        "userId=&username=Bob".to_owned(),
+        "username=bob&fields=%7B%22name%22%3A1%7D".to_owned(),
+        "userId=not-a-uuid".to_owned(),
+        "userId=00000000-0000-0000-0000-000000000000".to_owned(),
+        "username=nobody".to_owned(),
+        "username=far.away".to_owned(),
+        "email=far@example.com".to_owned(),
+        "username=bob@example.com".to_owned(),
+        String::new(),
+        "fields=%7B%7D".to_owned(),
+        "userId=%20".to_owned(),
+    ] {
+        let path = format!("/api/v1/users.info?{query}");
+        t.send(http, call(&app, Some(&me), Method::GET, &path, None))
+            .await;
+    }
+    let path = format!("/api/v1/users.info?userId={bob}");
+    t.send(http, call(&app, None, Method::GET, &path, None))
+        .await;
+    t.send(
+        http,
+        call(
+            &app,
+            Some(&me),
+            Method::GET,
+            &format!("/t/acme{path}"),
+            None,
+        ),
+    )
+    .await;
+    t.send(
+        http,
+        call(
+            &app,
+            Some(&me),
+            Method::GET,
+            &format!("/t/rival{path}"),
+            None,
+        ),
+    )
+    .await;
+    insta::assert_json_snapshot!("users_info", t.take());
+}
+
+async fn set_active_status_answers_are_the_snapshot(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let boss = person(&app, "boss@example.com", true).await;
+    let target = person(&app, "target@example.com", false).await;
+    person(&app, "peer@example.com", false).await;
+    let invited = app
+        .create_user(json!({"email": "invited@example.com"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let banned = person(&app, "banned@example.com", false).await;
+    let r = app
+        .post(&format!("/v1/users/{banned}/ban"), json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let owner = person(&app, "owner@example.com", false).await;
+    let heir = person(&app, "heir@example.com", false).await;
+    room(
+        &app,
+        "handed",
+        "channel",
+        &[(&owner, "owner"), (&heir, "member")],
+    )
+    .await;
+    room(
+        &app,
+        "shared",
+        "channel",
+        &[(&owner, "owner"), (&heir, "owner")],
+    )
+    .await;
+    room(&app, "lonely", "private", &[(&owner, "owner")]).await;
+    room(&app, "dm", "direct", &[(&owner, "owner")]).await;
+    let admin = session(&app, "boss@example.com").await;
+    let peer = session(&app, "peer@example.com").await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    const PATH: &str = "/api/v1/users.setActiveStatus";
+    let calls = [
+        json!({"activeStatus": false, "userId": target}),
+        json!({"activeStatus": false, "userId": target, "confirmRelinquish": false}),
+        json!({"activeStatus": "true", "userId": target}),
+        json!({"activeStatus": true, "userId": target}),
+        json!({"activeStatus": true, "userId": invited}),
+        json!({"activeStatus": true, "userId": banned}),
+        json!({"activeStatus": false, "userId": banned}),
+        json!({"activeStatus": false, "userId": owner}),
+        json!({"activeStatus": false, "userId": owner, "confirmRelinquish": null}),
+        json!({"activeStatus": "false", "userId": owner, "confirmRelinquish": "true"}),
+        json!({"activeStatus": false, "userId": boss}),
+        json!({"userId": target}),
+        json!({"activeStatus": "no", "userId": target}),
+        json!({"activeStatus": 0, "userId": target}),
+        json!({"activeStatus": null, "userId": target}),
+        json!({"activeStatus": false, "userId": target, "confirmRelinquish": "yes"}),
+        json!({"activeStatus": false, "userId": target, "confirmRelinquish": 1}),
+        json!({"activeStatus": false}),
+        json!({"activeStatus": false, "userId": 5}),
+        json!({"activeStatus": false, "userId": target, "reason": "left"}),
+        json!({"activeStatus": "maybe", "reason": "left"}),
+        json!({"activeStatus": false, "userId": "not-a-uuid"}),
+        json!({"activeStatus": false, "userId": "00000000-0000-0000-0000-000000000000"}),
+        json!({}),
+    ];
+    for body in calls {
+        t.send(
+            http,
+            call(&app, Some(&admin), Method::POST, PATH, Some(body)),
+        )
+        .await;
+    }
+    for body in [
+        json!({"activeStatus": false, "userId": target}),
+        json!({"activeStatus": false}),
+    ] {
+        t.send(
+            http,
+            call(&app, Some(&peer), Method::POST, PATH, Some(body)),
+        )
+        .await;
+    }
+    let body = json!({"activeStatus": false, "userId": target});
+    t.send(
+        http,
+        call(&app, None, Method::POST, PATH, Some(body.clone())),
+    )
+    .await;
+    t.send(
+        http,
+        call(
+            &app,
+            Some(&admin),
+            Method::POST,
+            &format!("/t/acme{PATH}"),
+            Some(body.clone()),
+        ),
+    )
+    .await;
+    for (content_type, body) in unreadable_bodies() {
+        t.send(http, raw(&app, Some(&admin), PATH, content_type, body))
+            .await;
+    }
+    // The refused admin keeps their session; the deactivated owner's ended.
+    t.send(
+        http,
+        call(&app, Some(&admin), Method::GET, "/api/v1/me", None),
+    )
+    .await;
+    insta::assert_json_snapshot!("set_active_status", t.take());
+}
+
+/// The database down: 503 with Retry-After, in Rocket.Chat's envelope; `/api/info` needs none.
+async fn unavailable_answers_are_the_snapshot(b: Backend) {
+    let db = TestDb::new(b).await;
+    let store = db.store().await;
+    let app = TestApp::spawn_with(db, store.clone()).await;
+    store.close().await;
+    let mut t = Transcript::new(app.addr);
+    let http = &app.http;
+    let who = Rc {
+        id: "00000000-0000-0000-0000-000000000000".into(),
+        token: "rss_any".into(),
+    };
+    let login = json!({"user": "ana@example.com", "password": "a long password"});
+    t.send(http, call(&app, None, Method::GET, "/api/info", None))
+        .await;
+    t.send(
+        http,
+        call(
+            &app,
+            None,
+            Method::POST,
+            "/t/acme/api/v1/login",
+            Some(login),
+        ),
+    )
+    .await;
+    t.send(
+        http,
+        call(&app, Some(&who), Method::GET, "/api/v1/me", None),
+    )
+    .await;
+    let body = json!({"activeStatus": false, "userId": who.id});
+    t.send(
+        http,
+        call(
+            &app,
+            Some(&who),
+            Method::POST,
+            "/api/v1/users.setActiveStatus",
+            Some(body),
+        ),
+    )
+    .await;
+    insta::assert_json_snapshot!("unavailable", t.take());
 }

@@ -99,9 +99,20 @@ const MOMENTS: &[&str] = &[
     "date",
     "created_at_date_string",
     "timestamp",
+    "createdAt",
+    "_updatedAt",
+    "sessionExpiresAt",
+    "token_expires_at",
 ];
-/// Members whose value is generated: an id, a number, a random code.
-const GENERATED: &[&str] = &["id", "referral_code", "referrer", "assign_new_plan"];
+/// Members whose value is generated: an id, a number, a random code, a session token.
+const GENERATED: &[&str] = &[
+    "id",
+    "referral_code",
+    "referrer",
+    "assign_new_plan",
+    "authToken",
+    "token",
+];
 
 /// Headers worth keeping in a transcript; the others (date, content-length) say nothing of
 /// the wire format.
@@ -118,14 +129,28 @@ const HEADERS: &[&str] = &[
 const VARYING_HEADERS: &[&str] = &["x-ratelimit-remaining", "x-ratelimit-reset"];
 
 /// Credentials a request carries, never written into a transcript.
-const SECRET_HEADERS: &[&str] = &["authorization", "x-user-token"];
+const SECRET_HEADERS: &[&str] = &["authorization", "x-user-token", "x-auth-token", "api-token"];
 
 /// Calls, their requests and answers, as a snapshot shows them.
 pub struct Transcript {
     host: String,
-    /// Generated values that stand in request paths, with what to write instead.
+    /// Generated values, with what to write instead.
     aliases: Vec<(String, String)>,
-    exchanges: Vec<Json>,
+    exchanges: Vec<Exchange>,
+}
+
+/// One call as sent and answered, kept raw until the transcript is taken, so that an alias
+/// named after the call (for a number the call generated) covers it too.
+struct Exchange {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    status: u16,
+    /// The answer's headers worth keeping, what varies already masked.
+    answer_headers: Vec<(String, String)>,
+    answer_body: Vec<u8>,
 }
 
 impl Transcript {
@@ -138,7 +163,8 @@ impl Transcript {
         }
     }
 
-    /// Writes `alias` for a path segment that is `value` (a generated id).
+    /// Writes `alias` for `value` (a generated id or number) wherever it stands whole in the
+    /// transcript: a path segment, a JSON string or number, a word of a text.
     pub fn alias(&mut self, value: impl ToString, alias: &str) {
         self.aliases.push((value.to_string(), alias.to_owned()));
     }
@@ -147,8 +173,60 @@ impl Transcript {
     pub async fn send(&mut self, http: &reqwest::Client, req: reqwest::RequestBuilder) {
         let req = req.build().expect("a request");
         let url = req.url();
-        let path: Vec<&str> = url
-            .path()
+        let (path, query) = (url.path().to_owned(), url.query().map(str::to_owned));
+        let headers = req
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                let value = if SECRET_HEADERS.contains(&name.as_str()) {
+                    "[credential]"
+                } else {
+                    value.to_str().unwrap_or("[not text]")
+                };
+                (name.as_str().to_owned(), value.to_owned())
+            })
+            .collect();
+        let body = req.body().and_then(|b| b.as_bytes()).map(<[u8]>::to_vec);
+        let method = req.method().to_string();
+        let res = http.execute(req).await.expect("request sent");
+        let status = res.status();
+        let answer_headers = HEADERS
+            .iter()
+            .filter_map(|name| {
+                let value = res.headers().get(*name)?.to_str().ok()?;
+                let value = if VARYING_HEADERS.contains(name)
+                    || (*name == "retry-after" && status == 429)
+                {
+                    "[varies]"
+                } else {
+                    value
+                };
+                Some(((*name).to_owned(), value.to_owned()))
+            })
+            .collect();
+        let answer_body = res.bytes().await.expect("a body").to_vec();
+        self.exchanges.push(Exchange {
+            method,
+            path,
+            query,
+            headers,
+            body,
+            status: status.as_u16(),
+            answer_headers,
+            answer_body,
+        });
+    }
+
+    /// The body of the last answer, as sent (to name what it generated).
+    pub fn last_answer(&self) -> serde_json::Value {
+        let e = self.exchanges.last().expect("a call was sent");
+        serde_json::from_slice(&e.answer_body).expect("a JSON answer")
+    }
+
+    /// An exchange as the snapshot shows it.
+    fn render(&self, e: &Exchange) -> Json {
+        let path: Vec<&str> = e
+            .path
             .split('/')
             .map(|segment| {
                 self.aliases
@@ -157,57 +235,42 @@ impl Transcript {
                     .map_or(segment, |(_, alias)| alias.as_str())
             })
             .collect();
-        let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+        let query = e
+            .query
+            .as_ref()
+            .map(|q| format!("?{}", self.redact_text(q)))
+            .unwrap_or_default();
         let mut request = vec![(
             "call".to_owned(),
-            Json::String(format!("{} {}{query}", req.method(), path.join("/"))),
+            Json::String(format!("{} {}{query}", e.method, path.join("/"))),
         )];
-        let headers: Vec<(String, Json)> = req
-            .headers()
+        let headers: Vec<(String, Json)> = e
+            .headers
             .iter()
-            .map(|(name, value)| {
-                let value = if SECRET_HEADERS.contains(&name.as_str()) {
-                    "[credential]".to_owned()
-                } else {
-                    value.to_str().unwrap_or("[not text]").to_owned()
-                };
-                (name.as_str().to_owned(), Json::String(value))
-            })
+            .map(|(name, value)| (name.clone(), Json::String(self.redact_text(value))))
             .collect();
         if !headers.is_empty() {
             request.push(("headers".to_owned(), Json::Object(headers)));
         }
-        if let Some(body) = req.body().and_then(|b| b.as_bytes()) {
+        if let Some(body) = &e.body {
             request.push(("body".to_owned(), self.body(body)));
         }
-        let res = http.execute(req).await.expect("request sent");
-        let mut answer = vec![(
-            "status".to_owned(),
-            Json::Number(res.status().as_u16().into()),
-        )];
-        let headers: Vec<(String, Json)> = HEADERS
+        let headers = e
+            .answer_headers
             .iter()
-            .filter_map(|name| {
-                let value = res.headers().get(*name)?.to_str().ok()?;
-                let value = if VARYING_HEADERS.contains(name)
-                    || (*name == "retry-after" && res.status() == 429)
-                {
-                    "[varies]".to_owned()
-                } else {
-                    value.to_owned()
-                };
-                Some(((*name).to_owned(), Json::String(value)))
-            })
+            .map(|(name, value)| (name.clone(), Json::String(value.clone())))
             .collect();
-        answer.push(("headers".to_owned(), Json::Object(headers)));
-        let bytes = res.bytes().await.expect("a body");
-        if !bytes.is_empty() {
-            answer.push(("body".to_owned(), self.body(&bytes)));
+        let mut answer = vec![
+            ("status".to_owned(), Json::Number(e.status.into())),
+            ("headers".to_owned(), Json::Object(headers)),
+        ];
+        if !e.answer_body.is_empty() {
+            answer.push(("body".to_owned(), self.body(&e.answer_body)));
         }
-        self.exchanges.push(Json::Object(vec![
+        Json::Object(vec![
             ("request".to_owned(), Json::Object(request)),
             ("answer".to_owned(), Json::Object(answer)),
-        ]));
+        ])
     }
 
     fn body(&self, bytes: &[u8]) -> Json {
@@ -231,6 +294,10 @@ impl Transcript {
             Json::Number(_) if is(MOMENTS) || is(GENERATED) => {
                 Json::String("[generated number]".to_owned())
             }
+            Json::Number(n) => match self.aliases.iter().find(|(v, _)| *v == n.to_string()) {
+                Some((_, alias)) => Json::String(format!("number {alias}")),
+                None => Json::Number(n),
+            },
             Json::Array(items) => Json::Array(
                 items
                     .into_iter()
@@ -250,7 +317,8 @@ impl Transcript {
         }
     }
 
-    /// Text with this run's host and any uuid in it replaced.
+    /// Text with this run's host, any uuid, any Unix time of this day and every aliased word
+    /// in it replaced.
     fn redact_text(&self, text: &str) -> String {
         let text = text.replace(&self.host, "[host]");
         let mut out = String::with_capacity(text.len());
@@ -264,6 +332,14 @@ impl Transcript {
                 rest = &rest[36..];
                 continue;
             }
+            let word = rest
+                .find(|c: char| !c.is_alphanumeric() && c != '_')
+                .unwrap_or(rest.len());
+            if word > 0 {
+                out.push_str(&self.redact_word(&rest[..word]));
+                rest = &rest[word..];
+                continue;
+            }
             let c = rest.chars().next().unwrap();
             out.push(c);
             rest = &rest[c.len_utf8()..];
@@ -271,9 +347,23 @@ impl Transcript {
         out
     }
 
+    /// A word as a snapshot shows it: aliased, or a Unix time near now (a `Timestamp`, the
+    /// server's clock), which changes from run to run.
+    fn redact_word(&self, word: &str) -> String {
+        if let Some((_, alias)) = self.aliases.iter().find(|(v, _)| v == word) {
+            return alias.clone();
+        }
+        let now = chrono::Utc::now().timestamp();
+        match word.parse::<i64>() {
+            Ok(t) if word.len() == 10 && (t - now).abs() < 86_400 => "[unix time]".to_owned(),
+            _ => word.to_owned(),
+        }
+    }
+
     /// The transcript, to snapshot.
     pub fn take(&mut self) -> Json {
-        Json::Array(std::mem::take(&mut self.exchanges))
+        let exchanges = std::mem::take(&mut self.exchanges);
+        Json::Array(exchanges.iter().map(|e| self.render(e)).collect())
     }
 }
 

@@ -14,11 +14,12 @@
 //! 2. If its callers present an API key, [`KeyAuth`] says where; [`KeyCaller<Vendor>`] then
 //!    authenticates them. Bodies are [`Body<Vendor, T>`] (or [`OptionalBody`]) and query strings
 //!    [`Query<Vendor, T>`].
+//!    A vendor that judges every member of a body before it answers (naming each bad one, in
+//!    its own words) reads them as [`Member`]s, and keeps the members it does not know in a
+//!    flattened map, to refuse them by name; [`refuses_unknown_members`] then says so in the
+//!    contract.
 //! 3. Its `router()` passes its routes (written at the vendor's own paths, documented with
 //!    `utoipa_axum`'s `routes!`) through [`serve`], and `dialects::router` merges the result.
-//!
-//! A dialect not yet on the kit keeps its own error type and plugs only its unrouted answers
-//! in, with [`serve_with`] and an [`Unrouted`].
 
 use super::TENANT_BASE;
 use crate::domain::{DomainError, FieldError};
@@ -31,15 +32,19 @@ use crate::http::AppState;
 use crate::service;
 use axum::extract::{FromRequest, FromRequestParts, OriginalUri, Request};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use utoipa::openapi::schema::{AdditionalProperties, Schema};
+use utoipa::openapi::{OpenApi, RefOr};
 
 /// A vendor dialect: its envelope, and its words for what roster can answer.
 pub trait Dialect: Sized + Send + Sync + 'static {
@@ -232,57 +237,53 @@ impl<D: Dialect, T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Qu
     }
 }
 
-/// How a dialect answers, in its envelope, a request under its paths that no handler takes.
-#[derive(Clone, Copy)]
-pub struct Unrouted {
-    /// The vendor's path prefixes.
-    pub paths: &'static [&'static str],
-    /// 404: no route serves the path.
-    pub no_route: fn(&Uri) -> Response,
-    /// 405: the route does not answer the method.
-    pub wrong_method: fn(&Method, &Uri) -> Response,
-    /// 404: a segment of the path is not UTF-8.
-    pub undecodable: fn() -> Response,
+/// A member of a request as sent: absent, or any JSON value (`null` included). The handler
+/// judges every member after the whole body is read, so that each bad one is named at once.
+#[derive(Debug, Default)]
+pub struct Member(pub Option<Value>);
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Value::deserialize(d).map(|v| Member(Some(v)))
+    }
 }
 
-impl Unrouted {
-    /// A kit dialect's answers.
-    pub fn of<D: Dialect>() -> Self {
-        Self {
-            paths: D::PATHS,
-            no_route: |uri| D::no_route(uri.path()).into_response(),
-            wrong_method: |method, uri| D::wrong_method(method, uri.path()).into_response(),
-            undecodable: || D::undecodable_path().into_response(),
+/// Marks the `schemas` (by name) as refusing members they do not list. Bodies whose handler
+/// keeps their unknown members in a flattened map, to refuse each by name, cannot say it with
+/// serde's `deny_unknown_fields` (which stops at the first); their part of the contract does
+/// it with this.
+pub fn refuses_unknown_members(doc: &mut OpenApi, schemas: &[Cow<'static, str>]) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for name in schemas {
+        match components.schemas.get_mut(name.as_ref()) {
+            Some(RefOr::T(Schema::Object(object))) => {
+                object.additional_properties =
+                    Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+            _ => panic!("{name} is not an object schema of this contract"),
         }
     }
 }
 
-/// A kit dialect's routes, served as [`serve_with`] says.
-pub fn serve<D: Dialect>(routes: Router<AppState>) -> Router<AppState> {
-    serve_with(routes, Unrouted::of::<D>())
-}
-
 /// Serves a dialect's routes (written at the vendor's paths) at the root and under the tenant
-/// base URL. Under the dialect's paths, at both, every request no handler takes is answered
-/// by `unrouted`, and so is a path with a segment that is not UTF-8 (the tenant's included),
+/// base URL. Under the dialect's paths, at both, every request no handler takes answers in its
+/// envelope, and so does a path with a segment that is not UTF-8 (the tenant's included),
 /// which handlers therefore never meet.
-pub fn serve_with(routes: Router<AppState>, unrouted: Unrouted) -> Router<AppState> {
+pub fn serve<D: Dialect>(routes: Router<AppState>) -> Router<AppState> {
     let routes = routes
-        .route_layer(middleware::from_fn(move |req, next| {
-            require_decodable(req, next, unrouted.undecodable)
+        .route_layer(middleware::from_fn(|req, next| {
+            require_decodable(req, next, || D::undecodable_path().into_response())
         }))
-        .method_not_allowed_fallback(
-            move |method: Method, OriginalUri(uri): OriginalUri| async move {
-                (unrouted.wrong_method)(&method, &uri)
-            },
-        );
+        .method_not_allowed_fallback(|method: Method, OriginalUri(uri): OriginalUri| async move {
+            D::wrong_method(&method, uri.path())
+        });
     let no_route = Router::new()
-        .fallback(move |OriginalUri(uri): OriginalUri| async move { (unrouted.no_route)(&uri) });
+        .fallback(|OriginalUri(uri): OriginalUri| async move { D::no_route(uri.path()) });
     let mut served = Router::new()
         .merge(routes.clone())
         .nest(TENANT_BASE, routes);
     for base in ["", TENANT_BASE] {
-        for path in unrouted.paths {
+        for path in D::PATHS {
             served = served.nest(&format!("{base}{path}"), no_route.clone());
         }
     }

@@ -21,8 +21,8 @@ pub fn router(state: AppState) -> Router<AppState> {
     Router::new()
         .merge(village::router())
         .merge(publica::router(state))
-        .merge(kit::serve_with(rocketchat::router(), rocketchat::UNROUTED))
-        .merge(kit::serve_with(regpack::router(), regpack::UNROUTED))
+        .merge(rocketchat::router())
+        .merge(regpack::router())
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.

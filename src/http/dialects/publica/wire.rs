@@ -5,11 +5,12 @@
 use crate::domain::plan;
 use crate::domain::user::Role;
 use crate::domain::Status;
+pub use crate::http::dialects::kit::Member;
 use crate::service::plans::UserWithPlans;
 use crate::service::UserView;
 use chrono::{DateTime, NaiveDate, Utc};
 use md5::{Digest, Md5};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::borrow::Cow;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
@@ -427,18 +428,6 @@ impl LoggedOut {
             code: Code::Success,
             data: Revoked { sessions_revoked },
         }
-    }
-}
-
-/// A member of a request as sent: absent, or any JSON value (`null` included). The handler
-/// judges every member after the whole body is read, so that each bad one is named at once,
-/// as Laravel's validator does.
-#[derive(Debug, Default)]
-pub struct Member(pub Option<Value>);
-
-impl<'de> Deserialize<'de> for Member {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Value::deserialize(d).map(|v| Member(Some(v)))
     }
 }
 

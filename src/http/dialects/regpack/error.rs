@@ -1,44 +1,131 @@
 //! Regpack's error envelope: the same one as its answers, with `success: false` and
 //! `msg_type: "error"`; roster adds `errors` (`[{field, message}]`) when it can name fields.
+//! Its members are in the order roster has always sent them: it built it as a sorted JSON map.
 
 use crate::domain::FieldError;
+use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
-use crate::http::problem::InternalError;
-use crate::http::tenancy::Refusal;
 use crate::service::Error;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
-use std::sync::Arc;
+use axum::http::{Method, StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+/// The Regpack dialect.
 #[derive(Debug)]
-pub struct RegpackError {
-    status: StatusCode,
-    msg: String,
-    fields: Vec<FieldError>,
-    internal: Option<Arc<anyhow::Error>>,
-}
+pub struct Regpack;
 
-impl RegpackError {
-    pub fn new(status: StatusCode, msg: impl Into<String>) -> Self {
-        Self {
-            status,
-            msg: msg.into(),
-            fields: Vec::new(),
-            internal: None,
+pub type RegpackError = Failure<Regpack>;
+
+impl Dialect for Regpack {
+    /// Regpack's errors differ by status alone.
+    type Code = StatusCode;
+    type Detail = ();
+    type Envelope = ErrorBody;
+
+    const PATHS: &'static [&'static str] = &["/reg"];
+
+    fn status(code: StatusCode) -> StatusCode {
+        code
+    }
+
+    fn envelope(e: RegpackError) -> ErrorBody {
+        ErrorBody {
+            errors: e.fields.into_iter().map(FieldBody::from).collect(),
+            msg: e.message,
+            msg_type: ErrorType::Error,
+            success: false,
         }
     }
 
+    fn service_error(e: Error) -> RegpackError {
+        match e {
+            Error::Invalid(fields) => RegpackError::bad_request(fields),
+            Error::NotFound(what) => {
+                Failure::new(StatusCode::NOT_FOUND, format!("{what} not found"))
+            }
+            Error::Taken(fields) => RegpackError::about(
+                StatusCode::CONFLICT,
+                fields
+                    .into_iter()
+                    .map(|f| FieldError::new(f, "is already used in this organization"))
+                    .collect(),
+            ),
+            Error::Exists(what) => {
+                Failure::new(StatusCode::CONFLICT, format!("{what} already exists"))
+            }
+            Error::Transition {
+                current,
+                transition,
+            } => Failure::new(
+                StatusCode::CONFLICT,
+                format!("cannot {transition} a user who is {current}"),
+            ),
+            Error::VersionMismatch { .. } | Error::Conflict => {
+                Failure::new(StatusCode::CONFLICT, "the user changed meanwhile; retry")
+            }
+            Error::LastAdmin | Error::LastOwner { .. } => {
+                Failure::new(StatusCode::CONFLICT, e.to_string())
+            }
+            Error::Gone(reason) => Failure::new(StatusCode::GONE, reason),
+            Error::BadCredentials => RegpackError::unauthorized("wrong email or password"),
+            Error::Unavailable => Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unreachable; retry shortly",
+            ),
+            Error::Internal(e) => Failure::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "roster failed to answer this request; it has been logged",
+            )
+            .caused_by(e),
+        }
+    }
+
+    fn body_error(e: BodyError) -> RegpackError {
+        match e.field {
+            Some(field) => RegpackError::about(e.status, vec![FieldError::new(field, e.message)]),
+            None => Failure::new(e.status, e.message),
+        }
+    }
+
+    fn unauthenticated() -> RegpackError {
+        RegpackError::unauthorized("send a valid roster API key as the Api-token header")
+    }
+
+    fn unknown_tenant() -> RegpackError {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            "organization not found: Api-id (and a /t/{tenant} base URL) must name the \
+             organization of the Api-token",
+        )
+    }
+
+    fn no_route(path: &str) -> RegpackError {
+        Failure::new(
+            StatusCode::NOT_FOUND,
+            format!("no Regpack endpoint at {path}"),
+        )
+    }
+
+    fn wrong_method(method: &Method, _path: &str) -> RegpackError {
+        Failure::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("{method} is not allowed: Regpack's endpoints answer POST"),
+        )
+    }
+
+    fn undecodable_path() -> RegpackError {
+        Failure::new(StatusCode::NOT_FOUND, "not found")
+    }
+}
+
+impl RegpackError {
+    /// An error about `fields`; `msg` names each, `field: message`, joined by `; `.
+    fn about(status: StatusCode, fields: Vec<FieldError>) -> Self {
+        Failure::new(status, joined(&fields)).with_fields(fields)
+    }
+
     pub fn bad_request(fields: Vec<FieldError>) -> Self {
-        let msg = fields
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        let mut e = Self::new(StatusCode::BAD_REQUEST, msg);
-        e.fields = fields;
-        e
+        Self::about(StatusCode::BAD_REQUEST, fields)
     }
 
     pub fn field(field: &str, message: impl Into<String>) -> Self {
@@ -46,132 +133,74 @@ impl RegpackError {
     }
 
     pub fn unauthorized(msg: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, msg)
+        Failure::new(StatusCode::UNAUTHORIZED, msg)
     }
 
     /// Renames service field names to where this dialect's clients put them (`doc.email`).
-    pub fn renamed(self, rename: &[(&str, &str)]) -> Self {
+    pub fn renamed(mut self, rename: &[(&str, &str)]) -> Self {
         if self.fields.is_empty() {
             return self;
         }
-        let fields = self
-            .fields
-            .into_iter()
-            .map(|mut f| {
-                if let Some((_, to)) = rename.iter().find(|(from, _)| f.field == *from) {
-                    f.field = (*to).to_owned();
-                }
-                f
-            })
-            .collect();
-        let mut e = Self::bad_request(fields);
-        e.status = self.status;
-        e
+        for f in &mut self.fields {
+            if let Some((_, to)) = rename.iter().find(|(from, _)| f.field == *from) {
+                f.field = (*to).to_owned();
+            }
+        }
+        self.message = joined(&self.fields);
+        self
     }
 }
 
-impl From<Error> for RegpackError {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Invalid(fields) => Self::bad_request(fields),
-            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("{what} not found")),
-            Error::Taken(fields) => {
-                let mut e = Self::new(
-                    StatusCode::CONFLICT,
-                    fields
-                        .iter()
-                        .map(|f| format!("{f}: is already used in this organization"))
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                );
-                e.fields = fields
-                    .into_iter()
-                    .map(|f| FieldError::new(f, "is already used in this organization"))
-                    .collect();
-                e
-            }
-            Error::Exists(what) => {
-                Self::new(StatusCode::CONFLICT, format!("{what} already exists"))
-            }
-            Error::Transition {
-                current,
-                transition,
-            } => Self::new(
-                StatusCode::CONFLICT,
-                format!("cannot {transition} a user who is {current}"),
-            ),
-            Error::VersionMismatch { .. } | Error::Conflict => {
-                Self::new(StatusCode::CONFLICT, "the user changed meanwhile; retry")
-            }
-            Error::LastAdmin | Error::LastOwner { .. } => {
-                Self::new(StatusCode::CONFLICT, e.to_string())
-            }
-            Error::Gone(reason) => Self::new(StatusCode::GONE, reason),
-            Error::BadCredentials => Self::unauthorized("wrong email or password"),
-            Error::Unavailable => Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unreachable; retry shortly",
-            ),
-            Error::Internal(e) => {
-                let mut r = Self::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "roster failed to answer this request; it has been logged",
-                );
-                r.internal = Some(Arc::new(e));
-                r
-            }
-        }
-    }
+fn joined(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
-impl From<Refusal> for RegpackError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Unauthenticated => {
-                Self::unauthorized("send a valid roster API key as the Api-token header")
-            }
-            Refusal::UnknownTenant => Self::new(
-                StatusCode::NOT_FOUND,
-                "organization not found: Api-id (and a /t/{tenant} base URL) must name the \
-                 organization of the Api-token",
-            ),
-            Refusal::Service(e) => e.into(),
-        }
-    }
+/// Regpack's error envelope: `errors` names the fields when the error is about some.
+#[derive(Serialize, ToSchema)]
+#[schema(as = RegpackError, example = json!({
+    "errors": [{"field": "doc.email", "message": "is required"}],
+    "msg": "doc.email: is required",
+    "msg_type": "error",
+    "success": false
+}))]
+pub struct ErrorBody {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    errors: Vec<FieldBody>,
+    /// Every field error, `field: message`, joined by `; `; or the one reason.
+    msg: String,
+    #[schema(inline)]
+    msg_type: ErrorType,
+    /// Always `false`.
+    success: bool,
 }
 
-impl From<BodyError> for RegpackError {
-    fn from(e: BodyError) -> Self {
-        match e.field {
-            Some(field) => {
-                let mut r = Self::field(&field, e.message);
-                r.status = e.status;
-                r
-            }
-            None => Self::new(e.status, e.message),
-        }
-    }
+/// `{"msg_type": "error"}`, on every error.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ErrorType {
+    Error,
 }
 
-impl IntoResponse for RegpackError {
-    fn into_response(self) -> Response {
-        let mut body = json!({ "msg": self.msg, "msg_type": "error", "success": false });
-        if !self.fields.is_empty() {
-            body["errors"] = Value::Array(
-                self.fields
-                    .iter()
-                    .map(|f| json!({ "field": f.field, "message": f.message }))
-                    .collect(),
-            );
+/// A field the request got wrong, named by its path (`doc.email`).
+#[derive(Serialize, ToSchema)]
+#[schema(as = RegpackFieldError)]
+struct FieldBody {
+    #[schema(example = "doc.email")]
+    field: String,
+    #[schema(example = "is required")]
+    message: String,
+}
+
+impl From<FieldError> for FieldBody {
+    fn from(f: FieldError) -> Self {
+        Self {
+            field: f.field,
+            message: f.message,
         }
-        let mut res = (self.status, Json(body)).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let Some(e) = self.internal {
-            res.extensions_mut().insert(InternalError(e));
-        }
-        res
     }
 }

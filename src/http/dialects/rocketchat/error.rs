@@ -1,69 +1,120 @@
-//! Rocket.Chat's error bodies, as its REST API answers them (see WIRE-NOTES).
+//! Rocket.Chat's error bodies, as its REST API answers them (see WIRE-NOTES). Every body's
+//! members are in the order roster has always sent them: it built them as sorted JSON maps.
 
 use super::wire::{always_false, error_word};
+use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
-use crate::http::problem::InternalError;
-use crate::http::tenancy::Refusal;
 use crate::service::Error;
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
-use serde_json::{json, Value};
-use std::sync::Arc;
+use axum::http::{Method, StatusCode};
+use serde::Serialize;
+use utoipa::ToSchema;
 
+/// The Rocket.Chat dialect.
 #[derive(Debug)]
-pub enum RcError {
+pub struct RocketChat;
+
+pub type RcError = Failure<RocketChat>;
+
+/// The kinds of error Rocket.Chat tells apart.
+#[derive(Debug, Clone, Copy)]
+pub enum Code {
     /// 401: no live session for the headers sent.
     NotLoggedIn,
     /// 401: a failed login, the same whatever the reason.
     LoginFailed,
     /// 403: the caller lacks the permission.
     Forbidden,
-    /// 400 with Rocket.Chat's `error` text, `errorType` and optional `details`.
-    Refused {
-        error: String,
-        error_type: &'static str,
-        details: Option<Value>,
-    },
+    /// 400: a refused call; the body's `errorType` says why.
+    Refused(ErrorType),
+    /// 404: no endpoint at this path.
+    NotFound,
+    /// 405: none for this method.
+    MethodNotAllowed,
     Unavailable,
-    Internal(Arc<anyhow::Error>),
-    /// 404 or 405: no endpoint at this path, or none for this method.
-    Unrouted {
-        status: StatusCode,
-        error: &'static str,
-    },
+    Internal,
 }
 
-impl RcError {
-    /// 400 `invalid-params`, in the words of Rocket.Chat's validator.
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        let message = message.into();
-        RcError::Refused {
-            error: format!("{message}\n[invalid-params]"),
-            error_type: "invalid-params",
-            details: None,
-        }
-    }
+/// Why a call was refused (400).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(as = RocketchatErrorType)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorType {
+    /// The body or query string breaks Rocket.Chat's validator.
+    InvalidParams,
+    /// `userId` names no user of the caller's tenant.
+    ErrorInvalidUser,
+    /// The change is refused: the last active admin, or a status it cannot leave.
+    ErrorActionNotAllowed,
+    /// The user alone owns rooms and `confirmRelinquish` was not `true`.
+    UserLastOwner,
+}
 
-    pub fn invalid_user() -> Self {
-        RcError::Refused {
-            error: "The required \"userId\" param provided does not match any users [error-invalid-user]".into(),
-            error_type: "error-invalid-user",
-            details: None,
-        }
-    }
-
-    pub fn not_allowed(message: impl Into<String>) -> Self {
-        RcError::Refused {
-            error: format!("{} [error-action-not-allowed]", message.into()),
-            error_type: "error-action-not-allowed",
-            details: None,
+impl ErrorType {
+    /// The word as the body's `errorType` writes it.
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::InvalidParams => "invalid-params",
+            ErrorType::ErrorInvalidUser => "error-invalid-user",
+            ErrorType::ErrorActionNotAllowed => "error-action-not-allowed",
+            ErrorType::UserLastOwner => "user-last-owner",
         }
     }
 }
 
-impl From<Error> for RcError {
-    fn from(e: Error) -> Self {
+impl Dialect for RocketChat {
+    type Code = Code;
+    /// The rooms a deactivation would hand over or remove, on `user-last-owner`.
+    type Detail = LastOwnerDetails;
+    type Envelope = Envelope;
+
+    const PATHS: &'static [&'static str] = &["/api"];
+
+    fn status(code: Code) -> StatusCode {
+        match code {
+            Code::NotLoggedIn | Code::LoginFailed => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
+            Code::Refused(_) => StatusCode::BAD_REQUEST,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn envelope(e: RcError) -> Envelope {
+        let (error, error_type) = match e.code {
+            Code::NotLoggedIn => {
+                return Envelope::NotLoggedIn(NotLoggedInBody {
+                    error: e.message.clone(),
+                    message: e.message,
+                    status: "error",
+                    success: false,
+                })
+            }
+            Code::LoginFailed => {
+                return Envelope::LoginFailed(LoginFailedBody {
+                    error: e.message.clone(),
+                    message: e.message,
+                    status: "error",
+                })
+            }
+            // Meteor's errors read "reason [error]"; the validator's put the word on its own line.
+            Code::Refused(t @ ErrorType::InvalidParams) => {
+                (format!("{}\n[{}]", e.message, t.as_str()), Some(t))
+            }
+            Code::Refused(t) if e.message.is_empty() => (format!("[{}]", t.as_str()), Some(t)),
+            Code::Refused(t) => (format!("{} [{}]", e.message, t.as_str()), Some(t)),
+            _ => (e.message, None),
+        };
+        Envelope::Refused(ErrorBody {
+            details: e.detail,
+            error,
+            error_type,
+            success: false,
+        })
+    }
+
+    fn service_error(e: Error) -> RcError {
         match e {
             Error::Invalid(fields) => RcError::invalid_params(
                 fields
@@ -79,14 +130,12 @@ impl From<Error> for RcError {
             Error::LastOwner {
                 should_change_owner,
                 should_be_removed,
-            } => RcError::Refused {
-                error: "[user-last-owner]".into(),
-                error_type: "user-last-owner",
-                details: Some(json!({
-                    "shouldChangeOwner": should_change_owner,
-                    "shouldBeRemoved": should_be_removed,
-                })),
-            },
+            } => Failure::new(Code::Refused(ErrorType::UserLastOwner), "").with_detail(
+                LastOwnerDetails {
+                    should_be_removed,
+                    should_change_owner,
+                },
+            ),
             Error::Transition {
                 current,
                 transition,
@@ -96,164 +145,164 @@ impl From<Error> for RcError {
             | Error::VersionMismatch { .. }
             | Error::Conflict => RcError::not_allowed("the user changed meanwhile; retry"),
             Error::Gone(reason) => RcError::not_allowed(reason),
-            Error::BadCredentials => RcError::NotLoggedIn,
-            Error::Unavailable => RcError::Unavailable,
-            Error::Internal(e) => RcError::Internal(Arc::new(e)),
+            Error::BadCredentials => Self::unauthenticated(),
+            Error::Unavailable => Failure::new(
+                Code::Unavailable,
+                "The service is unavailable; retry shortly",
+            ),
+            Error::Internal(e) => {
+                Failure::new(Code::Internal, "Internal server error").caused_by(e)
+            }
         }
     }
-}
 
-impl From<Refusal> for RcError {
-    fn from(r: Refusal) -> Self {
-        match r {
-            Refusal::Unauthenticated | Refusal::UnknownTenant => RcError::NotLoggedIn,
-            Refusal::Service(e) => e.into(),
-        }
-    }
-}
-
-impl From<BodyError> for RcError {
-    fn from(e: BodyError) -> Self {
+    /// Whatever is wrong with a body (too large, not JSON, malformed), Rocket.Chat's validator
+    /// refuses it as `invalid-params`.
+    fn body_error(e: BodyError) -> RcError {
         RcError::invalid_params(match e.field {
             Some(f) => format!("'{f}' {}", e.message),
             None => e.message,
         })
     }
-}
 
-impl IntoResponse for RcError {
-    fn into_response(self) -> Response {
-        const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
-        let (status, body) = match &self {
-            RcError::NotLoggedIn => (
-                StatusCode::UNAUTHORIZED,
-                json!({"success": false, "status": "error", "error": NOT_LOGGED_IN, "message": NOT_LOGGED_IN}),
-            ),
-            RcError::LoginFailed => (
-                StatusCode::UNAUTHORIZED,
-                json!({"status": "error", "error": "Unauthorized", "message": "Unauthorized"}),
-            ),
-            RcError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                json!({"success": false, "error": "User does not have the permissions required for this action [error-unauthorized]"}),
-            ),
-            RcError::Refused {
-                error,
-                error_type,
-                details,
-            } => {
-                let mut body = json!({"success": false, "error": error, "errorType": error_type});
-                if let Some(d) = details {
-                    body["details"] = d.clone();
-                }
-                (StatusCode::BAD_REQUEST, body)
-            }
-            RcError::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                json!({"success": false, "error": "The service is unavailable; retry shortly"}),
-            ),
-            RcError::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                json!({"success": false, "error": "Internal server error"}),
-            ),
-            RcError::Unrouted { status, error } => {
-                (*status, json!({"success": false, "error": error}))
-            }
-        };
-        let mut res = (status, Json(body)).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let RcError::Internal(e) = self {
-            res.extensions_mut().insert(InternalError(e));
-        }
-        res
+    fn unauthenticated() -> RcError {
+        Failure::new(Code::NotLoggedIn, "You must be logged in to do this.")
+    }
+
+    /// A session of another tenant than the base URL's: as if there were none.
+    fn unknown_tenant() -> RcError {
+        Self::unauthenticated()
+    }
+
+    fn no_route(_path: &str) -> RcError {
+        Failure::new(Code::NotFound, "Resource not found")
+    }
+
+    fn wrong_method(_method: &Method, _path: &str) -> RcError {
+        Failure::new(Code::MethodNotAllowed, "Method not allowed")
+    }
+
+    fn undecodable_path() -> RcError {
+        Self::no_route("")
     }
 }
 
-// The bodies for the contract. `into_response` builds them with `json!`, so these types only
-// document them.
+impl RcError {
+    /// 400 `invalid-params`, in the words of Rocket.Chat's validator.
+    pub fn invalid_params(message: impl Into<String>) -> Self {
+        Failure::new(Code::Refused(ErrorType::InvalidParams), message)
+    }
+
+    pub fn invalid_user() -> Self {
+        Failure::new(
+            Code::Refused(ErrorType::ErrorInvalidUser),
+            "The required \"userId\" param provided does not match any users",
+        )
+    }
+
+    pub fn not_allowed(message: impl Into<String>) -> Self {
+        Failure::new(Code::Refused(ErrorType::ErrorActionNotAllowed), message)
+    }
+
+    pub fn forbidden() -> Self {
+        Failure::new(
+            Code::Forbidden,
+            "User does not have the permissions required for this action [error-unauthorized]",
+        )
+    }
+
+    pub fn login_failed() -> Self {
+        Failure::new(Code::LoginFailed, "Unauthorized")
+    }
+}
+
+/// Every error body of this dialect.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Envelope {
+    NotLoggedIn(NotLoggedInBody),
+    LoginFailed(LoginFailedBody),
+    Refused(ErrorBody),
+}
 
 /// A refused call (400), a missing permission (403), the database down (503).
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = RocketchatError, example = json!({
-    "success": false,
     "error": "must have required property 'activeStatus'\n[invalid-params]",
-    "errorType": "invalid-params"
+    "errorType": "invalid-params",
+    "success": false
 }))]
-#[allow(dead_code)]
 pub struct ErrorBody {
-    #[schema(schema_with = always_false)]
-    success: bool,
+    /// With `user-last-owner` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
+    details: Option<LastOwnerDetails>,
     /// What went wrong, ending with the `errorType` in brackets when there is one.
     error: String,
     /// On a 400 only.
-    #[serde(rename = "errorType")]
-    #[schema(required = false)]
-    error_type: ErrorType,
-    /// With `user-last-owner` only.
-    #[schema(required = false)]
-    details: LastOwnerDetails,
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-#[schema(as = RocketchatErrorType)]
-#[serde(rename_all = "kebab-case")]
-#[allow(dead_code)]
-enum ErrorType {
-    /// The body or query string breaks Rocket.Chat's validator.
-    InvalidParams,
-    /// `userId` names no user of the caller's tenant.
-    ErrorInvalidUser,
-    /// The change is refused: the last active admin, or a status it cannot leave.
-    ErrorActionNotAllowed,
-    /// The user alone owns rooms and `confirmRelinquish` was not `true`.
-    UserLastOwner,
+    #[serde(rename = "errorType", skip_serializing_if = "Option::is_none")]
+    #[schema(required = false, nullable = false)]
+    error_type: Option<ErrorType>,
+    #[schema(schema_with = always_false)]
+    success: bool,
 }
 
 /// The rooms a deactivation would hand over or remove, by name.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 #[schema(as = RocketchatLastOwnerDetails)]
-#[allow(dead_code)]
-struct LastOwnerDetails {
-    /// Rooms the user alone owns that pass to their oldest active member.
-    #[serde(rename = "shouldChangeOwner")]
-    should_change_owner: Vec<String>,
+pub struct LastOwnerDetails {
     /// Rooms with no other active member, which are removed.
     #[serde(rename = "shouldBeRemoved")]
     should_be_removed: Vec<String>,
+    /// Rooms the user alone owns that pass to their oldest active member.
+    #[serde(rename = "shouldChangeOwner")]
+    should_change_owner: Vec<String>,
 }
 
 /// A call without a live session for its `X-User-Id` and `X-Auth-Token` (401).
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = RocketchatUnauthorized, example = json!({
-    "success": false,
-    "status": "error",
     "error": "You must be logged in to do this.",
-    "message": "You must be logged in to do this."
+    "message": "You must be logged in to do this.",
+    "status": "error",
+    "success": false
 }))]
-#[allow(dead_code)]
 pub struct NotLoggedInBody {
-    #[schema(schema_with = always_false)]
-    success: bool,
-    #[schema(schema_with = error_word)]
-    status: String,
     error: String,
     message: String,
+    #[schema(schema_with = error_word)]
+    status: &'static str,
+    #[schema(schema_with = always_false)]
+    success: bool,
 }
 
 /// A failed login (401), the same whatever the reason.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Serialize, ToSchema)]
 #[schema(as = RocketchatLoginFailed, example = json!({
-    "status": "error",
     "error": "Unauthorized",
-    "message": "Unauthorized"
+    "message": "Unauthorized",
+    "status": "error"
 }))]
-#[allow(dead_code)]
 pub struct LoginFailedBody {
-    #[schema(schema_with = error_word)]
-    status: String,
     error: String,
     message: String,
+    #[schema(schema_with = error_word)]
+    status: &'static str,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ErrorType;
+
+    #[test]
+    fn each_error_type_is_written_as_serde_names_it() {
+        for t in [
+            ErrorType::InvalidParams,
+            ErrorType::ErrorInvalidUser,
+            ErrorType::ErrorActionNotAllowed,
+            ErrorType::UserLastOwner,
+        ] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+    }
 }

@@ -9,63 +9,46 @@ use crate::domain::authority::may_change_status;
 use crate::domain::event::{Actor, Note};
 use crate::domain::session::Session;
 use crate::http::auth::{header, request_id};
-use crate::http::dialects::kit::Unrouted;
-use crate::http::json::{parse_json, parse_query, read_body};
+use crate::http::dialects::kit::{self, Body, Dialect, Member, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
 use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
-use crate::service::sessions::LoginName;
 use crate::service::users::UserRef;
 use crate::service::{Context, Error, UserView};
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::StatusCode;
-use axum::response::IntoResponse as _;
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use error::{ErrorBody, LoginFailedBody, NotLoggedInBody, RcError};
-use serde::de::DeserializeOwned;
+use error::{ErrorBody, LoginFailedBody, NotLoggedInBody, RcError, RocketChat};
 use serde::Deserialize;
-use serde_json::{Map, Value};
-use utoipa::OpenApi as _;
+use serde_json::Value;
+use utoipa::{IntoParams, OpenApi as _, ToSchema as _};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 use wire::{
     rc_username, ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody,
     LoginData, LogoutAnswer, LogoutData, MeAnswer, RcMe, RcUser, ServerInfo, SetActiveStatusBody,
 };
 
-/// Everything under `/api` is Rocket.Chat's; what no route takes answers in its envelope.
-pub const UNROUTED: Unrouted = Unrouted {
-    paths: &["/api"],
-    no_route: |_| not_found().into_response(),
-    wrong_method: |_, _| {
-        RcError::Unrouted {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            error: "Method not allowed",
-        }
-        .into_response()
-    },
-    undecodable: || not_found().into_response(),
-};
+/// The envelope of a missing session, which only the common errors name.
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(NotLoggedInBody)))]
+struct Envelopes;
 
-/// Rocket.Chat's answer to a path it has no endpoint for.
-fn not_found() -> RcError {
-    RcError::Unrouted {
-        status: StatusCode::NOT_FOUND,
-        error: "Resource not found",
-    }
+/// The routes, at Rocket.Chat's paths, with their part of the contract.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(Envelopes::openapi())
+        .routes(routes!(info))
+        .routes(routes!(login))
+        .routes(routes!(logout, logout_by_get))
+        .routes(routes!(me))
+        .routes(routes!(users_info))
+        .routes(routes!(set_active_status))
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/info", get(info))
-        .route("/api/v1/login", post(login))
-        // Rocket.Chat keeps GET for the clients that log out with it (`@rocket.chat/sdk`).
-        .route("/api/v1/logout", post(logout).get(logout))
-        .route("/api/v1/me", get(me))
-        .route("/api/v1/users.info", get(users_info))
-        .route("/api/v1/users.setActiveStatus", post(set_active_status))
+    kit::serve::<RocketChat>(routes().split_for_parts().0)
 }
 
 /// A caller with a live session: `X-User-Id` and `X-Auth-Token`.
@@ -83,12 +66,12 @@ impl FromRequestParts<AppState> for RcCaller {
         let (Some(user_id), Some(token)) =
             (header(parts, "x-user-id"), header(parts, "x-auth-token"))
         else {
-            return Err(RcError::NotLoggedIn);
+            return Err(RocketChat::unauthenticated());
         };
         let (user_id, token) = (user_id.to_owned(), token.to_owned());
         let (session, user) = state.services.session_by_token(&token).await?;
         if session.user_id.to_string() != user_id {
-            return Err(RcError::NotLoggedIn);
+            return Err(RocketChat::unauthenticated());
         }
         // Under a tenant base URL, the session must be that tenant's.
         if let Some(base) = base_tenant(parts, state).await {
@@ -97,7 +80,7 @@ impl FromRequestParts<AppState> for RcCaller {
                 .tenant(&session.tenant_id.to_string())
                 .await?;
             if !names_tenant(tenant.id, &tenant.slug, tenant.number, &base) {
-                return Err(RcError::NotLoggedIn);
+                return Err(RocketChat::unknown_tenant());
             }
         }
         Ok(RcCaller {
@@ -113,15 +96,24 @@ impl FromRequestParts<AppState> for RcCaller {
     }
 }
 
-/// A JSON object body whose errors answer as Rocket.Chat's `invalid-params`.
-struct RcJson<T>(T);
+/// The tenant a login is for, as its context: the base URL's. At the root no tenant is named,
+/// and a login there fails as every other failed login does.
+struct LoginTenant(Context);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for RcJson<T> {
+impl FromRequestParts<AppState> for LoginTenant {
     type Rejection = RcError;
 
-    async fn from_request(req: Request, _: &S) -> Result<Self, RcError> {
-        let (parts, body) = read_body(req).await?;
-        Ok(RcJson(parse_json(&parts.headers, &body, None)?))
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RcError> {
+        let tenant = tenant_of_base(parts, state).await.map_err(|r| match r {
+            Refusal::Service(e) => RcError::from(e),
+            Refusal::Unauthenticated | Refusal::UnknownTenant => RcError::login_failed(),
+        })?;
+        let tenant = tenant.ok_or_else(RcError::login_failed)?;
+        Ok(LoginTenant(Context::new(
+            tenant.id,
+            Actor::System,
+            request_id(parts),
+        )))
     }
 }
 
@@ -169,33 +161,20 @@ unknown tenant all answer the same 401.",
         (status = 401, description = "The login failed, whatever the reason", body = LoginFailedBody),
     ),
 )]
-async fn login(State(state): State<AppState>, req: Request) -> Result<Json<LoginAnswer>, RcError> {
-    // Within roster's body limit, and refused in Rocket.Chat's words beyond it.
-    let (mut parts, body) = read_body(req).await?;
-    let tenant = tenant_of_base(&mut parts, &state)
-        .await
-        .map_err(|r| match r {
-            Refusal::Service(e) => RcError::from(e),
-            _ => RcError::LoginFailed,
-        })?;
-    // The tenant comes from the base URL: at the root there is none to log in to.
-    let tenant = tenant.ok_or(RcError::LoginFailed)?;
-    let fields: Map<String, Value> = parse_json(&parts.headers, &body, None)?;
-    let text = |name: &str| fields.get(name).and_then(Value::as_str);
-    let login_name = text("user")
-        .or_else(|| text("username"))
-        .map(LoginName::EmailOrUsername)
-        .or_else(|| text("email").map(LoginName::Email));
-    let (Some(login_name), Some(password)) = (login_name, text("password")) else {
-        return Err(RcError::LoginFailed);
+async fn login(
+    State(state): State<AppState>,
+    LoginTenant(ctx): LoginTenant,
+    Body(body, _): Body<RocketChat, LoginBody>,
+) -> Result<Json<LoginAnswer>, RcError> {
+    let (Some(login_name), Some(password)) = (body.login_name(), body.password()) else {
+        return Err(RcError::login_failed());
     };
-    let ctx = Context::new(tenant.id, Actor::System, request_id(&parts));
     let login = state
         .services
         .login(&ctx, login_name, password)
         .await
         .map_err(|e| match e {
-            Error::BadCredentials => RcError::LoginFailed,
+            Error::BadCredentials => RcError::login_failed(),
             other => other.into(),
         })?;
     let me = state.services.user(&ctx, login.user.id).await?;
@@ -209,29 +188,21 @@ async fn login(State(state): State<AppState>, req: Request) -> Result<Json<Login
     }))
 }
 
-/// Logging out by POST and by GET: one handler, documented as two operations.
-macro_rules! logout_doc {
-    ($name:ident, $method:ident, $id:literal, $summary:literal) => {
-        #[utoipa::path(
-            $method,
-            path = "/api/v1/logout",
-            tag = tag::ROCKETCHAT,
-            operation_id = $id,
-            summary = $summary,
-            description = "Ends the session of this `X-Auth-Token`; the user's other sessions \
-stay. The token is then refused with 401. Rocket.Chat answers GET and POST alike.",
-            responses(
-                (status = 200, description = "Logged out", body = LogoutAnswer),
-            ),
-            security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
-        )]
-        #[allow(dead_code)]
-        fn $name() {}
-    };
-}
-logout_doc!(logout_post_doc, post, "rocketchatLogout", "Log out");
-logout_doc!(logout_get_doc, get, "rocketchatLogoutGet", "Log out (GET)");
+const LOGOUT: &str = "Ends the session of this `X-Auth-Token`; the user's other sessions \
+stay. The token is then refused with 401. Rocket.Chat answers GET and POST alike.";
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/logout",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatLogout",
+    summary = "Log out",
+    description = LOGOUT,
+    responses(
+        (status = 200, description = "Logged out", body = LogoutAnswer),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
 async fn logout(
     State(state): State<AppState>,
     caller: RcCaller,
@@ -246,6 +217,26 @@ async fn logout(
             message: "You've been logged out!",
         },
     }))
+}
+
+/// Rocket.Chat keeps GET for the clients that log out with it (`@rocket.chat/sdk`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/logout",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatLogoutGet",
+    summary = "Log out (GET)",
+    description = LOGOUT,
+    responses(
+        (status = 200, description = "Logged out", body = LogoutAnswer),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
+async fn logout_by_get(
+    state: State<AppState>,
+    caller: RcCaller,
+) -> Result<Json<LogoutAnswer>, RcError> {
+    logout(state, caller).await
 }
 
 #[utoipa::path(
@@ -269,11 +260,19 @@ async fn me(caller: RcCaller) -> Json<MeAnswer> {
     })
 }
 
-#[derive(Deserialize)]
+/// Which user: the first of these sent is read, in this order; other parameters are ignored.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct InfoQuery {
+    /// The user's id (a user's `_id`)
     #[serde(rename = "userId")]
+    #[param(value_type = Option<Uuid>, example = "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10")]
     user_id: Option<String>,
+    /// The user's `username`
+    #[param(example = "jane.doe")]
     username: Option<String>,
+    /// The user's email
+    #[param(example = "jane.doe@example.com")]
     email: Option<String>,
 }
 
@@ -287,14 +286,7 @@ struct InfoQuery {
 first of them sent is read, in that order; other query parameters are ignored). `username` finds \
 what a user's `username` shows: their username, else their email, else their number; compared \
 case-insensitively, as `email` is.",
-    params(
-        ("userId" = Option<Uuid>, Query, description = "The user's id (a user's `_id`)",
-            example = "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10"),
-        ("username" = Option<String>, Query, description = "The user's `username`",
-            example = "jane.doe"),
-        ("email" = Option<String>, Query, description = "The user's email",
-            example = "jane.doe@example.com"),
-    ),
+    params(InfoQuery),
     responses(
         (status = 200, description = "The user", body = InfoAnswer),
         (status = 400, description = "None of `userId`, `username` and `email` was sent \
@@ -310,9 +302,8 @@ case-insensitively, as `email` is.",
 async fn users_info(
     State(state): State<AppState>,
     caller: RcCaller,
-    parts: Parts,
+    Query(q, _): Query<RocketChat, InfoQuery>,
 ) -> Result<Json<InfoAnswer>, RcError> {
-    let q: InfoQuery = parse_query(parts.uri.query())?;
     let given = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let user = if let Some(id) = given(q.user_id) {
         let id = Uuid::parse_str(id.trim()).map_err(|_| RcError::invalid_user())?;
@@ -360,8 +351,8 @@ async fn user_by_rc_username(
 /// A boolean param, as Rocket.Chat's validator coerces one: a JSON boolean or the string
 /// `"true"` or `"false"`. Its other coercions (0, 1, null) are refused: on a call that
 /// deactivates, a stray 0 or null must not read as `false`.
-fn flag(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, RcError> {
-    match body.get(name) {
+fn flag(member: &Member, name: &str) -> Result<Option<bool>, RcError> {
+    match &member.0 {
         None => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::String(s)) if s == "true" => Ok(Some(true)),
@@ -370,11 +361,12 @@ fn flag(body: &Map<String, Value>, name: &str) -> Result<Option<bool>, RcError> 
     }
 }
 
-/// The params of `users.setActiveStatus`, checked as Rocket.Chat's validator does.
-fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool), RcError> {
-    let active = flag(body, "activeStatus")?
+/// The params of `users.setActiveStatus`, checked as Rocket.Chat's validator does: whether
+/// to activate, whom, and whether the rooms' handover is confirmed.
+fn active_status_params(body: &SetActiveStatusBody) -> Result<(bool, Uuid, bool), RcError> {
+    let active = flag(&body.active_status, "activeStatus")?
         .ok_or_else(|| RcError::invalid_params("must have required property 'activeStatus'"))?;
-    let user_id = match body.get("userId") {
+    let user_id = match &body.user_id.0 {
         None => {
             return Err(RcError::invalid_params(
                 "must have required property 'userId'",
@@ -385,14 +377,11 @@ fn active_status_params(body: &Map<String, Value>) -> Result<(bool, Uuid, bool),
             .ok_or_else(|| RcError::invalid_params("'userId' must be string"))?,
     };
     // Rocket.Chat's schema makes this one nullable: null is "not confirmed".
-    let confirm = match body.get("confirmRelinquish") {
+    let confirm = match &body.confirm_relinquish.0 {
         Some(Value::Null) => false,
-        _ => flag(body, "confirmRelinquish")?.unwrap_or(false),
+        _ => flag(&body.confirm_relinquish, "confirmRelinquish")?.unwrap_or(false),
     };
-    if let Some(extra) = body
-        .keys()
-        .find(|k| !["activeStatus", "userId", "confirmRelinquish"].contains(&k.as_str()))
-    {
+    if let Some(extra) = body.unknown.keys().next() {
         return Err(RcError::invalid_params(format!(
             "must NOT have additional properties ('{extra}')"
         )));
@@ -464,12 +453,12 @@ Deactivating a deactivated user, or activating an active one, changes nothing an
 async fn set_active_status(
     State(state): State<AppState>,
     caller: RcCaller,
-    RcJson(body): RcJson<Map<String, Value>>,
+    Body(body, _): Body<RocketChat, SetActiveStatusBody>,
 ) -> Result<Json<ActiveStatusAnswer>, RcError> {
     // Rocket.Chat validates the params before it checks the permission.
     let (active, user_id, confirm) = active_status_params(&body)?;
     if !may_change_status(&caller.user.user) {
-        return Err(RcError::Forbidden);
+        return Err(RcError::forbidden());
     }
     let services = &state.services;
     let user = if active {
@@ -496,28 +485,13 @@ async fn set_active_status(
     }))
 }
 
-#[derive(utoipa::OpenApi)]
-#[openapi(
-    paths(
-        info,
-        login,
-        logout_post_doc,
-        logout_get_doc,
-        me,
-        users_info,
-        set_active_status
-    ),
-    components(schemas(ErrorBody, NotLoggedInBody))
-)]
-struct Api;
-
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = Api::openapi();
+    let mut doc = routes().into_openapi();
     // A missing or dead session has its own body; every other error has `success: false`.
     add_common_errors(
         &mut doc,
-        "RocketchatUnauthorized",
+        &NotLoggedInBody::name(),
         "application/json",
         &[Common {
             status: "401",
@@ -528,7 +502,7 @@ tenant base URL, another tenant's)",
     );
     add_common_errors(
         &mut doc,
-        "RocketchatError",
+        &ErrorBody::name(),
         "application/json",
         &[
             Common {
@@ -540,5 +514,6 @@ tenant base URL, another tenant's)",
             Common::UNAVAILABLE,
         ],
     );
+    kit::refuses_unknown_members(&mut doc, &[SetActiveStatusBody::name()]);
     doc
 }

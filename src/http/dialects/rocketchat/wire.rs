@@ -2,10 +2,12 @@
 
 use crate::domain::user::User;
 use crate::domain::Status;
+use crate::http::dialects::kit::Member;
+use crate::service::sessions::LoginName;
 use crate::service::UserView;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Map;
+use serde_json::{Map, Value};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use uuid::Uuid;
 
@@ -206,28 +208,43 @@ impl From<&UserView> for RcMe {
     }
 }
 
-// The handler reads the body as a map, taking the first of `user`, `username` and `email` that
-// is a string; this type only documents it.
 /// A login: who (as `user`, `username` or `email`) and the password. Without both, the login
-/// fails (401). Other fields are ignored.
-#[derive(utoipa::ToSchema)]
+/// fails (401). Other members are ignored, and so is any of these that is not a string.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[schema(as = RocketchatLoginRequest, example = json!({
     "user": "jane.doe",
     "password": "correct horse battery staple"
 }))]
-#[allow(dead_code)]
 pub struct LoginBody {
     /// The user's username or email: an email match wins.
-    #[schema(required = false)]
-    user: String,
+    #[schema(value_type = String, required = false)]
+    user: Option<Value>,
     /// The same as `user`, read when `user` is absent.
-    #[schema(required = false)]
-    username: String,
+    #[schema(value_type = String, required = false)]
+    username: Option<Value>,
     /// The user's email, read when `user` and `username` are absent.
-    #[schema(required = false)]
-    email: String,
-    #[schema(format = Password)]
-    password: String,
+    #[schema(value_type = String, required = false)]
+    email: Option<Value>,
+    #[schema(value_type = String, required = true, format = Password)]
+    password: Option<Value>,
+}
+
+impl LoginBody {
+    /// Who logs in: the first of `user`, `username` and `email` that is a string.
+    pub fn login_name(&self) -> Option<LoginName<'_>> {
+        text(&self.user)
+            .or_else(|| text(&self.username))
+            .map(LoginName::EmailOrUsername)
+            .or_else(|| text(&self.email).map(LoginName::Email))
+    }
+
+    pub fn password(&self) -> Option<&str> {
+        text(&self.password)
+    }
+}
+
+fn text(member: &Option<Value>) -> Option<&str> {
+    member.as_ref().and_then(Value::as_str)
 }
 
 /// The answer to a login.
@@ -309,28 +326,28 @@ pub struct InfoAnswer {
     pub success: bool,
 }
 
-// The handler checks the map itself, in the words of Rocket.Chat's validator; this type only
-// documents it.
 /// The user and the status to give them. Any other field is refused (`invalid-params`).
 #[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(as = RocketchatSetActiveStatusRequest, example = json!({
     "activeStatus": false,
     "userId": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
     "confirmRelinquish": true
 }))]
-#[allow(dead_code)]
 pub struct SetActiveStatusBody {
-    #[serde(rename = "activeStatus")]
-    #[schema(schema_with = active_status_schema)]
-    active_status: bool,
+    #[serde(rename = "activeStatus", default)]
+    #[schema(schema_with = active_status_schema, required = true)]
+    pub active_status: Member,
     /// The user's id (the `_id` of a user).
-    #[serde(rename = "userId")]
-    #[schema(format = Uuid)]
-    user_id: String,
-    #[serde(rename = "confirmRelinquish")]
-    #[schema(schema_with = confirm_relinquish_schema)]
-    confirm_relinquish: Option<bool>,
+    #[serde(rename = "userId", default)]
+    #[schema(value_type = String, format = Uuid, required = true)]
+    pub user_id: Member,
+    #[serde(rename = "confirmRelinquish", default)]
+    #[schema(schema_with = confirm_relinquish_schema, required = false)]
+    pub confirm_relinquish: Member,
+    /// The members Rocket.Chat's validator does not know, to refuse by name.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Map<String, Value>,
 }
 
 /// A boolean, or the string `"true"` or `"false"` (Rocket.Chat's validator coerces them);
