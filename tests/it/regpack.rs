@@ -608,6 +608,12 @@ async fn products_add_up_to_the_total_order(b: Backend) {
         "25.75"
     );
     // Another organization's product is unknown here.
+    let theirs = other_product(&app).await;
+    assert_error(&add(json!(theirs)).await, 400, "doc.product_id");
+}
+
+/// A product of another organization, `other`.
+async fn other_product(app: &TestApp) -> i64 {
     let (_, other_key) = app.other_tenant("other").await;
     let theirs = app
         .call_as(
@@ -617,7 +623,8 @@ async fn products_add_up_to_the_total_order(b: Backend) {
             Some(json!({"name": "Theirs", "price": "1.00"})),
         )
         .await;
-    assert_error(&add(theirs.body["id"].clone()).await, 400, "doc.product_id");
+    assert_eq!(theirs.status, 201, "{:?}", theirs.body);
+    theirs.body["id"].as_i64().unwrap()
 }
 
 async fn status(app: &TestApp, c: &Creds, doc: Value) -> Reply {
@@ -991,6 +998,16 @@ impl Numbers {
     async fn send(&mut self, app: &TestApp, path: &str, h: &[(&str, String)], body: Value) {
         self.t.send(&app.http, call(app, path, h).json(&body)).await;
     }
+
+    /// Every body no endpoint can read, to `path`.
+    async fn send_unreadable(&mut self, app: &TestApp, path: &str, h: &[(&str, String)]) {
+        for (content_type, body) in unreadable_bodies() {
+            let req = call(app, path, h)
+                .header("content-type", content_type)
+                .body(body);
+            self.t.send(&app.http, req).await;
+        }
+    }
 }
 
 async fn actions_are_the_snapshot(b: Backend) {
@@ -1058,84 +1075,28 @@ async fn actions_are_the_snapshot(b: Backend) {
     )
     .await;
     n.name_new("users", "fred");
-    n.send(
-        &app,
-        USERS,
-        &h,
+    for body in [
         json!({"action": "login", "group_id": camp, "clogin_id": ella,
-        "doc": {"email": "ELLA@example.com", "password": "a-tisket-a-tasket"}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"email": "ELLA@example.com", "password": "a-tisket-a-tasket"}}),
         json!({"action": "update", "group_id": camp, "clogin_id": m,
-        "doc": {"phone": "+15555550123", "last_name": "Davis Jr."}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"phone": "+15555550123", "last_name": "Davis Jr."}}),
         json!({"action": "update", "group_id": camp, "clogin_id": m,
-        "doc": {"first_name": null, "password": "kind-of-blue-1959"}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"first_name": null, "password": "kind-of-blue-1959"}}),
         json!({"action": "add_email", "group_id": camp, "clogin_id": m,
-        "doc": {"email": "miles.davis@example.org"}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"email": "miles.davis@example.org"}}),
         json!({"action": "add_product", "group_id": camp, "clogin_id": m,
-        "doc": {"product_id": tent}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"product_id": tent}}),
         json!({"action": "add_product", "group_id": camp, "clogin_id": miles,
-        "doc": {"product_id": tent.to_string()}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "doc": {"product_id": tent.to_string()}}),
         json!({"action": "get_info", "group_id": camp, "clogin_id": m}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
         json!({"action": "get_info", "group_id": school, "clogin_id": m, "doc": {}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
         json!({"action": "set_status", "group_id": camp, "clogin_id": m,
-        "status_id": paid, "doc": {}}),
-    )
-    .await;
-    n.send(
-        &app,
-        USERS,
-        &h,
+               "status_id": paid, "doc": {}}),
         json!({"action": "set_status", "group_id": camp, "clogin_id": m,
-        "status_id": "0"}),
-    )
-    .await;
+               "status_id": "0"}),
+    ] {
+        n.send(&app, USERS, &h, body).await;
+    }
     // Without the trailing slash, and under the tenant base URL.
     for path in ["/reg/api2/users", "/t/acme/reg/api2/users/"] {
         let body = json!({"action": "get_info", "group_id": camp, "clogin_id": ella});
@@ -1158,16 +1119,7 @@ async fn refused_actions_are_the_snapshot(b: Backend) {
     )
     .await;
     let ella = create(&app, &c, school, json!({"email": "ella@example.com"})).await;
-    let (_, other_key) = app.other_tenant("other").await;
-    let theirs = app
-        .call_as(
-            Some(&other_key),
-            Method::POST,
-            "/v1/products",
-            Some(json!({"name": "Theirs", "price": "1.00"})),
-        )
-        .await;
-    let theirs = theirs.body["id"].as_i64().unwrap();
+    let theirs = other_product(&app).await;
     let mut n = Numbers::new(&app);
     n.name(camp, "camp");
     n.name(school, "school");
@@ -1231,12 +1183,7 @@ async fn refused_actions_are_the_snapshot(b: Backend) {
     for body in calls {
         n.send(&app, USERS, &h, body).await;
     }
-    for (content_type, body) in unreadable_bodies() {
-        let req = call(&app, USERS, &h)
-            .header("content-type", content_type)
-            .body(body);
-        n.t.send(&app.http, req).await;
-    }
+    n.send_unreadable(&app, USERS, &h).await;
     insta::assert_json_snapshot!("refused_actions", n.t.take());
 }
 
@@ -1272,12 +1219,7 @@ async fn statuses_are_the_snapshot(b: Backend) {
     let body = json!({"action": "create", "doc": {"status_name": "Slashless", "color": "#fff"}});
     n.send(&app, "/reg/api2/statuses", &h, body).await;
     n.name_new("status_id", "slashless");
-    for (content_type, body) in unreadable_bodies() {
-        let req = call(&app, STATUSES, &h)
-            .header("content-type", content_type)
-            .body(body);
-        n.t.send(&app.http, req).await;
-    }
+    n.send_unreadable(&app, STATUSES, &h).await;
     insta::assert_json_snapshot!("statuses", n.t.take());
 }
 

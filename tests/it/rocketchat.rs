@@ -83,6 +83,20 @@ async fn person(app: &TestApp, email: &str, admin: bool) -> String {
     u["id"].as_str().unwrap().to_owned()
 }
 
+/// A tenant `slug` with a user far@example.com, username `far.away`.
+async fn far_away(app: &TestApp, slug: &str) {
+    let (_, key) = app.other_tenant(slug).await;
+    let r = app
+        .call_as(
+            Some(&key),
+            Method::POST,
+            "/v1/users",
+            Some(json!({"email": "far@example.com", "username": "far.away"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
 /// A room with members `(user id, role)` joined in this order; answers its id.
 async fn room(app: &TestApp, name: &str, kind: &str, members: &[(&str, &str)]) -> String {
     let r = app
@@ -776,16 +790,7 @@ async fn usernames_log_in_and_look_up(b: Backend) {
         (400, Some("invalid-params"))
     );
     // Another tenant's user is not found by name.
-    let (_, other) = app.other_tenant("other").await;
-    let r = app
-        .call_as(
-            Some(&other),
-            Method::POST,
-            "/v1/users",
-            Some(json!({"email": "far@example.com", "username": "far.away"})),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    far_away(&app, "other").await;
     let r = info("username=far.away".into()).await;
     assert_eq!(r.body["errorType"], "error-invalid-user");
 }
@@ -1110,16 +1115,7 @@ async fn users_info_answers_are_the_snapshot(b: Backend) {
     let kid = app
         .create_user(json!({"first_name": "Kid", "parent_id": bob}))
         .await;
-    let (_, rival) = app.other_tenant("rival").await;
-    let r = app
-        .call_as(
-            Some(&rival),
-            Method::POST,
-            "/v1/users",
-            Some(json!({"email": "far@example.com", "username": "far.away"})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{:?}", r.body);
+    far_away(&app, "rival").await;
     let me = session(&app, "ana@example.com").await;
     let mut t = Transcript::new(app.addr);
     let number = kid["number"].as_i64().unwrap().to_string();
@@ -1151,28 +1147,11 @@ async fn users_info_answers_are_the_snapshot(b: Backend) {
     let path = format!("/api/v1/users.info?userId={bob}");
     t.send(http, call(&app, None, Method::GET, &path, None))
         .await;
-    t.send(
-        http,
-        call(
-            &app,
-            Some(&me),
-            Method::GET,
-            &format!("/t/acme{path}"),
-            None,
-        ),
-    )
-    .await;
-    t.send(
-        http,
-        call(
-            &app,
-            Some(&me),
-            Method::GET,
-            &format!("/t/rival{path}"),
-            None,
-        ),
-    )
-    .await;
+    for base in ["/t/acme", "/t/rival"] {
+        let path = format!("{base}{path}");
+        t.send(http, call(&app, Some(&me), Method::GET, &path, None))
+            .await;
+    }
     insta::assert_json_snapshot!("users_info", t.take());
 }
 

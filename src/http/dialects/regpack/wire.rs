@@ -131,39 +131,56 @@ pub struct UnknownAction {
     pub action: Member,
 }
 
-/// `create`: a new person in the group, or an existing person of the organization (by
-/// primary or secondary email) joining it. With a password the new user is active; without,
-/// invited (and sent the invite email unless `disable_email_sending`).
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackCreateRequest, example = json!({
-    "action": "create",
-    "group_id": 100909072,
-    "doc": {"email": "miles@example.com", "first_name": "Miles", "last_name": "Davis",
-            "phone": "+15555555555"},
-    "disable_email_sending": true
-}))]
-pub struct CreateRequest {
-    #[schema(inline)]
-    pub action: action::Create,
-    /// The group (project); it must belong to the organization of `Api-id`. An integer or
-    /// a string of digits, as every id here.
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = NewUserDoc, required = true)]
-    pub doc: Member,
-    /// Accepted and ignored: roster has no forms.
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    /// `true`: no invite email. Default `false`.
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+/// Declares one shape of the users call: its `action`, the members it reads of its own, and
+/// those every shape has: `group_id`, `submit_forms`, `disable_email_sending`, and the members
+/// it does not read, kept apart to be refused by name.
+macro_rules! users_call {
+    (
+        $(#[$($attr:tt)*])*
+        pub struct $name:ident(action::$action:ident) { $($members:tt)* }
+    ) => {
+        #[derive(Debug, Deserialize, ToSchema)]
+        $(#[$($attr)*])*
+        pub struct $name {
+            #[schema(inline)]
+            pub action: action::$action,
+            /// The group (project); it must belong to the organization of `Api-id`. An integer or
+            /// a string of digits, as every id here.
+            #[serde(default)]
+            #[schema(value_type = i64, required = true)]
+            pub group_id: Member,
+            $($members)*
+            /// Accepted and ignored: roster has no forms.
+            #[serde(default)]
+            #[schema(value_type = Option<bool>)]
+            pub submit_forms: Member,
+            /// `true`: no invite email. Default `false`.
+            #[serde(default)]
+            #[schema(value_type = Option<bool>)]
+            pub disable_email_sending: Member,
+            #[serde(flatten)]
+            #[schema(ignore)]
+            pub unknown: Map<String, Value>,
+        }
+    };
+}
+
+users_call! {
+    /// `create`: a new person in the group, or an existing person of the organization (by
+    /// primary or secondary email) joining it. With a password the new user is active; without,
+    /// invited (and sent the invite email unless `disable_email_sending`).
+    #[schema(as = RegpackCreateRequest, example = json!({
+        "action": "create",
+        "group_id": 100909072,
+        "doc": {"email": "miles@example.com", "first_name": "Miles", "last_name": "Davis",
+                "phone": "+15555555555"},
+        "disable_email_sending": true
+    }))]
+    pub struct CreateRequest(action::Create) {
+        #[serde(default)]
+        #[schema(value_type = NewUserDoc, required = true)]
+        pub doc: Member,
+    }
 }
 
 /// The profile of a new user. `email` is required by `create` only.
@@ -196,75 +213,49 @@ pub struct NewUserDoc {
     pub unknown: Map<String, Value>,
 }
 
-/// `create_child`: a new user linked to a parent, in the group. The parent is the acting
-/// `clogin_id` (which Regpack requires on every call but `create`) or `connected_to`; send
-/// either, or both naming the same parent (a 400 otherwise).
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackCreateChildRequest, example = json!({
-    "action": "create_child",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "connected_to": 102670540,
-    "doc": {"first_name": "Erin", "last_name": "Davis"}
-}))]
-pub struct CreateChildRequest {
-    #[schema(inline)]
-    pub action: action::CreateChild,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    /// The parent's `clogin_id`: the person acting for the child.
-    #[serde(default)]
-    #[schema(value_type = Option<i64>)]
-    pub clogin_id: Member,
-    /// The parent's `clogin_id` again, as Regpack's family systems link a child.
-    #[serde(default)]
-    #[schema(value_type = Option<i64>)]
-    pub connected_to: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<NewUserDoc>)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `create_child`: a new user linked to a parent, in the group. The parent is the acting
+    /// `clogin_id` (which Regpack requires on every call but `create`) or `connected_to`; send
+    /// either, or both naming the same parent (a 400 otherwise).
+    #[schema(as = RegpackCreateChildRequest, example = json!({
+        "action": "create_child",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "connected_to": 102670540,
+        "doc": {"first_name": "Erin", "last_name": "Davis"}
+    }))]
+    pub struct CreateChildRequest(action::CreateChild) {
+        /// The parent's `clogin_id`: the person acting for the child.
+        #[serde(default)]
+        #[schema(value_type = Option<i64>)]
+        pub clogin_id: Member,
+        /// The parent's `clogin_id` again, as Regpack's family systems link a child.
+        #[serde(default)]
+        #[schema(value_type = Option<i64>)]
+        pub connected_to: Member,
+        #[serde(default)]
+        #[schema(value_type = Option<NewUserDoc>)]
+        pub doc: Member,
+    }
 }
 
-/// `login`: opens a session for a member of the group. `clogin_id` is required, as on every
-/// call but `create`, and the email must be that user's (401 otherwise).
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackLoginRequest, example = json!({
-    "action": "login",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "doc": {"email": "miles@example.com", "password": "kind-of-blue-1959"}
-}))]
-pub struct LoginRequest {
-    #[schema(inline)]
-    pub action: action::Login,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    #[serde(default)]
-    #[schema(value_type = LoginDoc, required = true)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `login`: opens a session for a member of the group. `clogin_id` is required, as on every
+    /// call but `create`, and the email must be that user's (401 otherwise).
+    #[schema(as = RegpackLoginRequest, example = json!({
+        "action": "login",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "doc": {"email": "miles@example.com", "password": "kind-of-blue-1959"}
+    }))]
+    pub struct LoginRequest(action::Login) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        #[serde(default)]
+        #[schema(value_type = LoginDoc, required = true)]
+        pub doc: Member,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -283,36 +274,23 @@ pub struct LoginDoc {
     pub unknown: Map<String, Value>,
 }
 
-/// `update`: edits the person's profile (the same in every group). The email cannot change
-/// here (see `add_email`).
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackUpdateRequest, example = json!({
-    "action": "update",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "doc": {"phone": "+15555550123", "last_name": "Davis"}
-}))]
-pub struct UpdateRequest {
-    #[schema(inline)]
-    pub action: action::Update,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    #[serde(default)]
-    #[schema(value_type = UpdateDoc, required = true)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `update`: edits the person's profile (the same in every group). The email cannot change
+    /// here (see `add_email`).
+    #[schema(as = RegpackUpdateRequest, example = json!({
+        "action": "update",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "doc": {"phone": "+15555550123", "last_name": "Davis"}
+    }))]
+    pub struct UpdateRequest(action::Update) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        #[serde(default)]
+        #[schema(value_type = UpdateDoc, required = true)]
+        pub doc: Member,
+    }
 }
 
 /// At least one member (an empty `doc` is a 400); null clears a name or the phone.
@@ -337,35 +315,22 @@ pub struct UpdateDoc {
     pub unknown: Map<String, Value>,
 }
 
-/// `add_email`: gives the person another address they can be found (and enrolled) by.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackAddEmailRequest, example = json!({
-    "action": "add_email",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "doc": {"email": "miles.davis@example.org"}
-}))]
-pub struct AddEmailRequest {
-    #[schema(inline)]
-    pub action: action::AddEmail,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    #[serde(default)]
-    #[schema(value_type = EmailDoc, required = true)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `add_email`: gives the person another address they can be found (and enrolled) by.
+    #[schema(as = RegpackAddEmailRequest, example = json!({
+        "action": "add_email",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "doc": {"email": "miles.davis@example.org"}
+    }))]
+    pub struct AddEmailRequest(action::AddEmail) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        #[serde(default)]
+        #[schema(value_type = EmailDoc, required = true)]
+        pub doc: Member,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -381,35 +346,22 @@ pub struct EmailDoc {
     pub unknown: Map<String, Value>,
 }
 
-/// `add_product`: adds a product of the organization to the member's order in the group.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackAddProductRequest, example = json!({
-    "action": "add_product",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "doc": {"product_id": 5521}
-}))]
-pub struct AddProductRequest {
-    #[schema(inline)]
-    pub action: action::AddProduct,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    #[serde(default)]
-    #[schema(value_type = ProductDoc, required = true)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `add_product`: adds a product of the organization to the member's order in the group.
+    #[schema(as = RegpackAddProductRequest, example = json!({
+        "action": "add_product",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "doc": {"product_id": 5521}
+    }))]
+    pub struct AddProductRequest(action::AddProduct) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        #[serde(default)]
+        #[schema(value_type = ProductDoc, required = true)]
+        pub doc: Member,
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -433,71 +385,45 @@ pub struct EmptyDoc {
     pub unknown: Map<String, Value>,
 }
 
-/// `get_info`: the member, unchanged.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackGetInfoRequest, example = json!({
-    "action": "get_info",
-    "group_id": 100909072,
-    "clogin_id": 102670540
-}))]
-pub struct GetInfoRequest {
-    #[schema(inline)]
-    pub action: action::GetInfo,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<EmptyDoc>)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `get_info`: the member, unchanged.
+    #[schema(as = RegpackGetInfoRequest, example = json!({
+        "action": "get_info",
+        "group_id": 100909072,
+        "clogin_id": 102670540
+    }))]
+    pub struct GetInfoRequest(action::GetInfo) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        #[serde(default)]
+        #[schema(value_type = Option<EmptyDoc>)]
+        pub doc: Member,
+    }
 }
 
-/// `set_status`: sets the member's organization-defined status in the group.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RegpackSetStatusRequest, example = json!({
-    "action": "set_status",
-    "group_id": 100909072,
-    "clogin_id": 102670540,
-    "doc": {},
-    "status_id": 0
-}))]
-pub struct SetStatusRequest {
-    #[schema(inline)]
-    pub action: action::SetStatus,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub group_id: Member,
-    #[serde(default)]
-    #[schema(value_type = i64, required = true)]
-    pub clogin_id: Member,
-    /// `0` removes the member's status; any other value is the id of a status of the
-    /// organization (from `POST /reg/api2/statuses`).
-    #[serde(default)]
-    #[schema(value_type = i64, required = true, minimum = 0)]
-    pub status_id: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<EmptyDoc>)]
-    pub doc: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub submit_forms: Member,
-    #[serde(default)]
-    #[schema(value_type = Option<bool>)]
-    pub disable_email_sending: Member,
-    #[serde(flatten)]
-    #[schema(ignore)]
-    pub unknown: Map<String, Value>,
+users_call! {
+    /// `set_status`: sets the member's organization-defined status in the group.
+    #[schema(as = RegpackSetStatusRequest, example = json!({
+        "action": "set_status",
+        "group_id": 100909072,
+        "clogin_id": 102670540,
+        "doc": {},
+        "status_id": 0
+    }))]
+    pub struct SetStatusRequest(action::SetStatus) {
+        #[serde(default)]
+        #[schema(value_type = i64, required = true)]
+        pub clogin_id: Member,
+        /// `0` removes the member's status; any other value is the id of a status of the
+        /// organization (from `POST /reg/api2/statuses`).
+        #[serde(default)]
+        #[schema(value_type = i64, required = true, minimum = 0)]
+        pub status_id: Member,
+        #[serde(default)]
+        #[schema(value_type = Option<EmptyDoc>)]
+        pub doc: Member,
+    }
 }
 
 /// The body of `POST /reg/api2/statuses`.
