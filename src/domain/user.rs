@@ -256,6 +256,25 @@ impl Profile {
     }
 }
 
+impl NewUser {
+    /// The profile this user starts with.
+    pub fn profile(&self) -> Profile {
+        fn text<T: AsRef<str>>(v: &Option<T>) -> Option<String> {
+            v.as_ref().map(|v| v.as_ref().to_owned())
+        }
+        Profile {
+            email: text(&self.email),
+            username: text(&self.username),
+            external_id: text(&self.external_id),
+            first_name: text(&self.first_name),
+            last_name: text(&self.last_name),
+            phone_number: text(&self.phone_number),
+            roles: self.roles.clone(),
+            sessions_limit: self.sessions_limit,
+        }
+    }
+}
+
 /// What a patch changes: the new profile and, per changed field, its value before and after.
 #[derive(Debug, Clone)]
 pub struct ProfileChange {

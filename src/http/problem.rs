@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::sync::Arc;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 
 /// An error that reached a client as a 500. The response carries it so that one middleware
 /// logs it, with the request id, exactly once; the client sees a generic message.
@@ -272,3 +273,39 @@ impl IntoResponse for Problem {
 
 /// Every native handler answers `Result<_, Problem>`.
 pub type ApiResult<T> = Result<T, Problem>;
+
+/// How the create of a named thing (group, room, product) is refused: a taken key or name, or
+/// a body that breaks a rule. Declared once, so every create documents the same answers; it
+/// has no values, it only names responses for the contract.
+pub enum CreateRefusals {}
+
+impl utoipa::IntoResponses for CreateRefusals {
+    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+                .into()
+        };
+        [
+            (
+                "409".to_owned(),
+                problem("The key or name is taken in this tenant"),
+            ),
+            (
+                "422".to_owned(),
+                problem(
+                    "A field breaks a rule (`errors` names each), or the Idempotency-Key was \
+used with another request",
+                ),
+            ),
+        ]
+        .into()
+    }
+}

@@ -446,19 +446,12 @@ pub(crate) async fn insert_user(
     let record = UserRecord {
         id: Uuid::now_v7(),
         tenant_id: ctx.tenant,
-        email: new.email.as_ref().map(|e| e.as_str().to_owned()),
-        username: new.username.as_ref().map(|u| u.as_str().to_owned()),
-        external_id: new.external_id.as_ref().map(|x| x.as_str().to_owned()),
-        first_name: new.first_name.as_ref().map(|n| n.as_str().to_owned()),
-        last_name: new.last_name.as_ref().map(|n| n.as_str().to_owned()),
-        phone_number: new.phone_number.as_ref().map(|p| p.as_str().to_owned()),
+        profile: new.profile(),
         password_hash,
         status: new.status,
-        roles: new.roles.clone(),
         referral_code: super::secrets::referral_code(),
         parent_id: new.parent_id,
         referred_by,
-        sessions_limit: new.sessions_limit,
         at,
     };
     let user = tx.insert_user(&record).await?;

@@ -52,19 +52,21 @@ fn record(tenant: Uuid, email: &str) -> UserRecord {
     UserRecord {
         id: Uuid::now_v7(),
         tenant_id: tenant,
-        email: Some(email.to_owned()),
-        username: None,
-        external_id: None,
-        first_name: Some("Ada".into()),
-        last_name: None,
-        phone_number: None,
+        profile: Profile {
+            email: Some(email.to_owned()),
+            username: None,
+            external_id: None,
+            first_name: Some("Ada".into()),
+            last_name: None,
+            phone_number: None,
+            roles: Roles::default(),
+            sessions_limit: Some(3),
+        },
         password_hash: Some("$argon2id$stub".into()),
         status: Status::Invited,
-        roles: Roles::default(),
         referral_code: Uuid::new_v4().simple().to_string()[..10].to_owned(),
         parent_id: None,
         referred_by: None,
-        sessions_limit: Some(3),
         at: now(),
     }
 }
@@ -105,8 +107,8 @@ async fn users_insert_find_update(b: Backend) {
     let other = tenant(&store, "others").await;
     let mut tx = store.write().await.unwrap();
     let mut r = record(t, "Ada@Example.com");
-    r.external_id = Some("x-1".into());
-    r.username = Some("Ada.L".into());
+    r.profile.external_id = Some("x-1".into());
+    r.profile.username = Some("Ada.L".into());
     let u = tx.insert_user(&r).await.unwrap();
     assert_eq!(
         (u.email.as_deref(), u.status, u.version, u.has_password),
@@ -188,7 +190,7 @@ async fn users_insert_find_update(b: Backend) {
     );
     // A name that is one user's username and another's email finds the email's user.
     let mut squatter = record(t, "squatter@example.com");
-    squatter.username = Some("grace@example.com".into());
+    squatter.profile.username = Some("grace@example.com".into());
     let squatter = tx.insert_user(&squatter).await.unwrap();
     let grace = tx
         .insert_user(&record(t, "grace@example.com"))
@@ -293,10 +295,10 @@ async fn unique_keys_conflict(b: Backend) {
     drop(tx);
     let mut tx = store.write().await.unwrap();
     let mut first = record(t, "first@example.com");
-    first.username = Some("Dup".into());
+    first.profile.username = Some("Dup".into());
     tx.insert_user(&first).await.unwrap();
     let mut second = record(t, "second@example.com");
-    second.username = Some("dUP".into());
+    second.profile.username = Some("dUP".into());
     let err = tx.insert_user(&second).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     if b == Backend::Postgres {

@@ -1,9 +1,9 @@
 //! The operator's API: tenants and their API keys.
 
 use super::wire::{path_uuid, List};
+use crate::domain::error::both;
 use crate::domain::fields::{DisplayName, Slug};
 use crate::domain::tenant::{ApiKey, Tenant};
-use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
@@ -141,16 +141,10 @@ async fn create(
     _: Operator,
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> ApiResult<(StatusCode, Json<TenantBody>)> {
-    let mut errors = FieldErrors::new();
-    let slug = errors.take(Slug::parse("slug", &body.slug));
-    let name = errors.take(DisplayName::parse(
-        "name",
-        body.name.as_deref().unwrap_or(&body.slug),
-    ));
-    errors.finish()?;
-    let (Some(slug), Some(name)) = (slug, name) else {
-        unreachable!("finish() refused missing values")
-    };
+    let (slug, name) = both(
+        Slug::parse("slug", &body.slug),
+        DisplayName::parse("name", body.name.as_deref().unwrap_or(&body.slug)),
+    )?;
     let (tenant, key) = state.services.create_tenant(slug, name).await?;
     Ok((
         StatusCode::CREATED,
