@@ -6,8 +6,12 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+/// Answers as the contract lists them, by status.
+pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
 
 /// An error that reached a client as a 500. The response carries it so that one middleware
 /// logs it, with the request id, exactly once; the client sees a generic message.
@@ -39,7 +43,7 @@ pub struct ProblemBody {
     /// One entry per offending field, named by its JSON path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
-    pub errors: Vec<ProblemField>,
+    pub errors: Vec<FieldBody>,
     /// Extension members (e.g. `current_status`).
     #[serde(flatten)]
     #[schema(ignore)]
@@ -48,13 +52,20 @@ pub struct ProblemBody {
     internal: Option<Arc<anyhow::Error>>,
 }
 
+/// A field the request got wrong and what is wrong with it: every API that names fields in
+/// its errors (native, Village, Regpack) names them in this shape.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProblemField {
+#[schema(as = FieldError)]
+pub struct FieldBody {
+    /// The field's path in the request, e.g. `doc.email`, `segment_adds[0]` or
+    /// `metadata.description`; `.` for the body as a whole.
+    #[schema(example = "email")]
     pub field: String,
+    #[schema(example = "is required")]
     pub message: String,
 }
 
-impl From<FieldError> for ProblemField {
+impl From<FieldError> for FieldBody {
     fn from(e: FieldError) -> Self {
         Self {
             field: e.field,
@@ -108,7 +119,7 @@ impl Problem {
             "Invalid request",
             detail,
         );
-        p.0.errors = fields.into_iter().map(ProblemField::from).collect();
+        p.0.errors = fields.into_iter().map(FieldBody::from).collect();
         p
     }
 
@@ -136,7 +147,7 @@ impl Problem {
     }
 
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
-        self.0.errors.push(ProblemField {
+        self.0.errors.push(FieldBody {
             field: field.into(),
             message: message.into(),
         });
@@ -274,38 +285,50 @@ impl IntoResponse for Problem {
 /// Every native handler answers `Result<_, Problem>`.
 pub type ApiResult<T> = Result<T, Problem>;
 
+/// Problem answers as the contract lists them, by status and description.
+pub fn problem_responses(answers: &[(&str, &str)]) -> Responses {
+    answers
+        .iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+}
+
 /// How the create of a named thing (group, room, product) is refused: a taken key or name, or
 /// a body that breaks a rule. Declared once, so every create documents the same answers; it
 /// has no values, it only names responses for the contract.
 pub enum CreateRefusals {}
 
 impl utoipa::IntoResponses for CreateRefusals {
-    fn responses() -> std::collections::BTreeMap<String, RefOr<utoipa::openapi::Response>> {
-        let problem = |description: &str| {
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    "application/problem+json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build()
-                .into()
-        };
-        [
+    fn responses() -> Responses {
+        problem_responses(&[
+            ("409", "The key or name is taken in this tenant"),
             (
-                "409".to_owned(),
-                problem("The key or name is taken in this tenant"),
+                "422",
+                "A field breaks a rule (`errors` names each), or the Idempotency-Key was used \
+with another request",
             ),
-            (
-                "422".to_owned(),
-                problem(
-                    "A field breaks a rule (`errors` names each), or the Idempotency-Key was \
-used with another request",
-                ),
-            ),
-        ]
-        .into()
+        ])
+    }
+}
+
+/// How an operator-only call is refused without the operator's token.
+pub enum OperatorRefusal {}
+
+impl utoipa::IntoResponses for OperatorRefusal {
+    fn responses() -> Responses {
+        problem_responses(&[(
+            "401",
+            "No operator token, a wrong one, or the operator API is disabled (no \
+`ROSTER_OPERATOR_TOKEN`)",
+        )])
     }
 }

@@ -10,10 +10,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 /// Whether a membership change expects the user to be a member already.
-#[derive(Clone, Copy)]
-enum Membership {
+#[derive(Debug, Clone, Copy)]
+pub enum RoomSeat {
     New,
-    Existing,
+    Taken,
 }
 
 impl Services {
@@ -49,39 +49,16 @@ impl Services {
         Ok((room, members))
     }
 
-    /// Adds the user to the room with `role`; a member already there is a conflict.
+    /// Puts the user in the room with `role`: as a new member ([`RoomSeat::New`]; one already
+    /// there is a conflict) or as one already there whose role changes ([`RoomSeat::Taken`]).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
-    pub async fn add_room_member(
+    pub async fn put_room_member(
         &self,
         ctx: &Context,
         room: Uuid,
         user: Uuid,
         role: MemberRole,
-    ) -> Result<(Room, Vec<RoomMember>)> {
-        self.put_room_member(ctx, room, user, role, Membership::New)
-            .await
-    }
-
-    /// Sets the role of a member of the room.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
-    pub async fn set_room_role(
-        &self,
-        ctx: &Context,
-        room: Uuid,
-        user: Uuid,
-        role: MemberRole,
-    ) -> Result<(Room, Vec<RoomMember>)> {
-        self.put_room_member(ctx, room, user, role, Membership::Existing)
-            .await
-    }
-
-    async fn put_room_member(
-        &self,
-        ctx: &Context,
-        room: Uuid,
-        user: Uuid,
-        role: MemberRole,
-        expected: Membership,
+        expected: RoomSeat,
     ) -> Result<(Room, Vec<RoomMember>)> {
         let at = self.now();
         let mut tx = self.store.write().await?;
@@ -97,8 +74,8 @@ impl Services {
         let before = tx.room_members(ctx.tenant, room).await?;
         let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
         match (expected, previous) {
-            (Membership::New, Some(_)) => return Err(Error::Exists(Entity::RoomMember)),
-            (Membership::Existing, None) => return Err(Error::NotFound(Entity::RoomMember)),
+            (RoomSeat::New, Some(_)) => return Err(Error::Exists(Entity::RoomMember)),
+            (RoomSeat::Taken, None) => return Err(Error::NotFound(Entity::RoomMember)),
             _ => {}
         }
         if previous != Some(role) {

@@ -123,6 +123,26 @@ impl<D: Dialect> Failure<D> {
     pub fn status(&self) -> StatusCode {
         D::status(self.code)
     }
+
+    /// The database cannot be reached, in roster's words (the kit adds `Retry-After`).
+    pub fn unavailable(code: D::Code) -> Self {
+        Self::new(code, "the database is unreachable; retry shortly")
+    }
+
+    /// roster failed, in roster's words: the client reads that it was logged, the log gets
+    /// the cause.
+    pub fn internal(code: D::Code, cause: anyhow::Error) -> Self {
+        Self::new(
+            code,
+            "roster failed to answer this request; it has been logged",
+        )
+        .caused_by(cause)
+    }
+
+    /// Another write won the race, in roster's words.
+    pub fn changed_meanwhile(code: D::Code) -> Self {
+        Self::new(code, "the user changed meanwhile; retry")
+    }
 }
 
 impl<D: Dialect> From<service::Error> for Failure<D> {

@@ -9,6 +9,7 @@ use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, CreateRefusals, ProblemBody};
 use crate::http::AppState;
+use crate::service::rooms::RoomSeat;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -161,7 +162,7 @@ async fn add_member(
     let role = MemberRole::parse("role", body.role.as_deref().unwrap_or("member"))?;
     let (room, members) = state
         .services
-        .add_room_member(&caller.ctx, id, body.user_id, role)
+        .put_room_member(&caller.ctx, id, body.user_id, role, RoomSeat::New)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -201,7 +202,7 @@ async fn set_member(
     let role = MemberRole::parse("role", &body.role)?;
     let (room, members) = state
         .services
-        .set_room_role(&caller.ctx, id, user, role)
+        .put_room_member(&caller.ctx, id, user, role, RoomSeat::Taken)
         .await?;
     Ok(Json(RoomBody::new(room, Some(members))))
 }

@@ -7,7 +7,7 @@ use crate::domain::tenant::{ApiKey, Tenant};
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, ProblemBody};
+use crate::http::problem::{ApiResult, OperatorRefusal, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
 use axum::extract::Path;
@@ -127,8 +127,7 @@ only. Does not honour `Idempotency-Key`: the answer holds a secret.",
     request_body = CreateTenant,
     responses(
         (status = 201, description = "Created, with `api_key` and `api_key_id`", body = TenantBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 409, description = "The slug is taken", body = ProblemBody,
             content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule; `errors` names each", body = ProblemBody,
@@ -161,8 +160,7 @@ async fn create(
     description = "Every tenant, without keys. Operator only. Not paged: `next_cursor` is null.",
     responses(
         (status = 200, description = "The tenants", body = List<TenantBody>),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
     ),
     security(("operator" = [])),
 )]
@@ -187,8 +185,7 @@ Operator only. Takes no body. Does not honour `Idempotency-Key`: the answer hold
     params(("id" = String, Path, description = "The tenant's id (a UUID)")),
     responses(
         (status = 201, description = "Created, with `api_key`", body = ApiKeyBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 404, description = "No tenant has this id (or it is not a UUID)",
             body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -218,8 +215,7 @@ answers it unchanged. Operator only.",
     params(("id" = String, Path, description = "The API key's id (a UUID)")),
     responses(
         (status = 200, description = "The key, with `revoked_at`", body = ApiKeyBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 404, description = "No API key has this id (or it is not a UUID)",
             body = ProblemBody, content_type = "application/problem+json"),
     ),

@@ -6,6 +6,7 @@ use crate::domain::{FieldError, Status};
 use crate::http::auth::bearer;
 use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
 use crate::http::json::BodyError;
+use crate::http::problem::FieldBody;
 use crate::service::Error;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -93,28 +94,16 @@ impl Dialect for Village {
                     .collect(),
             ),
             Error::Exists(what) => Failure::new(Code::Conflict, format!("{what} already exists")),
-            Error::Transition {
-                current,
-                transition,
-            } => Failure::new(
-                Code::Conflict,
-                format!("cannot {transition} a user who is {current}"),
-            )
-            .with_detail(current),
+            Error::Transition { current, .. } => {
+                Failure::new(Code::Conflict, e.to_string()).with_detail(current)
+            }
             Error::VersionMismatch { .. } | Error::Conflict => {
-                Failure::new(Code::Conflict, "the user changed meanwhile; retry")
+                Failure::changed_meanwhile(Code::Conflict)
             }
             Error::Gone(reason) => Failure::new(Code::Gone, reason),
             Error::BadCredentials => Failure::new(Code::Unauthorized, "invalid credentials"),
-            Error::Unavailable => Failure::new(
-                Code::Unavailable,
-                "the database is unreachable; retry shortly",
-            ),
-            Error::Internal(e) => Failure::new(
-                Code::Internal,
-                "roster failed to answer this request; it has been logged",
-            )
-            .caused_by(e),
+            Error::Unavailable => Failure::unavailable(Code::Unavailable),
+            Error::Internal(e) => Failure::internal(Code::Internal, e),
         }
     }
 
@@ -228,22 +217,4 @@ fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     status.description =
         "The user's status, when a status change was refused because of it (409).".into();
     status.into()
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = VillageFieldError)]
-struct FieldBody {
-    /// The field's path in the request, e.g. `segment_adds[0]` or `metadata.description`; `.`
-    /// for the body as a whole.
-    field: String,
-    message: String,
-}
-
-impl From<FieldError> for FieldBody {
-    fn from(f: FieldError) -> Self {
-        Self {
-            field: f.field,
-            message: f.message,
-        }
-    }
 }
