@@ -103,6 +103,7 @@ pub enum Entity {
     Invite,
     Tenant,
     ApiKey,
+    Role,
 }
 
 impl Entity {
@@ -116,6 +117,7 @@ impl Entity {
             Entity::Invite => "invite",
             Entity::Tenant => "tenant",
             Entity::ApiKey => "API key",
+            Entity::Role => "role",
         }
     }
 }

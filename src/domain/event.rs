@@ -32,6 +32,38 @@ impl fmt::Display for Actor {
     }
 }
 
+/// The API a change came through, as the audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Native,
+    Village,
+    Publica,
+    RocketChat,
+    Regpack,
+    Scim,
+    Console,
+    /// The `roster` command line.
+    Cli,
+    /// roster itself, on a schedule.
+    Scheduler,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Native => "native",
+            Channel::Village => "village",
+            Channel::Publica => "publica",
+            Channel::RocketChat => "rocketchat",
+            Channel::Regpack => "regpack",
+            Channel::Scim => "scim",
+            Channel::Console => "console",
+            Channel::Cli => "cli",
+            Channel::Scheduler => "scheduler",
+        }
+    }
+}
+
 /// The client's account of a change: why, its reference, and when it really happened.
 #[derive(Debug, Clone, Default)]
 pub struct Note {
@@ -54,6 +86,17 @@ impl NewEvent {
     pub fn about(user_id: Uuid, action: &'static str) -> Self {
         Self {
             user_id: Some(user_id),
+            action,
+            from_status: None,
+            to_status: None,
+            details: None,
+        }
+    }
+
+    /// An event about the tenant rather than one user (a key issued, a role defined).
+    pub fn tenant_wide(action: &'static str) -> Self {
+        Self {
+            user_id: None,
             action,
             from_status: None,
             to_status: None,
@@ -84,6 +127,10 @@ pub struct Event {
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub actor: String,
+    /// The actor's name where it has one (an API key's); None on events older than names.
+    pub actor_name: Option<String>,
+    /// The API the change came through; None on events older than channels.
+    pub channel: Option<String>,
     pub reference_id: Option<String>,
     pub description: Option<String>,
     pub details: Option<Value>,

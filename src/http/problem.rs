@@ -1,5 +1,6 @@
 //! The native API's error envelope: RFC 9457 `application/problem+json`.
 
+use crate::domain::permission::Missing;
 use crate::domain::{DomainError, FieldError};
 use crate::service::Error;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -132,6 +133,26 @@ impl Problem {
         )
     }
 
+    /// The caller lacks a permission or a scope: named in `missing_permission` and, for an
+    /// API key, `missing_scope`.
+    pub fn forbidden(missing: Missing) -> Self {
+        let mut p = Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            missing.to_string(),
+        );
+        p.0.extra.insert(
+            "missing_permission".into(),
+            missing.permission.as_str().into(),
+        );
+        if let Some(scope) = missing.scope {
+            p.0.extra
+                .insert("missing_scope".into(), scope.as_str().into());
+        }
+        p
+    }
+
     pub fn unauthorized(detail: impl Into<String>) -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
@@ -233,6 +254,7 @@ impl From<Error> for Problem {
             .with("should_change_owner", should_change_owner)
             .with("should_be_removed", should_be_removed),
             Error::Gone(reason) => Problem::new(StatusCode::GONE, "gone", "Gone", reason),
+            Error::Forbidden(missing) => Problem::forbidden(missing),
             Error::BadCredentials => Problem::unauthorized("invalid email or password"),
             Error::Unavailable => Problem::unavailable(),
             Error::Conflict => Problem::new(

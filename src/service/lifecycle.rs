@@ -3,6 +3,7 @@
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
+use crate::domain::permission::{self, Permission};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::UserRef;
 use crate::domain::Entity;
@@ -93,6 +94,7 @@ impl Services {
         transition: Transition,
         note: &Note,
     ) -> Result<StatusChange> {
+        ctx.require(permission::needed_for(transition))?;
         let who = who.into();
         if transition == Transition::Deactivate {
             let done = self
@@ -118,6 +120,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<StatusChange> {
+        ctx.require(permission::needed_for(Transition::Reactivate))?;
         let mut tx = self.store.write().await?;
         let change = apply_transition(
             &mut tx,
@@ -144,6 +147,7 @@ impl Services {
         note: &Note,
         options: Deactivation,
     ) -> Result<Deactivated> {
+        ctx.require(permission::needed_for(Transition::Deactivate))?;
         let mut tx = self.store.write().await?;
         // Locks are taken in one order (the tenant's admins, the user, the user's rooms), so two
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
@@ -208,6 +212,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<u64> {
+        ctx.require_one(&[Permission::ForceLogout])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let id = tx

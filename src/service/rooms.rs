@@ -4,6 +4,7 @@ use super::error::taken_as;
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
+use crate::domain::permission::Permission;
 use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
 use crate::domain::Entity;
 use serde_json::json;
@@ -24,6 +25,7 @@ impl Services {
         name: DisplayName,
         kind: RoomKind,
     ) -> Result<Room> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let mut tx = self.store.write().await?;
         let room = tx
             .insert_room(ctx.tenant, Uuid::now_v7(), name.as_str(), kind, self.now())
@@ -35,11 +37,13 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn rooms(&self, ctx: &Context) -> Result<Vec<Room>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         Ok(self.store.read().await?.rooms(ctx.tenant).await?)
     }
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn room(&self, ctx: &Context, id: Uuid) -> Result<(Room, Vec<RoomMember>)> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let room = tx
             .room(ctx.tenant, id, false)
@@ -60,6 +64,7 @@ impl Services {
         role: MemberRole,
         expected: RoomSeat,
     ) -> Result<(Room, Vec<RoomMember>)> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         // The user, then the room: the order deactivation locks them in, so a membership change
@@ -99,6 +104,7 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn remove_room_member(&self, ctx: &Context, room: Uuid, user: Uuid) -> Result<()> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let r = tx

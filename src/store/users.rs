@@ -1,7 +1,8 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
-use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter, UserRef};
+use crate::domain::permission::BuiltinRole;
+use crate::domain::user::{search_text, Profile, Roles, User, UserFilter, UserRef};
 use crate::domain::username::{lookup_key, username_key};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
@@ -636,7 +637,7 @@ macro_rules! bind_filter {
 use bind_filter;
 
 /// Matches one role name in the comma-separated `roles` column.
-fn role_pattern(role: Role) -> String {
+fn role_pattern(role: BuiltinRole) -> String {
     format!("%,{},%", role.as_str().replace('_', "\\_"))
 }
 
@@ -646,7 +647,7 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(super::like_pattern("50%_Off"), "%50\\%\\_off%");
         assert_eq!(
-            super::role_pattern(crate::domain::user::Role::PlanAdmin),
+            super::role_pattern(crate::domain::permission::BuiltinRole::PlanAdmin),
             "%,plan\\_admin,%"
         );
     }

@@ -22,6 +22,7 @@
 //!    `utoipa_axum`'s `routes!`) through [`serve`], and `dialects::router` merges the result.
 
 use super::TENANT_BASE;
+use crate::domain::event::Channel;
 use crate::domain::{DomainError, FieldError};
 use crate::http::auth::Caller;
 use crate::http::json::{parse_json, parse_query, read_body, BodyError};
@@ -59,6 +60,8 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     /// The vendor's path prefixes: everything under them, at the root and under the tenant
     /// base URL, answers in this dialect's envelope.
     const PATHS: &'static [&'static str];
+    /// The API, as the audit log names it.
+    const CHANNEL: Channel;
 
     fn status(code: Self::Code) -> StatusCode;
     fn envelope(error: Failure<Self>) -> Self::Envelope;
@@ -205,7 +208,7 @@ impl<D: KeyAuth> FromRequestParts<AppState> for KeyCaller<D> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure<D>> {
         let key = D::api_key(parts).map(str::to_owned);
-        let caller = caller_for_key(parts, state, key.as_deref()).await?;
+        let caller = caller_for_key(parts, state, key.as_deref(), D::CHANNEL).await?;
         Ok(KeyCaller(caller, PhantomData))
     }
 }

@@ -135,6 +135,8 @@ async fn accept(
     let ctx = crate::service::Context::new(
         login.user.tenant_id,
         crate::domain::event::Actor::User(login.user.id),
+        crate::service::Authority::Visitor,
+        crate::domain::event::Channel::Native,
         None,
     );
     let user = state.services.user(&ctx, login.user.id).await?;

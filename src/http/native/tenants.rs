@@ -3,6 +3,7 @@
 use super::wire::{path_uuid, List};
 use crate::domain::error::both;
 use crate::domain::fields::{DisplayName, Slug};
+use crate::domain::permission::Scopes;
 use crate::domain::tenant::{ApiKey, Tenant};
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
@@ -197,7 +198,10 @@ async fn create_key(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ApiKeyBody>)> {
     let tenant = path_uuid(&id, "tenant")?;
-    let key = state.services.create_api_key(tenant).await?;
+    let key = state
+        .services
+        .create_api_key(tenant, "default", &Scopes::full())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyBody::new(key.record, Some(key.secret))),

@@ -2,6 +2,7 @@
 //! `msg_type: "error"`; roster adds `errors` (`[{field, message}]`) when it can name fields.
 //! Its members are in the order roster has always sent them: it built it as a sorted JSON map.
 
+use crate::domain::event::Channel;
 use crate::domain::FieldError;
 use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
@@ -24,6 +25,7 @@ impl Dialect for Regpack {
     type Envelope = ErrorBody;
 
     const PATHS: &'static [&'static str] = &["/reg"];
+    const CHANNEL: Channel = Channel::Regpack;
 
     fn status(code: StatusCode) -> StatusCode {
         code
@@ -61,6 +63,7 @@ impl Dialect for Regpack {
                 Failure::changed_meanwhile(StatusCode::CONFLICT)
             }
             Error::Gone(reason) => Failure::new(StatusCode::GONE, reason),
+            Error::Forbidden(missing) => Failure::new(StatusCode::FORBIDDEN, missing.to_string()),
             Error::BadCredentials => RegpackError::unauthorized("wrong email or password"),
             Error::Unavailable => Failure::unavailable(StatusCode::SERVICE_UNAVAILABLE),
             Error::Internal(e) => Failure::internal(StatusCode::INTERNAL_SERVER_ERROR, e),

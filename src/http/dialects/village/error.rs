@@ -2,6 +2,7 @@
 //! error of this dialect, malformed JSON included, with one documented shape:
 //! `{"error": {"code": "...", "message": "...", "fields": [{"field", "message"}]}}`.
 
+use crate::domain::event::Channel;
 use crate::domain::{FieldError, Status};
 use crate::http::auth::bearer;
 use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
@@ -32,6 +33,8 @@ pub enum Code {
     UnsupportedMediaType,
     /// 401.
     Unauthorized,
+    /// 403: the API key's scopes do not allow the call.
+    Forbidden,
     /// 404: the network or user, or a path Village does not serve.
     NotFound,
     /// 405: a Village path that does not answer the request's method.
@@ -53,6 +56,7 @@ impl Dialect for Village {
     type Envelope = ErrorBody;
 
     const PATHS: &'static [&'static str] = &["/networks"];
+    const CHANNEL: Channel = Channel::Village;
 
     fn status(code: Code) -> StatusCode {
         match code {
@@ -60,6 +64,7 @@ impl Dialect for Village {
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::Conflict => StatusCode::CONFLICT,
@@ -101,6 +106,7 @@ impl Dialect for Village {
                 Failure::changed_meanwhile(Code::Conflict)
             }
             Error::Gone(reason) => Failure::new(Code::Gone, reason),
+            Error::Forbidden(missing) => Failure::new(Code::Forbidden, missing.to_string()),
             Error::BadCredentials => Failure::new(Code::Unauthorized, "invalid credentials"),
             Error::Unavailable => Failure::unavailable(Code::Unavailable),
             Error::Internal(e) => Failure::internal(Code::Internal, e),
