@@ -75,16 +75,30 @@ impl TenantBody {
 #[schema(as = ApiKey, example = json!({
     "id": "0190f4ff-0000-7000-8000-00000000b002",
     "tenant_id": "0190f4ff-0000-7000-8000-00000000a001",
+    "name": "billing-backend",
+    "scopes": ["lifecycle"],
     "prefix": "rst_7Hd2kQ",
     "created_at": "2026-11-20T12:00:00Z",
+    "last_used_at": null,
+    "expires_at": null,
     "revoked_at": null,
     "api_key": "rst_7Hd2kQ9xB3nV6mC1zR8tY4wL0pS5fG2jTz1Hq7Nc3e"
 }))]
 pub struct ApiKeyBody {
     id: Uuid,
     tenant_id: Uuid,
+    /// What the key is for.
+    name: String,
+    /// What the key may do: `read`, `scim`, `lifecycle`, `full`.
+    #[schema(value_type = Vec<String>)]
+    scopes: Vec<&'static str>,
+    /// The first characters of the secret, to tell keys apart.
     prefix: String,
     created_at: DateTime<Utc>,
+    /// When the key last authenticated a call (to the minute).
+    last_used_at: Option<DateTime<Utc>>,
+    /// When a rotated key stops working.
+    expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     /// The key itself: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,8 +111,12 @@ impl ApiKeyBody {
         Self {
             id: r.id,
             tenant_id: r.tenant_id,
+            name: r.name,
+            scopes: r.scopes.names(),
             prefix: r.prefix,
             created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
             revoked_at: r.revoked_at,
             api_key: secret,
         }
