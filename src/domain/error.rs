@@ -90,6 +90,9 @@ pub enum Entity {
     Invite,
     Tenant,
     ApiKey,
+    Webhook,
+    WebhookDelivery,
+    ScheduledChange,
 }
 
 impl Entity {
@@ -103,6 +106,9 @@ impl Entity {
             Entity::Invite => "invite",
             Entity::Tenant => "tenant",
             Entity::ApiKey => "API key",
+            Entity::Webhook => "webhook endpoint",
+            Entity::WebhookDelivery => "webhook delivery",
+            Entity::ScheduledChange => "scheduled change",
         }
     }
 }
