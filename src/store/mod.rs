@@ -19,14 +19,18 @@ mod postgres;
 mod products;
 mod rate_limits;
 mod rooms;
+mod schedules;
 mod sessions;
 mod sqlite;
 mod tenants;
 mod users;
+mod webhooks;
 
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
+pub use schedules::DueChange;
 pub use users::{UniqueValues, UserRecord};
+pub use webhooks::{AttemptRecord, ClaimedDelivery};
 
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
