@@ -92,6 +92,51 @@ pub struct ServeArgs {
     pub publica_rate_limit: u32,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Accept webhook URLs that are plain http or on private, loopback or link-local
+    /// addresses. Off by default: only https to public addresses.
+    #[arg(long, env = "ROSTER_WEBHOOKS_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+    pub webhooks_allow_private: bool,
+    /// How often the worker looks for due webhook deliveries and scheduled status changes.
+    #[arg(long, env = "ROSTER_WORKER_TICK", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub worker_tick: Duration,
+    /// How long a claimed delivery or change is its worker's before another may take it.
+    #[arg(long, env = "ROSTER_WORKER_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub worker_lease: Duration,
+    /// How long one webhook attempt may take, answer included.
+    #[arg(long, env = "ROSTER_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: Duration,
+    /// First retry delay of a failed delivery; it doubles with each attempt up to the cap,
+    /// less a random part of up to half (jitter).
+    #[arg(long, env = "ROSTER_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: Duration,
+    #[arg(long, env = "ROSTER_WEBHOOK_RETRY_CAP", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub webhook_retry_cap: Duration,
+    /// Failed attempts in a row after which an endpoint is paused (until resumed).
+    #[arg(long, env = "ROSTER_WEBHOOK_PAUSE_AFTER", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
+    pub webhook_pause_after: i64,
+}
+
+impl WorkerArgs {
+    pub fn settings(&self) -> crate::webhooks::WorkerSettings {
+        crate::webhooks::WorkerSettings {
+            tick: self.worker_tick,
+            lease: self.worker_lease.max(self.webhook_timeout + Duration::from_secs(5)),
+            timeout: self.webhook_timeout,
+            retry: crate::domain::webhook::RetryPolicy {
+                base: self.webhook_retry_base,
+                cap: self.webhook_retry_cap,
+                pause_after: self.webhook_pause_after,
+            },
+            allow_private: self.webhooks_allow_private,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ use roster::config::{Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCo
 use roster::domain::fields::{DisplayName, Slug};
 use roster::http::{self, AppState};
 use roster::mail;
+use roster::webhooks;
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
 use serde_json::json;
@@ -25,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
                 invite_ttl: chrono::Duration::from_std(args.mail.invite_ttl)
                     .context("ROSTER_INVITE_TTL")?,
                 publica_rate_limit: args.publica_rate_limit,
+                webhooks_allow_private: args.worker.webhooks_allow_private,
             };
             let transport =
                 mail::Transport::from_url(args.mail.smtp_url.as_ref().map(|s| s.expose()))?;
@@ -46,6 +48,11 @@ async fn main() -> anyhow::Result<()> {
                 transport,
                 args.mail.settings(),
                 Default::default(),
+                stopped.clone(),
+            ));
+            let hooks = tokio::spawn(webhooks::run(
+                services.clone(),
+                args.worker.settings(),
                 stopped,
             ));
             let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
@@ -56,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             // The worker finishes the email in hand; an unsent claimed one is retried later.
             let _ = worker.await;
+            let _ = hooks.await;
             store.close().await;
             tracing::info!("roster stopped");
         }

@@ -15,6 +15,8 @@ use uuid::Uuid;
 /// Options of a deactivation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Deactivation {
+    /// Reactivate the user by themselves at this time.
+    pub until: Option<DateTime<Utc>>,
     /// Hand over (or remove) the rooms the user alone owns, instead of refusing.
     pub relinquish: bool,
     /// Answer the plan; change nothing.
@@ -159,6 +161,11 @@ impl Services {
             locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
+            if let Some(until) = options.until.filter(|_| !options.dry_run) {
+                // An end time for a deactivation already in force.
+                super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, self.now()).await?;
+                tx.commit().await?;
+            }
             return Ok(Deactivated {
                 user: locked,
                 changed: false,
@@ -192,6 +199,9 @@ impl Services {
         apply_plan(&mut tx, ctx, id, &plan, note, at).await?;
         let change =
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
+        if let Some(until) = options.until {
+            super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at).await?;
+        }
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,

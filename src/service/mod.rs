@@ -12,10 +12,12 @@ mod passwords;
 pub mod plans;
 mod rate_limit;
 pub mod rooms;
+pub mod schedules;
 pub mod secrets;
 pub mod sessions;
 pub mod tenants;
 pub mod users;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use passwords::Passwords;
@@ -35,6 +37,9 @@ pub struct Settings {
     pub invite_ttl: chrono::Duration,
     /// Calls per minute per API key on the Publica.la dialect.
     pub publica_rate_limit: u32,
+    /// Let webhook endpoints be plain `http` and on private or loopback addresses (tests, a
+    /// closed network). Off by default.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -43,6 +48,7 @@ impl Default for Settings {
             session_ttl: chrono::Duration::days(30),
             invite_ttl: chrono::Duration::days(7),
             publica_rate_limit: 100,
+            webhooks_allow_private: false,
         }
     }
 }

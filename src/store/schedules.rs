@@ -195,4 +195,25 @@ impl Tx {
         .await?);
         Ok(row.0)
     }
+
+    /// Cancels the user's pending lifts, saying why.
+    pub async fn cancel_lifts(
+        &mut self,
+        tenant: Uuid,
+        user: Uuid,
+        why: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        Ok(with_conn!(self, |c| sqlx::query(
+            "UPDATE scheduled_changes SET status = 'cancelled', outcome = $3, settled_at = $4 \
+             WHERE tenant_id = $1 AND user_id = $2 AND kind = 'lift' AND status = 'pending'"
+        )
+        .bind(tenant)
+        .bind(user)
+        .bind(why)
+        .bind(at)
+        .execute(c)
+        .await?
+        .rows_affected()))
+    }
 }
