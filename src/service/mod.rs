@@ -112,6 +112,11 @@ impl Context {
         }
     }
 
+    /// Who is asking, as events record it.
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+
     fn origin<'a>(&'a self, note: &'a Note, at: DateTime<Utc>) -> EventOrigin<'a> {
         EventOrigin {
             tenant: self.tenant,

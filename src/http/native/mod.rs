@@ -9,9 +9,11 @@ mod invites;
 mod plans;
 mod products;
 mod rooms;
+mod schedules;
 mod sessions;
 mod tenants;
 mod users;
+mod webhooks;
 mod wire;
 
 use super::idempotency::{self, idempotency};
@@ -42,6 +44,8 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
         .merge(keyed(products::router()))
+        .merge(keyed(schedules::router()))
+        .merge(webhooks::router())
         .merge(invites::router())
         .merge(tenants::router())
         .merge(health::router())
