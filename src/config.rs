@@ -65,6 +65,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage a tenant's webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Print the OpenAPI document (or, with --postman, the Postman collection) and exit.
     Openapi {
         /// Print the Postman collection (v2.1) generated from the document instead.
@@ -203,6 +206,50 @@ pub enum TenantCommand {
     },
     /// List tenants as JSON.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint and print it with its signing secret (shown once), as JSON.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        url: String,
+        /// Audit actions it receives, comma-separated; `*` (the default) for every one.
+        #[arg(long, default_value = "*", value_delimiter = ',')]
+        event_types: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Accept an http URL or a private address (as ROSTER_WEBHOOKS_ALLOW_PRIVATE does).
+        #[arg(long, env = "ROSTER_WEBHOOKS_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+        allow_private: bool,
+    },
+    /// List a tenant's endpoints as JSON.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Pause an endpoint: deliveries wait until it is resumed.
+    Pause {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resume a paused endpoint.
+    Resume {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+    },
+    /// Remove an endpoint with its deliveries.
+    Delete {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]

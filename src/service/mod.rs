@@ -90,6 +90,11 @@ impl Services {
         })
     }
 
+    /// The store these services use (the CLI builds services with other settings on it).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
