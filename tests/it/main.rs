@@ -26,3 +26,4 @@ mod tenants;
 mod unrouted;
 mod users;
 mod village;
+mod webhooks;
