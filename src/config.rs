@@ -129,7 +129,9 @@ impl WorkerArgs {
     pub fn settings(&self) -> crate::webhooks::WorkerSettings {
         crate::webhooks::WorkerSettings {
             tick: self.worker_tick,
-            lease: self.worker_lease.max(self.webhook_timeout + Duration::from_secs(5)),
+            lease: self
+                .worker_lease
+                .max(self.webhook_timeout + Duration::from_secs(5)),
             timeout: self.webhook_timeout,
             retry: crate::domain::webhook::RetryPolicy {
                 base: self.webhook_retry_base,

@@ -4,15 +4,15 @@ use roster::config::{
     Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand, WebhookCommand,
 };
 use roster::domain::event::Actor;
-use roster::domain::webhook::Endpoint;
-use roster::service::webhooks::EndpointInput;
-use roster::service::Context;
 use roster::domain::fields::{DisplayName, Slug};
+use roster::domain::webhook::Endpoint;
 use roster::http::{self, AppState};
 use roster::mail;
-use roster::webhooks;
+use roster::service::webhooks::EndpointInput;
+use roster::service::Context;
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
+use roster::webhooks;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 

@@ -83,7 +83,10 @@ pub fn check_until(
     let lift = lift_of(transition)
         .ok_or_else(|| FieldError::new("until", "applies to ban and deactivate only"))?;
     if until <= from {
-        return Err(FieldError::new("until", "must be later than the change it ends"));
+        return Err(FieldError::new(
+            "until",
+            "must be later than the change it ends",
+        ));
     }
     Ok(lift)
 }
@@ -98,11 +101,7 @@ pub enum LiftDecision {
 
 /// A lift is applied only if the user's status is still the one it ends and nothing changed
 /// the status since; otherwise it is skipped with the reason.
-pub fn decide_lift(
-    lift: Transition,
-    current: Status,
-    status_changed_since: bool,
-) -> LiftDecision {
+pub fn decide_lift(lift: Transition, current: Status, status_changed_since: bool) -> LiftDecision {
     if status_changed_since {
         return LiftDecision::Skip(format!(
             "the user's status changed since (now {current}); the {} is not forced",
@@ -112,10 +111,7 @@ pub fn decide_lift(
     match super::status::apply(current, lift) {
         Ok(Outcome::Changed(to)) => LiftDecision::Apply(to),
         Ok(Outcome::Unchanged) => LiftDecision::Skip(format!("the user is already {current}")),
-        Err(_) => LiftDecision::Skip(format!(
-            "cannot {} a user who is {current}",
-            lift.as_str()
-        )),
+        Err(_) => LiftDecision::Skip(format!("cannot {} a user who is {current}", lift.as_str())),
     }
 }
 
@@ -143,7 +139,10 @@ mod tests {
     fn until_applies_to_ban_and_deactivate_after_now() {
         let now = Utc::now();
         let later = now + chrono::Duration::days(7);
-        assert_eq!(check_until(Transition::Ban, now, later), Ok(Transition::Unban));
+        assert_eq!(
+            check_until(Transition::Ban, now, later),
+            Ok(Transition::Unban)
+        );
         assert_eq!(
             check_until(Transition::Deactivate, now, later),
             Ok(Transition::Reactivate)

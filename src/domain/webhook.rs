@@ -56,7 +56,10 @@ impl EventTypes {
     /// `["*"]` is every event; otherwise each name must be an action roster records.
     pub fn parse(field: &str, names: &[String]) -> Result<Self, FieldError> {
         if names.is_empty() {
-            return Err(FieldError::new(field, "name at least one event type, or \"*\""));
+            return Err(FieldError::new(
+                field,
+                "name at least one event type, or \"*\"",
+            ));
         }
         if names.iter().any(|n| n == "*") {
             return match names.len() {
@@ -247,7 +250,10 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<
     let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
     mac.update(format!("{id}.{timestamp}.").as_bytes());
     mac.update(body);
-    Some(format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes())))
+    Some(format!(
+        "v1,{}",
+        STANDARD.encode(mac.finalize().into_bytes())
+    ))
 }
 
 /// What a delivery carries: the Standard Webhooks envelope (`type`, `timestamp`, `data`) around
@@ -299,8 +305,13 @@ impl RetryPolicy {
     /// random part (`jitter` in 0..1, up to half) is taken off so retries of many deliveries
     /// spread out.
     pub fn backoff(&self, attempts: i64, jitter: f64) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(30);
-        let full = self.base.saturating_mul(1 << doublings.min(20)).min(self.cap);
+        let doublings = u32::try_from(attempts.saturating_sub(1))
+            .unwrap_or(0)
+            .min(30);
+        let full = self
+            .base
+            .saturating_mul(1 << doublings.min(20))
+            .min(self.cap);
         full.mul_f64(1.0 - jitter.clamp(0.0, 1.0) / 2.0)
     }
 

@@ -163,7 +163,16 @@ impl Services {
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
             if let Some(until) = options.until.filter(|_| !options.dry_run) {
                 // An end time for a deactivation already in force.
-                super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, self.now()).await?;
+                super::schedules::set_lift(
+                    &mut tx,
+                    ctx,
+                    id,
+                    Transition::Reactivate,
+                    until,
+                    note,
+                    self.now(),
+                )
+                .await?;
                 tx.commit().await?;
             }
             return Ok(Deactivated {
@@ -200,7 +209,8 @@ impl Services {
         let change =
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
         if let Some(until) = options.until {
-            super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at).await?;
+            super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at)
+                .await?;
         }
         tx.commit().await?;
         Ok(Deactivated {

@@ -1,7 +1,9 @@
 //! Status changes in time: bans and deactivations that end by themselves, changes scheduled
 //! for later, and the scheduler that carries them out as roster (actor `system`).
 
-use super::lifecycle::{apply_transition, lock_view, transition_locked, Deactivation, StatusChange};
+use super::lifecycle::{
+    apply_transition, lock_view, transition_locked, Deactivation, StatusChange,
+};
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{Actor, NewEvent, Note};
 use crate::domain::schedule::{
@@ -43,7 +45,9 @@ pub(crate) async fn set_lift(
         created_at: at,
         settled_at: None,
     };
-    Ok(tx.insert_scheduled_change(ctx.tenant, &change, after_seq).await?)
+    Ok(tx
+        .insert_scheduled_change(ctx.tenant, &change, after_seq)
+        .await?)
 }
 
 /// What a client asks to schedule.
@@ -138,7 +142,8 @@ impl Services {
         tx.user(ctx.tenant, req.user, false)
             .await?
             .ok_or(Error::NotFound(Entity::User))?;
-        tx.insert_scheduled_change(ctx.tenant, &change, None).await?;
+        tx.insert_scheduled_change(ctx.tenant, &change, None)
+            .await?;
         tx.commit().await?;
         Ok(change)
     }
@@ -249,7 +254,8 @@ impl Services {
         };
         match decision {
             LiftDecision::Apply(_) => {
-                let change = transition_locked(&mut tx, &ctx, locked, c.transition, &note, at).await?;
+                let change =
+                    transition_locked(&mut tx, &ctx, locked, c.transition, &note, at).await?;
                 if let (Some(until), Some(lift)) = (c.until, lift_of(c.transition)) {
                     set_lift(&mut tx, &ctx, change.user.user.id, lift, until, &note, at).await?;
                 }

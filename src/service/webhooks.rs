@@ -56,9 +56,9 @@ impl Services {
         let event_types = input
             .event_types
             .and_then(|t| errors.take(EventTypes::parse("event_types", &t)));
-        let description = input.description.map(|d| {
-            d.and_then(|d| errors.take(crate::domain::fields::note("description", &d)))
-        });
+        let description = input
+            .description
+            .map(|d| d.and_then(|d| errors.take(crate::domain::fields::note("description", &d))));
         errors.finish()?;
         Ok(Checked {
             url: url.map(|u| u.to_string()),
@@ -210,7 +210,10 @@ impl Services {
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, webhook = %endpoint))]
     pub async fn resend_delivery(&self, ctx: &Context, endpoint: Uuid, id: Uuid) -> Result<()> {
         let mut tx = self.store.write().await?;
-        if !tx.resend_delivery(ctx.tenant, endpoint, id, self.now()).await? {
+        if !tx
+            .resend_delivery(ctx.tenant, endpoint, id, self.now())
+            .await?
+        {
             // Either unknown, or being sent right now (which is as good as re-sent).
             tx.webhook_deliveries(ctx.tenant, endpoint, Some(id), 0, 1)
                 .await?
@@ -267,8 +270,7 @@ impl Services {
     ) -> Result<bool> {
         let at = self.now();
         let retry_at = outcome.error.as_ref().map(|_| {
-            at + chrono::Duration::from_std(policy.backoff(d.attempts, jitter))
-                .unwrap_or_default()
+            at + chrono::Duration::from_std(policy.backoff(d.attempts, jitter)).unwrap_or_default()
         });
         let mut tx = self.store.write().await?;
         tx.record_webhook_attempt(

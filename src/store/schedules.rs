@@ -125,7 +125,8 @@ impl Tx {
         tenant: Uuid,
         id: Uuid,
     ) -> Result<Option<ScheduledChange>> {
-        let sql = format!("SELECT {COLUMNS} FROM scheduled_changes WHERE tenant_id = $1 AND id = $2");
+        let sql =
+            format!("SELECT {COLUMNS} FROM scheduled_changes WHERE tenant_id = $1 AND id = $2");
         let rows: Vec<ChangeRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(id)
@@ -149,13 +150,11 @@ impl Tx {
         };
         let pg = claim(&format!("{due} FOR UPDATE SKIP LOCKED"));
         let lite = claim(due);
-        let row: Option<ChangeRow> = with_conn!(self, sql = (&pg, &lite), |c| sqlx::query_as(
-            sql
-        )
-        .bind(now)
-        .bind(lease_until)
-        .fetch_optional(c)
-        .await?);
+        let row: Option<ChangeRow> = with_conn!(self, sql = (&pg, &lite), |c| sqlx::query_as(sql)
+            .bind(now)
+            .bind(lease_until)
+            .fetch_optional(c)
+            .await?);
         row.map(ChangeRow::into_due).transpose()
     }
 
@@ -169,7 +168,8 @@ impl Tx {
         outcome: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = with_conn!(self, |c| sqlx::query(
+        let n = with_conn!(self, |c| {
+            sqlx::query(
             "UPDATE scheduled_changes SET status = $3, outcome = $4, settled_at = $5, lease_until = NULL \
              WHERE tenant_id = $1 AND id = $2 AND status = 'pending'"
         )
@@ -180,19 +180,22 @@ impl Tx {
         .bind(at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(n > 0)
     }
 
     /// The seq of the user's last status change, if any.
     pub async fn last_status_event(&mut self, tenant: Uuid, user: Uuid) -> Result<Option<i64>> {
-        let row: (Option<i64>,) = with_conn!(self, |c| sqlx::query_as(
+        let row: (Option<i64>,) = with_conn!(self, |c| {
+            sqlx::query_as(
             "SELECT max(seq) FROM events WHERE tenant_id = $1 AND user_id = $2 AND to_status IS NOT NULL"
         )
         .bind(tenant)
         .bind(user)
         .fetch_one(c)
-        .await?);
+        .await?
+        });
         Ok(row.0)
     }
 

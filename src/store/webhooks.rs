@@ -136,8 +136,10 @@ impl Tx {
         let sql = format!(
             "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id"
         );
-        let rows: Vec<EndpointRow> =
-            with_conn!(self, |c| sqlx::query_as(&sql).bind(tenant).fetch_all(c).await?);
+        let rows: Vec<EndpointRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .fetch_all(c)
+            .await?);
         Ok(rows.into_iter().map(Endpoint::from).collect())
     }
 
@@ -317,7 +319,8 @@ impl Tx {
         id: Uuid,
         at: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = with_conn!(self, |c| sqlx::query(
+        let n = with_conn!(self, |c| {
+            sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $4, delivered_at = NULL \
              WHERE tenant_id = $1 AND endpoint_id = $2 AND id = $3 AND status <> 'sending'"
         )
@@ -327,7 +330,8 @@ impl Tx {
         .bind(at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(n > 0)
     }
 
@@ -409,7 +413,9 @@ impl Tx {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let rows: Vec<ClaimedRow> = with_conn!(self, |c| sqlx::query_as(
+        let rows: Vec<ClaimedRow> =
+            with_conn!(self, |c| {
+                sqlx::query_as(
             "SELECT d.id AS delivery_id, d.tenant_id AS delivery_tenant, d.endpoint_id, w.url, \
              w.secret, d.attempts, e.seq, e.tx_order, e.id, e.user_id, e.action, e.from_status, \
              e.to_status, e.actor, e.reference_id, e.description, e.details, e.occurred_at, \
@@ -420,7 +426,8 @@ impl Tx {
         )
         .bind(claim)
         .fetch_all(c)
-        .await?);
+        .await?
+            });
         rows.into_iter()
             .map(|r| {
                 Ok(ClaimedDelivery {
@@ -442,7 +449,8 @@ impl Tx {
         a: &AttemptRecord<'_>,
     ) -> Result<()> {
         // A re-claim after a lost lease may repeat an attempt number: the first record stands.
-        with_conn!(self, |c| sqlx::query(
+        with_conn!(self, |c| {
+            sqlx::query(
             "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, attempt) DO NOTHING"
         )
@@ -454,7 +462,8 @@ impl Tx {
         .bind(a.error)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 
@@ -508,7 +517,8 @@ impl Tx {
             .rows_affected());
             return Ok(false);
         }
-        let n = with_conn!(self, |c| sqlx::query(
+        let n = with_conn!(self, |c| {
+            sqlx::query(
             "UPDATE webhook_endpoints SET consecutive_failures = consecutive_failures + 1, \
              paused_at = CASE WHEN consecutive_failures + 1 >= $2 THEN $3 ELSE paused_at END, \
              paused_reason = CASE WHEN consecutive_failures + 1 >= $2 THEN $4 ELSE paused_reason END, \
@@ -521,7 +531,8 @@ impl Tx {
         .bind(reason)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         if n == 0 {
             return Ok(false);
         }

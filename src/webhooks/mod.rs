@@ -45,7 +45,11 @@ impl Default for WorkerSettings {
 }
 
 /// Runs until `shutdown` turns true.
-pub async fn run(services: Services, settings: WorkerSettings, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    services: Services,
+    settings: WorkerSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let client = match send::client(&settings) {
         Ok(client) => client,
         Err(e) => {
@@ -60,7 +64,10 @@ pub async fn run(services: Services, settings: WorkerSettings, mut shutdown: wat
             Ok(n) => tracing::info!(changes = n, "scheduled status changes carried out"),
             Err(e) => tracing::warn!(error = %e, "carrying out scheduled changes failed"),
         }
-        let claimed = match services.claim_webhook_deliveries(lease, settings.batch).await {
+        let claimed = match services
+            .claim_webhook_deliveries(lease, settings.batch)
+            .await
+        {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::warn!(error = %e, "claiming webhook deliveries failed");
@@ -100,16 +107,24 @@ async fn deliver(
         error: result.error,
     };
     match &outcome.error {
-        None => tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, attempt = d.attempts, "webhook delivered"),
-        Some(e) => tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, attempt = d.attempts, error = %e, "webhook attempt failed"),
+        None => {
+            tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, attempt = d.attempts, "webhook delivered")
+        }
+        Some(e) => {
+            tracing::info!(delivery = %d.id, endpoint = %d.endpoint_id, attempt = d.attempts, error = %e, "webhook attempt failed")
+        }
     }
     match services
         .settle_webhook_delivery(&d, &outcome, &settings.retry, rand::random::<f64>())
         .await
     {
-        Ok(true) => tracing::warn!(endpoint = %d.endpoint_id, "webhook endpoint paused after repeated failures"),
+        Ok(true) => {
+            tracing::warn!(endpoint = %d.endpoint_id, "webhook endpoint paused after repeated failures")
+        }
         Ok(false) => {}
         // The lease runs out and the delivery is tried again: at least once, never lost.
-        Err(e) => tracing::warn!(delivery = %d.id, error = %e, "recording a webhook attempt failed"),
+        Err(e) => {
+            tracing::warn!(delivery = %d.id, error = %e, "recording a webhook attempt failed")
+        }
     }
 }

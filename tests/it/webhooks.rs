@@ -174,7 +174,11 @@ async fn endpoints_are_managed_and_the_secret_is_shown_once(b: Backend) {
     let id = r.body["id"].as_str().unwrap();
     let read = app.get(&format!("/v1/webhooks/{id}")).await;
     assert_eq!(read.status, 200);
-    assert!(read.body.get("secret").is_none(), "shown once: {:?}", read.body);
+    assert!(
+        read.body.get("secret").is_none(),
+        "shown once: {:?}",
+        read.body
+    );
     assert_eq!(read.body["event_types"], json!(["banned"]));
     let list = app.get("/v1/webhooks").await;
     assert_eq!(list.body["data"].as_array().unwrap().len(), 1);
@@ -199,17 +203,29 @@ async fn endpoints_are_managed_and_the_secret_is_shown_once(b: Backend) {
         .await;
     assert_eq!(bad.status, 422, "{:?}", bad.body);
     let text = bad.body.to_string();
-    assert!(text.contains("url") && text.contains("event_types"), "{text}");
+    assert!(
+        text.contains("url") && text.contains("event_types"),
+        "{text}"
+    );
     let missing = app.post("/v1/webhooks", json!({})).await;
     assert_eq!(missing.status, 422);
 
-    let paused = app.post(&format!("/v1/webhooks/{id}/pause"), json!({"reason": "maintenance"})).await;
+    let paused = app
+        .post(
+            &format!("/v1/webhooks/{id}/pause"),
+            json!({"reason": "maintenance"}),
+        )
+        .await;
     assert_eq!(paused.body["status"], "paused");
     assert_eq!(paused.body["paused_reason"], "maintenance");
-    let resumed = app.post(&format!("/v1/webhooks/{id}/resume"), json!({})).await;
+    let resumed = app
+        .post(&format!("/v1/webhooks/{id}/resume"), json!({}))
+        .await;
     assert_eq!(resumed.body["status"], "active");
 
-    let gone = app.call(Method::DELETE, &format!("/v1/webhooks/{id}"), None).await;
+    let gone = app
+        .call(Method::DELETE, &format!("/v1/webhooks/{id}"), None)
+        .await;
     assert_eq!(gone.status, 204);
     assert_eq!(app.get(&format!("/v1/webhooks/{id}")).await.status, 404);
 }
@@ -238,13 +254,41 @@ async fn another_tenant_cannot_see_or_touch_endpoints_or_deliveries(b: Backend) 
     assert_eq!(list.body["data"], json!([]));
     for (m, path, body) in [
         (Method::GET, format!("/v1/webhooks/{endpoint}"), None),
-        (Method::PATCH, format!("/v1/webhooks/{endpoint}"), Some(json!({"event_types": ["*"]}))),
-        (Method::POST, format!("/v1/webhooks/{endpoint}/pause"), Some(json!({}))),
-        (Method::POST, format!("/v1/webhooks/{endpoint}/resume"), Some(json!({}))),
-        (Method::GET, format!("/v1/webhooks/{endpoint}/deliveries"), None),
-        (Method::GET, format!("/v1/webhooks/{endpoint}/deliveries/{delivery}"), None),
-        (Method::POST, format!("/v1/webhooks/{endpoint}/deliveries/{delivery}/resend"), Some(json!({}))),
-        (Method::POST, format!("/v1/webhooks/{endpoint}/replay"), Some(json!({}))),
+        (
+            Method::PATCH,
+            format!("/v1/webhooks/{endpoint}"),
+            Some(json!({"event_types": ["*"]})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/webhooks/{endpoint}/pause"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/webhooks/{endpoint}/resume"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/v1/webhooks/{endpoint}/deliveries"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/v1/webhooks/{endpoint}/deliveries/{delivery}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/v1/webhooks/{endpoint}/deliveries/{delivery}/resend"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/v1/webhooks/{endpoint}/replay"),
+            Some(json!({})),
+        ),
         (Method::DELETE, format!("/v1/webhooks/{endpoint}"), None),
     ] {
         let r = as_other(m.clone(), path.clone(), body).await;
@@ -253,7 +297,12 @@ async fn another_tenant_cannot_see_or_touch_endpoints_or_deliveries(b: Backend) 
     // The other tenant's own events never reach this tenant's endpoint.
     let before = receiver.got().len();
     let r = app
-        .call_as(Some(&other), Method::POST, "/v1/users", Some(json!({"email": "b@example.com"})))
+        .call_as(
+            Some(&other),
+            Method::POST,
+            "/v1/users",
+            Some(json!({"email": "b@example.com"})),
+        )
         .await;
     assert_eq!(r.status, 201);
     let mine = app.get(&format!("/v1/webhooks/{endpoint}")).await;
@@ -311,15 +360,33 @@ async fn every_event_arrives_signed_and_in_order_per_user(b: Backend) {
             assert!(seq > prev, "{name}: user {user} got seq {seq} after {prev}");
         }
     }
-    assert!(got.iter().all(|r| signed_by(&secret, r) || signed_by(&bans_secret, r)));
-    assert_eq!(got.iter().filter(|r| signed_by(&bans_secret, r)).count(), bans);
+    assert!(got
+        .iter()
+        .all(|r| signed_by(&secret, r) || signed_by(&bans_secret, r)));
+    assert_eq!(
+        got.iter().filter(|r| signed_by(&bans_secret, r)).count(),
+        bans
+    );
     let first = got.iter().find(|r| signed_by(&secret, r)).unwrap();
     let payload = verify(&secret, first);
     for field in [
-        "id", "tenant_id", "action", "user_id", "from_status", "to_status", "actor",
-        "reference_id", "description", "details", "occurred_at", "recorded_at",
+        "id",
+        "tenant_id",
+        "action",
+        "user_id",
+        "from_status",
+        "to_status",
+        "actor",
+        "reference_id",
+        "description",
+        "details",
+        "occurred_at",
+        "recorded_at",
     ] {
-        assert!(payload["data"].get(field).is_some(), "payload has {field}: {payload}");
+        assert!(
+            payload["data"].get(field).is_some(),
+            "payload has {field}: {payload}"
+        );
     }
 }
 
@@ -337,11 +404,19 @@ async fn failures_are_retried_then_pause_the_endpoint_until_resumed(b: Backend) 
     })
     .await;
     assert_eq!(d["attempts"], 3, "{d}");
-    let codes: Vec<Value> = d["tries"].as_array().unwrap().iter().map(|t| t["status_code"].clone()).collect();
+    let codes: Vec<Value> = d["tries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["status_code"].clone())
+        .collect();
     assert_eq!(codes, [json!(500), json!(500), json!(200)]);
     let got = receiver.got();
     assert_eq!(got.len(), 3);
-    assert!(got.iter().all(|r| r.id == got[0].id), "one webhook-id for every attempt");
+    assert!(
+        got.iter().all(|r| r.id == got[0].id),
+        "one webhook-id for every attempt"
+    );
     verify(&secret, &got[2]);
 
     // Four failures in a row pause the endpoint, with the reason; nothing is lost.
@@ -353,11 +428,19 @@ async fn failures_are_retried_then_pause_the_endpoint_until_resumed(b: Backend) 
         (e["status"] == "paused").then_some(e)
     })
     .await;
-    assert!(paused["paused_reason"].as_str().unwrap().contains("HTTP 500"), "{paused}");
+    assert!(
+        paused["paused_reason"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500"),
+        "{paused}"
+    );
     let before = receiver.got().len();
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.got().len(), before, "nothing is sent while paused");
-    let resumed = app.post(&format!("/v1/webhooks/{endpoint}/resume"), json!({})).await;
+    let resumed = app
+        .post(&format!("/v1/webhooks/{endpoint}/resume"), json!({}))
+        .await;
     assert_eq!(resumed.body["status"], "active");
     assert_eq!(resumed.body["consecutive_failures"], 0);
     let all = eventually(|| async {
@@ -389,7 +472,10 @@ async fn a_delivery_is_resent_and_an_endpoint_replayed_with_the_same_ids(b: Back
     let d = deliveries(&app, &endpoint).await;
     let id = d[1]["id"].as_str().unwrap();
     let r = app
-        .post(&format!("/v1/webhooks/{endpoint}/deliveries/{id}/resend"), json!({}))
+        .post(
+            &format!("/v1/webhooks/{endpoint}/deliveries/{id}/resend"),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 202, "{:?}", r.body);
     eventually(|| async { (receiver.got().len() == 4).then_some(()) }).await;
@@ -398,19 +484,35 @@ async fn a_delivery_is_resent_and_an_endpoint_replayed_with_the_same_ids(b: Back
 
     // Replay from the cursor taken after the user's creation: the ban and the unban again.
     let r = app
-        .post(&format!("/v1/webhooks/{endpoint}/replay"), json!({"after": cursor}))
+        .post(
+            &format!("/v1/webhooks/{endpoint}/replay"),
+            json!({"after": cursor}),
+        )
         .await;
     assert_eq!(r.status, 202, "{:?}", r.body);
     assert_eq!(r.body["queued"], 2);
     eventually(|| async { (receiver.got().len() == 6).then_some(()) }).await;
     let again: Vec<String> = receiver.got()[4..].iter().map(|r| r.id.clone()).collect();
-    assert_eq!(again, [first[1].id.clone(), first[2].id.clone()], "in order, same ids");
+    assert_eq!(
+        again,
+        [first[1].id.clone(), first[2].id.clone()],
+        "in order, same ids"
+    );
     let bad = app
-        .post(&format!("/v1/webhooks/{endpoint}/replay"), json!({"after": "nope"}))
+        .post(
+            &format!("/v1/webhooks/{endpoint}/replay"),
+            json!({"after": "nope"}),
+        )
         .await;
     assert_eq!(bad.status, 400);
     let unknown = app
-        .post(&format!("/v1/webhooks/{endpoint}/deliveries/{}/resend", uuid::Uuid::new_v4()), json!({}))
+        .post(
+            &format!(
+                "/v1/webhooks/{endpoint}/deliveries/{}/resend",
+                uuid::Uuid::new_v4()
+            ),
+            json!({}),
+        )
         .await;
     assert_eq!(unknown.status, 404);
 }
@@ -431,7 +533,10 @@ async fn private_urls_are_refused_unless_allowed(b: Backend) {
     }
     assert_eq!(app.get("/v1/webhooks").await.body["data"], json!([]));
     let ok = app
-        .post("/v1/webhooks", json!({"url": "https://hooks.example.com/hook"}))
+        .post(
+            "/v1/webhooks",
+            json!({"url": "https://hooks.example.com/hook"}),
+        )
         .await;
     assert_eq!(ok.status, 201);
     assert_eq!(ok.body["event_types"], json!(["*"]));
@@ -461,7 +566,13 @@ async fn a_ban_with_until_is_lifted_by_roster(b: Backend) {
     let (app, hand) = TestApp::spawn_at(b, start()).await;
     let u = user(&app, "timed@example.com").await;
     let until = start() + Span::days(7);
-    let r = act(&app, &u, "ban", json!({"reason": "spam, 7 days", "until": until})).await;
+    let r = act(
+        &app,
+        &u,
+        "ban",
+        json!({"reason": "spam, 7 days", "until": until}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "banned");
     let pending = app.get(&format!("/v1/scheduled-changes?user={u}")).await;
@@ -495,7 +606,9 @@ async fn a_ban_with_until_is_lifted_by_roster(b: Backend) {
         .await;
     assert_eq!(done.body["data"][0]["status"], "done");
     assert_eq!(
-        app.get(&format!("/v1/scheduled-changes?user={u}")).await.body["data"],
+        app.get(&format!("/v1/scheduled-changes?user={u}"))
+            .await
+            .body["data"],
         json!([])
     );
 
@@ -506,14 +619,24 @@ async fn a_ban_with_until_is_lifted_by_roster(b: Backend) {
     let r = act(&app, &u, "ban", json!({"until": past})).await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert!(r.body.to_string().contains("until"));
-    assert_eq!(app.get(&format!("/v1/users/{u}")).await.body["status"], "active", "nothing half-done");
+    assert_eq!(
+        app.get(&format!("/v1/users/{u}")).await.body["status"],
+        "active",
+        "nothing half-done"
+    );
 }
 
 async fn a_lift_that_is_no_longer_legal_is_skipped_and_recorded(b: Backend) {
     let (app, hand) = TestApp::spawn_at(b, start()).await;
     let u = user(&app, "skip@example.com").await;
     let until = start() + Span::hours(2);
-    let r = act(&app, &u, "deactivate", json!({"reason": "leave", "until": until})).await;
+    let r = act(
+        &app,
+        &u,
+        "deactivate",
+        json!({"reason": "leave", "until": until}),
+    )
+    .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     // Meanwhile the user is banned: reactivating them would be illegal.
     act(&app, &u, "ban", json!({"reason": "abuse"})).await;
@@ -566,15 +689,28 @@ async fn a_scheduled_deactivation_is_listed_cancelled_and_carried_out(b: Backend
         .call(Method::DELETE, &format!("/v1/scheduled-changes/{id}"), None)
         .await;
     assert_eq!(again.status, 409);
-    assert_eq!(app.get("/v1/scheduled-changes").await.body["data"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        app.get("/v1/scheduled-changes").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Another tenant sees none of it and cannot cancel it.
     let (_, other) = app.other_tenant("beta").await;
-    let theirs = app.call_as(Some(&other), Method::GET, "/v1/scheduled-changes", None).await;
+    let theirs = app
+        .call_as(Some(&other), Method::GET, "/v1/scheduled-changes", None)
+        .await;
     assert_eq!(theirs.body["data"], json!([]));
     let second_id = second.body["id"].as_str().unwrap();
     let r = app
-        .call_as(Some(&other), Method::DELETE, &format!("/v1/scheduled-changes/{second_id}"), None)
+        .call_as(
+            Some(&other),
+            Method::DELETE,
+            &format!("/v1/scheduled-changes/{second_id}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 404);
     let r = app

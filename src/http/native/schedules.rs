@@ -186,7 +186,9 @@ async fn list(
         .services
         .scheduled_changes(&caller.ctx, q.user, q.pending.unwrap_or(true))
         .await?;
-    Ok(Json(List::all(all.into_iter().map(ChangeBody::from).collect())))
+    Ok(Json(List::all(
+        all.into_iter().map(ChangeBody::from).collect(),
+    )))
 }
 
 #[utoipa::path(

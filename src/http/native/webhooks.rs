@@ -167,9 +167,14 @@ async fn create(
     responses((status = 200, description = "The endpoints", body = List<EndpointBody>)),
     security(("api_key" = [])),
 )]
-async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<List<EndpointBody>>> {
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<List<EndpointBody>>> {
     let all = state.services.webhooks(&caller.ctx).await?;
-    Ok(Json(List::all(all.into_iter().map(EndpointBody::from).collect())))
+    Ok(Json(List::all(
+        all.into_iter().map(EndpointBody::from).collect(),
+    )))
 }
 
 const NOT_FOUND: &str = "No endpoint of this tenant has this id (or it is not a UUID)";
