@@ -413,9 +413,8 @@ impl Tx {
         if n == 0 {
             return Ok(Vec::new());
         }
-        let rows: Vec<ClaimedRow> =
-            with_conn!(self, |c| {
-                sqlx::query_as(
+        let rows: Vec<ClaimedRow> = with_conn!(self, |c| {
+            sqlx::query_as(
             "SELECT d.id AS delivery_id, d.tenant_id AS delivery_tenant, d.endpoint_id, w.url, \
              w.secret, d.attempts, e.seq, e.tx_order, e.id, e.user_id, e.action, e.from_status, \
              e.to_status, e.actor, e.reference_id, e.description, e.details, e.occurred_at, \
@@ -427,7 +426,7 @@ impl Tx {
         .bind(claim)
         .fetch_all(c)
         .await?
-            });
+        });
         rows.into_iter()
             .map(|r| {
                 Ok(ClaimedDelivery {

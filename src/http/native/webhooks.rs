@@ -1,7 +1,6 @@
 //! `/v1/webhooks`: a tenant's webhook endpoints, their deliveries, re-sends and replays.
 
-use super::wire::{decode_cursor, encode_cursor, path_uuid, List};
-use crate::domain::event::EventCursor;
+use super::wire::{decode_cursor, encode_cursor, feed_position, path_uuid, List};
 use crate::domain::webhook::{Attempt, Delivery, Endpoint};
 use crate::http::auth::Caller;
 use crate::http::json::{ApiJson, ApiQuery, OptionalJson};
@@ -565,16 +564,7 @@ async fn replay(
     OptionalJson(body): OptionalJson<ReplayBody>,
 ) -> ApiResult<(StatusCode, Json<Replayed>)> {
     let id = path_uuid(&id, "webhook endpoint")?;
-    let after = match &body.after {
-        Some(c) => {
-            let n = decode_cursor("after", "e", c, 2)?;
-            EventCursor {
-                tx_order: n[0],
-                seq: n[1],
-            }
-        }
-        None => EventCursor::default(),
-    };
+    let after = feed_position("after", body.after.as_deref())?;
     let queued = state
         .services
         .replay_webhook(&caller.ctx, id, after)
