@@ -286,6 +286,7 @@ impl Services {
         .await?;
         tx.settle_webhook_delivery(
             d.id,
+            d.claim,
             outcome.status_code,
             outcome.error.as_deref(),
             retry_at,

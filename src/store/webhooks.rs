@@ -78,6 +78,8 @@ pub struct ClaimedDelivery {
     pub secret: String,
     /// Counting this one.
     pub attempts: i64,
+    /// The claim that holds it: only this claim settles it.
+    pub claim: Uuid,
     pub event: Event,
 }
 
@@ -436,6 +438,7 @@ impl Tx {
                     url: r.url,
                     secret: r.secret,
                     attempts: r.attempts,
+                    claim,
                     event: r.event.into_event()?,
                 })
             })
@@ -467,10 +470,11 @@ impl Tx {
     }
 
     /// Settles a claimed delivery: delivered (`retry_at` None) or due again at `retry_at`.
-    /// Only the claim that holds it settles it.
+    /// Only the claim that holds it settles it (not one whose lease ran out and was re-claimed).
     pub async fn settle_webhook_delivery(
         &mut self,
         id: Uuid,
+        claim: Uuid,
         status_code: Option<i64>,
         error: Option<&str>,
         retry_at: Option<DateTime<Utc>>,
@@ -482,13 +486,14 @@ impl Tx {
              next_attempt_at = COALESCE($4, next_attempt_at), \
              delivered_at = CASE WHEN $4 IS NULL THEN $5 ELSE delivered_at END, \
              last_status_code = $2, last_error = $3, lease_until = NULL, claim = NULL \
-             WHERE id = $1 AND status = 'sending'"
+             WHERE id = $1 AND status = 'sending' AND claim = $6"
         )
         .bind(id)
         .bind(status_code)
         .bind(error)
         .bind(retry_at)
         .bind(at)
+        .bind(claim)
         .execute(c)
         .await?
         .rows_affected());

@@ -988,7 +988,7 @@ async fn webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order(b
         .find(|d| d.endpoint_id == all && d.event.user_id == Some(u1))
         .unwrap();
     let mut tx = store.write().await.unwrap();
-    tx.settle_webhook_delivery(u1_ban.id, Some(200), None, None, at)
+    tx.settle_webhook_delivery(u1_ban.id, u1_ban.claim, Some(200), None, None, at)
         .await
         .unwrap();
     // A retry is due later; pausing an endpoint holds its deliveries.
@@ -998,6 +998,7 @@ async fn webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order(b
         .unwrap();
     tx.settle_webhook_delivery(
         u2_ban.id,
+        u2_ban.claim,
         Some(500),
         Some("HTTP 500"),
         Some(at + Duration::seconds(300)),
@@ -1006,9 +1007,16 @@ async fn webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order(b
     .await
     .unwrap();
     let b_del = again.iter().find(|d| d.endpoint_id == bans).unwrap();
-    tx.settle_webhook_delivery(b_del.id, Some(500), Some("HTTP 500"), Some(at), at)
-        .await
-        .unwrap();
+    tx.settle_webhook_delivery(
+        b_del.id,
+        b_del.claim,
+        Some(500),
+        Some("HTTP 500"),
+        Some(at),
+        at,
+    )
+    .await
+    .unwrap();
     tx.set_webhook_paused(t, bans, Some(("test", at)), at)
         .await
         .unwrap();
