@@ -613,8 +613,15 @@ async fn a_ban_with_until_is_lifted_by_roster(b: Backend) {
     );
 
     // `until` is for ban and deactivate only, and must be ahead.
-    let r = act(&app, &u, "unban", json!({"until": until})).await;
-    assert_eq!(r.status, 422, "{:?}", r.body);
+    for action in ["unban", "reactivate", "logout", "invite"] {
+        let r = act(&app, &u, action, json!({"until": until})).await;
+        assert_eq!(r.status, 422, "{action}: {:?}", r.body);
+        assert!(
+            r.body.to_string().contains("until"),
+            "{action}: {:?}",
+            r.body
+        );
+    }
     let past = start();
     let r = act(&app, &u, "ban", json!({"until": past})).await;
     assert_eq!(r.status, 422, "{:?}", r.body);

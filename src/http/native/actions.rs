@@ -155,6 +155,19 @@ impl<S: Send + Sync> FromRequest<S> for Action {
 }
 
 impl Action {
+    /// For the actions that are not status changes: `until` has nothing to end.
+    fn without_until(self) -> Result<Self, Problem> {
+        let mut errors = FieldErrors::new();
+        if self.body.until.is_some() {
+            errors.push(FieldError::new(
+                "until",
+                "applies to ban and deactivate only",
+            ));
+        }
+        errors.finish()?;
+        Ok(self)
+    }
+
     /// The user and the client's account of the change, checked.
     fn noted(self) -> Result<(Uuid, Note), Problem> {
         let ActionBody {
@@ -300,6 +313,7 @@ async fn invite(
     caller: Caller,
     action: Action,
 ) -> ApiResult<(StatusCode, Json<InviteQueued>)> {
+    let action = action.without_until()?;
     let email = state.services.resend_invite(&caller.ctx, action.id).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -335,7 +349,7 @@ async fn logout(
     caller: Caller,
     action: Action,
 ) -> ApiResult<Json<SessionsRevoked>> {
-    let (id, note) = action.noted()?;
+    let (id, note) = action.without_until()?.noted()?;
     let revoked = state.services.logout(&caller.ctx, id, &note).await?;
     Ok(Json(SessionsRevoked {
         sessions_revoked: revoked,
