@@ -26,6 +26,7 @@ backend_tests!(
     every_event_arrives_signed_and_in_order_per_user,
     failures_are_retried_then_pause_the_endpoint_until_resumed,
     a_delivery_is_resent_and_an_endpoint_replayed_with_the_same_ids,
+    two_workers_never_send_one_delivery_at_once,
     private_urls_are_refused_unless_allowed,
     a_ban_with_until_is_lifted_by_roster,
     a_lift_that_is_no_longer_legal_is_skipped_and_recorded,
@@ -46,6 +47,11 @@ struct Receiver {
     got: Arc<Mutex<Vec<Received>>>,
     /// Statuses to answer, in turn; 200 once they run out.
     script: Arc<Mutex<VecDeque<u16>>>,
+    /// Ids being answered right now, and those that arrived while already in flight.
+    in_flight: Arc<Mutex<std::collections::HashSet<String>>>,
+    overlaps: Arc<Mutex<Vec<String>>>,
+    /// How long each answer takes, to widen the window in which an overlap would show.
+    hold: Arc<Mutex<Duration>>,
 }
 
 impl Receiver {
@@ -72,6 +78,13 @@ impl Receiver {
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let h = |n: &str| headers.get(n).unwrap().to_str().unwrap().to_owned();
+    let id = h("webhook-id");
+    if !r.in_flight.lock().unwrap().insert(id.clone()) {
+        r.overlaps.lock().unwrap().push(id.clone());
+    }
+    let hold = *r.hold.lock().unwrap();
+    tokio::time::sleep(hold).await;
+    r.in_flight.lock().unwrap().remove(&id);
     r.got.lock().unwrap().push(Received {
         id: h("webhook-id"),
         timestamp: h("webhook-timestamp"),
@@ -540,6 +553,34 @@ async fn private_urls_are_refused_unless_allowed(b: Backend) {
         .await;
     assert_eq!(ok.status, 201);
     assert_eq!(ok.body["event_types"], json!(["*"]));
+}
+
+async fn two_workers_never_send_one_delivery_at_once(b: Backend) {
+    let (app, _) = TestApp::spawn_configured(b, allowing(), None).await;
+    let (receiver, url) = Receiver::start().await;
+    *receiver.hold.lock().unwrap() = Duration::from_millis(30);
+    let (endpoint, secret) = register(&app, &url, json!(["*"])).await;
+    let _first = worker(&app, fast(50));
+    let _second = worker(&app, fast(50));
+    let mut users = Vec::new();
+    for i in 0..6 {
+        users.push(user(&app, &format!("pair{i}@example.com")).await);
+    }
+    for u in &users {
+        for action in ["ban", "unban", "ban"] {
+            act(&app, u, action, json!({})).await;
+        }
+    }
+    let expected = users.len() * 4;
+    eventually(|| async {
+        let d = deliveries(&app, &endpoint).await;
+        (d.len() == expected && d.iter().all(|d| d["status"] == "delivered")).then_some(())
+    })
+    .await;
+    assert_eq!(*receiver.overlaps.lock().unwrap(), Vec::<String>::new());
+    let got = receiver.got();
+    assert_eq!(got.len(), expected, "each once");
+    assert!(got.iter().all(|r| signed_by(&secret, r)));
 }
 
 fn start() -> DateTime<Utc> {
