@@ -16,6 +16,8 @@ use uuid::Uuid;
 /// Options of a deactivation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Deactivation {
+    /// Reactivate the user by themselves at this time.
+    pub until: Option<DateTime<Utc>>,
     /// Hand over (or remove) the rooms the user alone owns, instead of refusing.
     pub relinquish: bool,
     /// Answer the plan; change nothing.
@@ -163,6 +165,20 @@ impl Services {
             locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
+            if let Some(until) = options.until.filter(|_| !options.dry_run) {
+                // An end time for a deactivation already in force.
+                super::schedules::set_lift(
+                    &mut tx,
+                    ctx,
+                    id,
+                    Transition::Reactivate,
+                    until,
+                    note,
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+            }
             return Ok(Deactivated {
                 user: locked,
                 changed: false,
@@ -196,6 +212,10 @@ impl Services {
         apply_plan(&mut tx, ctx, id, &plan, note, at).await?;
         let change =
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
+        if let Some(until) = options.until {
+            super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at)
+                .await?;
+        }
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,

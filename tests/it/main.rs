@@ -27,3 +27,4 @@ mod tenants;
 mod unrouted;
 mod users;
 mod village;
+mod webhooks;

@@ -11,9 +11,11 @@ mod plans;
 mod products;
 mod roles;
 mod rooms;
+mod schedules;
 mod sessions;
 mod tenants;
 mod users;
+mod webhooks;
 mod wire;
 
 use super::idempotency::{self, idempotency};
@@ -44,6 +46,8 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
         .merge(keyed(products::router()))
+        .merge(keyed(schedules::router()))
+        .merge(webhooks::router())
         .merge(invites::router())
         .merge(keyed(roles::router()))
         .merge(keys::router())
