@@ -92,6 +92,7 @@ pub fn openapi() -> OpenApi {
                 when: When::Authenticated,
             },
             Common::TOO_LARGE,
+            Common::FORBIDDEN,
             Common {
                 status: "415",
                 description: "The body is not JSON (`application/json` or another `+json` type)",
