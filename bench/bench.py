@@ -649,7 +649,7 @@ def verdicts(res):
         errs = sum(p["errors"] for s in lite.values() for p in s.get("points", []))
         v.append(("SQLite: zero `database is locked` at any concurrency", f"{locked} log lines", locked == 0))
         v.append(("SQLite: zero errors at any concurrency", f"{errs} non-2xx/socket errors over all SQLite points", errs == 0))
-        best = max(p["rps"] for k in ("ban", "deactivate") for p in lite[k]["points"])
+        best = max(p["rps"] for k in ("ban", "deactivate") if k in lite for p in lite[k]["points"])
         v.append(("SQLite: ≥ 1,000 status changes/s", f"best {best:.0f}/s", best >= 1000))
     hr = res.get("hashrate", {}).get("per_second")
     for b, sc in (("postgres", pg), ("sqlite", lite)):
