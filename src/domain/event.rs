@@ -15,6 +15,11 @@ pub enum Actor {
         key: Uuid,
         user: String,
     },
+    /// An API key used through a standard protocol (`scim`), which the log names.
+    ApiKeyVia {
+        key: Uuid,
+        api: &'static str,
+    },
     User(Uuid),
     Operator,
     System,
@@ -25,6 +30,7 @@ impl fmt::Display for Actor {
         match self {
             Actor::ApiKey(id) => write!(f, "api_key:{id}"),
             Actor::ApiKeyFor { key, user } => write!(f, "api_key:{key} for {user}"),
+            Actor::ApiKeyVia { key, api } => write!(f, "api_key:{key} via {api}"),
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::Operator => f.write_str("operator"),
             Actor::System => f.write_str("system"),

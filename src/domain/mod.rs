@@ -11,6 +11,7 @@ pub mod invite;
 pub mod membership;
 pub mod outbox;
 pub mod plan;
+pub mod query;
 pub mod rate_limit;
 pub mod room;
 pub mod session;

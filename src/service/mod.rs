@@ -15,6 +15,7 @@ pub mod rooms;
 pub mod secrets;
 pub mod sessions;
 pub mod tenants;
+pub mod user_query;
 pub mod users;
 
 pub use error::{Error, Result};

@@ -22,6 +22,7 @@ mod rooms;
 mod sessions;
 mod sqlite;
 mod tenants;
+mod user_query;
 mod users;
 
 pub use emails::ClaimedEmail;

@@ -1,0 +1,26 @@
+//! Listing users by a query (SCIM's filters): one SQL query in the store, never a scan here.
+
+use super::users::NumberedPage;
+use super::{with_groups, Context, Result, Services, UserView};
+use crate::domain::query::{UserOrder, UserQuery};
+
+impl Services {
+    /// The users matching `query` in `order`, `offset` skipped, at most `limit`, with how many
+    /// match in all, read in one snapshot.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn users_matching(
+        &self,
+        ctx: &Context,
+        query: &UserQuery,
+        order: UserOrder,
+        offset: u64,
+        limit: u32,
+    ) -> Result<NumberedPage<UserView>> {
+        let mut tx = self.store.read().await?;
+        let (users, total) = tx
+            .users_matching(ctx.tenant, query, order, offset, limit)
+            .await?;
+        let items = with_groups(&mut tx, ctx.tenant, users).await?;
+        Ok(NumberedPage { items, total })
+    }
+}
