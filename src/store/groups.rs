@@ -115,6 +115,40 @@ impl Tx {
             > 0))
     }
 
+    pub async fn rename_group(&mut self, tenant: Uuid, id: i64, name: &str) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "UPDATE groups SET name = $3 WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(name)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Deletes a group and its memberships.
+    pub async fn delete_group(&mut self, tenant: Uuid, id: i64) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        with_conn!(self, |c| sqlx::query(
+            "DELETE FROM groups WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     pub async fn remove_group_member(
         &mut self,
         tenant: Uuid,

@@ -16,6 +16,7 @@ backend_tests!(
     delete_deactivates_and_the_user_stays_readable,
     tenants_are_isolated,
     changes_are_audited_as_made_through_scim,
+    groups_and_their_members,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -666,4 +667,123 @@ async fn changes_are_audited_as_made_through_scim(b: Backend) {
     for e in events {
         assert!(e["actor"].as_str().unwrap().ends_with(" via scim"), "{e}");
     }
+}
+
+async fn groups_and_their_members(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let a = provision(&app, json!({"userName": "member.a"})).await;
+    let b_ = provision(&app, json!({"userName": "member.b"})).await;
+    let (a, b_) = (a["id"].as_str().unwrap(), b_["id"].as_str().unwrap());
+    let r = scim(
+        &app,
+        Method::POST,
+        "/Groups",
+        Some(
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": "Sales Team", "members": [{"value": a}]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let gid = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["members"][0]["value"], a);
+    let path = format!("/Groups/{gid}");
+    // Okta: add a member without sending the list.
+    let r = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": b_}]}]})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["members"].as_array().unwrap().len(), 2);
+    // The native API sees the membership.
+    let native = app.get(&format!("/v1/users/{b_}")).await;
+    assert_eq!(
+        native.body["groups"],
+        json!(["sales-team"]),
+        "{:?}",
+        native.body
+    );
+    // Remove by a value filter; Entra removes by value.
+    let r = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(
+            json!({"Operations": [{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.body["members"],
+        json!([{"value": b_, "type": "User", "$ref": r.body["members"][0]["$ref"]}])
+    );
+    let r = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(json!({"Operations": [
+            {"op": "Remove", "path": "members", "value": [{"value": b_}]},
+            {"op": "Replace", "path": "displayName", "value": "Sales"}
+        ]})),
+    )
+    .await;
+    assert_eq!(r.body["members"], json!([]), "{:?}", r.body);
+    assert_eq!(r.body["displayName"], "Sales");
+    let r = scim(
+        &app,
+        Method::PATCH,
+        &path,
+        Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "0190f5d5-7a29-7b5c-8d5a-1c2b3c4d5e6f"}]}]})),
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body["scimType"], "invalidValue");
+    let r = scim(
+        &app,
+        Method::GET,
+        "/Groups?filter=displayName%20eq%20%22sales%22",
+        None,
+    )
+    .await;
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+    let r = scim(
+        &app,
+        Method::POST,
+        "/Groups",
+        Some(json!({"displayName": "sales team"})),
+    )
+    .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["scimType"], "uniqueness");
+    // Another tenant sees none of it.
+    let (_, other) = app.other_tenant("globex").await;
+    let r = app
+        .call_as(
+            Some(&other),
+            Method::GET,
+            &format!("/t/globex/scim/v2/Groups/{gid}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .call_as(Some(&other), Method::GET, "/t/globex/scim/v2/Groups", None)
+        .await;
+    assert_eq!(r.body["totalResults"], 0);
+    let r = app
+        .call_as(
+            Some(&other),
+            Method::DELETE,
+            &format!("/t/globex/scim/v2/Groups/{gid}"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = scim(&app, Method::DELETE, &path, None).await;
+    assert_eq!(r.status, 204);
+    let r = scim(&app, Method::GET, &path, None).await;
+    assert_eq!(r.status, 404);
 }

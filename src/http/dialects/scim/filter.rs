@@ -336,22 +336,47 @@ pub fn member<'a>(obj: &'a Value, name: &str) -> Option<&'a Value> {
         .map(|(_, v)| v)
 }
 
-/// Whether one value of a multi-valued attribute (a JSON object) matches `filter`, in memory:
-/// PATCH value paths select among one user's few emails, never among users.
+/// The values a path names in a resource (or in one value of a multi-valued attribute): a
+/// multi-valued attribute gives each value's `value` (or the named sub-attribute).
+fn values<'a>(obj: &'a Value, p: &AttrPath) -> Vec<&'a Value> {
+    let found: Vec<&Value> = match (member(obj, &p.attr), p.sub.as_deref()) {
+        (None, _) => Vec::new(),
+        (Some(Value::Array(items)), Some(sub)) => {
+            items.iter().filter_map(|i| member(i, sub)).collect()
+        }
+        (Some(Value::Array(items)), None) => items
+            .iter()
+            .map(|i| member(i, "value").unwrap_or(i))
+            .collect(),
+        (Some(v), Some(sub)) => member(v, sub).into_iter().collect(),
+        (Some(v), None) => vec![v],
+    };
+    found
+        .into_iter()
+        .filter(|v| !v.is_null() && *v != &Value::String(String::new()))
+        .collect()
+}
+
+/// Whether a resource, or one value of a multi-valued attribute, matches `filter`, in memory:
+/// PATCH value paths select among one resource's few values; the tenant's groups are few.
+/// Users are never filtered here: their filters are SQL (see `query`).
 pub fn matches(filter: &Filter, obj: &Value) -> bool {
     match filter {
         Filter::And(a, b) => matches(a, obj) && matches(b, obj),
         Filter::Or(a, b) => matches(a, obj) || matches(b, obj),
         Filter::Not(a) => !matches(a, obj),
-        Filter::Present(p) => {
-            member(obj, &p.attr).is_some_and(|v| !v.is_null() && v != &Value::String(String::new()))
-        }
-        Filter::ValuePath(..) => false,
+        Filter::Present(p) => !values(obj, p).is_empty(),
+        Filter::ValuePath(p, inner) => match member(obj, &p.attr) {
+            Some(Value::Array(items)) => items.iter().any(|i| matches(inner, i)),
+            Some(o @ Value::Object(_)) => matches(inner, o),
+            _ => false,
+        },
         Filter::Compare(p, op, want) => {
-            let Some(have) = member(obj, &p.attr) else {
+            let found = values(obj, p);
+            if found.is_empty() {
                 return *op == Op::Ne;
-            };
-            compare_json(have, *op, want)
+            }
+            found.into_iter().any(|have| compare_json(have, *op, want))
         }
     }
 }
