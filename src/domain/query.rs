@@ -69,6 +69,8 @@ pub enum UserQuery {
     Match(UserField, Compare, Operand),
     /// The attribute has a value.
     Present(UserField),
+    /// Users their identity provider deleted (deactivated, and gone from its view).
+    Deprovisioned,
     And(Box<UserQuery>, Box<UserQuery>),
     Or(Box<UserQuery>, Box<UserQuery>),
     Not(Box<UserQuery>),

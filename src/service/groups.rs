@@ -3,9 +3,10 @@
 use super::error::taken_as;
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
-use crate::domain::fields::{DisplayName, GroupKey};
+use crate::domain::fields::{DisplayName, ExternalId, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::group::GroupMember;
+use crate::domain::user::Change;
 use crate::domain::Entity;
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
@@ -90,6 +91,22 @@ impl Services {
         Ok(changed)
     }
 
+    /// Every group of the tenant with its members, read in one snapshot.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn groups_with_members(
+        &self,
+        ctx: &Context,
+    ) -> Result<Vec<(Group, Vec<GroupMember>)>> {
+        let mut tx = self.store.read().await?;
+        let groups = tx.groups(ctx.tenant).await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            let members = tx.group_members(ctx.tenant, g.id).await?;
+            out.push((g, members));
+        }
+        Ok(out)
+    }
+
     /// Creates a group with these members: one transaction.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_group_with_members(
@@ -97,6 +114,7 @@ impl Services {
         ctx: &Context,
         key: GroupKey,
         name: DisplayName,
+        external_id: Option<ExternalId>,
         members: &[Uuid],
     ) -> Result<(Group, Vec<GroupMember>)> {
         let at = self.now();
@@ -105,6 +123,17 @@ impl Services {
             .insert_group(ctx.tenant, key.as_str(), name.as_str(), at)
             .await
             .map_err(taken_as("key"))?;
+        let group = match external_id {
+            Some(x) => {
+                tx.update_group(ctx.tenant, group.id, &group.name, Some(x.as_str()))
+                    .await?;
+                Group {
+                    external_id: Some(x.as_str().to_owned()),
+                    ..group
+                }
+            }
+            None => group,
+        };
         let change = GroupChange {
             add: members.to_vec(),
             ..GroupChange::default()
@@ -130,8 +159,16 @@ impl Services {
             .await?
             .ok_or(Error::NotFound(Entity::Group))?;
         if let Some(name) = &change.name {
-            tx.rename_group(ctx.tenant, id, name.as_str()).await?;
             group.name = name.as_str().to_owned();
+        }
+        match &change.external_id {
+            Change::Keep => {}
+            Change::Clear => group.external_id = None,
+            Change::Set(x) => group.external_id = Some(x.as_str().to_owned()),
+        }
+        if change.name.is_some() || change.external_id != Change::Keep {
+            tx.update_group(ctx.tenant, id, &group.name, group.external_id.as_deref())
+                .await?;
         }
         change_members(&mut tx, ctx, &group, &change, at).await?;
         let members = tx.group_members(ctx.tenant, id).await?;
@@ -168,6 +205,7 @@ impl Services {
 #[derive(Debug, Clone, Default)]
 pub struct GroupChange {
     pub name: Option<DisplayName>,
+    pub external_id: Change<ExternalId>,
     pub add: Vec<Uuid>,
     pub remove: Vec<Uuid>,
     /// The members the group ends with, instead of `add` and `remove`.

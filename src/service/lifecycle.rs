@@ -144,6 +144,32 @@ impl Services {
         note: &Note,
         options: Deactivation,
     ) -> Result<Deactivated> {
+        self.deactivate_as(ctx, who.into(), note, options, false)
+            .await
+    }
+
+    /// Deactivates a user their identity provider deleted (SCIM's DELETE), under the same
+    /// rules, and records the deletion in the same transaction: the provider no longer sees
+    /// them. A user already deactivated is only marked.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn deprovision<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        note: &Note,
+    ) -> Result<Deactivated> {
+        self.deactivate_as(ctx, who.into(), note, Deactivation::default(), true)
+            .await
+    }
+
+    async fn deactivate_as(
+        &self,
+        ctx: &Context,
+        who: UserRef<'_>,
+        note: &Note,
+        options: Deactivation,
+        deprovision: bool,
+    ) -> Result<Deactivated> {
         let mut tx = self.store.write().await?;
         // Locks are taken in one order (the tenant's admins, the user, the user's rooms), so two
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
@@ -159,6 +185,10 @@ impl Services {
             locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
+            if deprovision {
+                tx.mark_deprovisioned(ctx.tenant, id, self.now()).await?;
+                tx.commit().await?;
+            }
             return Ok(Deactivated {
                 user: locked,
                 changed: false,
@@ -192,6 +222,9 @@ impl Services {
         apply_plan(&mut tx, ctx, id, &plan, note, at).await?;
         let change =
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
+        if deprovision {
+            tx.mark_deprovisioned(ctx.tenant, id, at).await?;
+        }
         tx.commit().await?;
         Ok(Deactivated {
             user: change.user,

@@ -10,6 +10,7 @@ struct GroupRow {
     id: i64,
     key: String,
     name: String,
+    external_id: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -19,6 +20,7 @@ impl From<GroupRow> for Group {
             id: r.id,
             key: r.key,
             name: r.name,
+            external_id: r.external_id,
             created_at: r.created_at,
         }
     }
@@ -42,7 +44,7 @@ impl Tx {
     ) -> Result<Group> {
         let row: GroupRow = with_conn!(self, |c| sqlx::query_as(
             "INSERT INTO groups (tenant_id, key, name, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id, key, name, created_at"
+             RETURNING id, key, name, external_id, created_at"
         )
         .bind(tenant)
         .bind(key)
@@ -54,23 +56,27 @@ impl Tx {
     }
 
     pub async fn groups(&mut self, tenant: Uuid) -> Result<Vec<Group>> {
-        let rows: Vec<GroupRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 ORDER BY id"
+        let rows: Vec<GroupRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 ORDER BY id"
         )
         .bind(tenant)
         .fetch_all(c)
-        .await?);
+        .await?
+        });
         Ok(rows.into_iter().map(Group::from).collect())
     }
 
     pub async fn group(&mut self, tenant: Uuid, id: i64) -> Result<Option<Group>> {
-        let row: Option<GroupRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 AND id = $2"
+        let row: Option<GroupRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 AND id = $2"
         )
         .bind(tenant)
         .bind(id)
         .fetch_optional(c)
-        .await?);
+        .await?
+        });
         Ok(row.map(Group::from))
     }
 
@@ -80,7 +86,7 @@ impl Tx {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 AND key IN ({})",
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 AND key IN ({})",
             placeholders(2, keys.len())
         );
         let rows: Vec<GroupRow> = with_conn!(self, |c| {
@@ -115,13 +121,21 @@ impl Tx {
             > 0))
     }
 
-    pub async fn rename_group(&mut self, tenant: Uuid, id: i64, name: &str) -> Result<()> {
+    /// Writes a group's name and external id.
+    pub async fn update_group(
+        &mut self,
+        tenant: Uuid,
+        id: i64,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<()> {
         with_conn!(self, |c| sqlx::query(
-            "UPDATE groups SET name = $3 WHERE tenant_id = $1 AND id = $2"
+            "UPDATE groups SET name = $3, external_id = $4 WHERE tenant_id = $1 AND id = $2"
         )
         .bind(tenant)
         .bind(id)
         .bind(name)
+        .bind(external_id)
         .execute(c)
         .await?
         .rows_affected());

@@ -62,6 +62,10 @@ fn write(q: &UserQuery, c: &mut Clause) {
     match q {
         UserQuery::All => c.sql.push_str("1 = 1"),
         UserQuery::Nothing => c.sql.push_str("1 = 0"),
+        UserQuery::Deprovisioned => c.sql.push_str(
+            "EXISTS (SELECT 1 FROM deprovisioned_users d \
+             WHERE d.tenant_id = users.tenant_id AND d.user_id = users.id)",
+        ),
         UserQuery::Present(f) => {
             let col = column(*f);
             match f {
@@ -201,6 +205,38 @@ struct CountedRow {
 }
 
 impl Tx {
+    /// Records that the user's identity provider deleted them.
+    pub async fn mark_deprovisioned(
+        &mut self,
+        tenant: Uuid,
+        user: Uuid,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "INSERT INTO deprovisioned_users (tenant_id, user_id, at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, user_id) DO NOTHING"
+        )
+        .bind(tenant)
+        .bind(user)
+        .bind(at)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    pub async fn is_deprovisioned(&mut self, tenant: Uuid, user: Uuid) -> Result<bool> {
+        Ok(with_conn!(self, |c| {
+            sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM deprovisioned_users WHERE tenant_id = $1 AND user_id = $2)"
+        )
+        .bind(tenant)
+        .bind(user)
+        .fetch_one(c)
+        .await?
+        }))
+    }
+
     /// The users matching `query`, `offset` skipped and at most `limit`, with how many match
     /// in all: one query (a second counts only when the page is past the end).
     pub async fn users_matching(

@@ -13,7 +13,7 @@ backend_tests!(
     etags_make_writes_conditional,
     errors_are_scim_errors,
     filters_sort_page_and_select,
-    delete_deactivates_and_the_user_stays_readable,
+    delete_deactivates_and_the_user_leaves_scim,
     tenants_are_isolated,
     changes_are_audited_as_made_through_scim,
     groups_and_their_members,
@@ -587,7 +587,7 @@ async fn filters_sort_page_and_select(b: Backend) {
     assert_eq!(names(&r), ["edsger"]);
 }
 
-async fn delete_deactivates_and_the_user_stays_readable(b: Backend) {
+async fn delete_deactivates_and_the_user_leaves_scim(b: Backend) {
     let app = TestApp::spawn(b).await;
     let u = provision(&app, json!({"userName": "leaver@example.com"})).await;
     let id = u["id"].as_str().unwrap();
@@ -595,7 +595,31 @@ async fn delete_deactivates_and_the_user_stays_readable(b: Backend) {
     let r = scim(&app, Method::DELETE, &format!("/Users/{id}"), None).await;
     assert_eq!(r.status, 204);
     assert!(!session_alive(&app, &token).await);
+    // Gone from SCIM (RFC 7644 3.6)...
     let r = scim(&app, Method::GET, &format!("/Users/{id}"), None).await;
+    assert_eq!(r.status, 404);
+    let r = scim(
+        &app,
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22leaver@example.com%22",
+        None,
+    )
+    .await;
+    assert_eq!(r.body["totalResults"], 0);
+    let r = scim(&app, Method::DELETE, &format!("/Users/{id}"), None).await;
+    assert_eq!(r.status, 404);
+    // ...and deactivated in roster, with its audit trail.
+    let native = app.get(&format!("/v1/users/{id}")).await;
+    assert_eq!(native.body["status"], "deactivated");
+    // A user deactivated with active: false stays readable.
+    let kept = provision(&app, json!({"userName": "kept", "active": false})).await;
+    let r = scim(
+        &app,
+        Method::GET,
+        &format!("/Users/{}", kept["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["active"], false);
     let r = scim(&app, Method::GET, "/Users?filter=active%20eq%20false", None).await;
@@ -718,7 +742,7 @@ async fn groups_and_their_members(b: Backend) {
     .await;
     assert_eq!(
         r.body["members"],
-        json!([{"value": b_, "type": "User", "$ref": r.body["members"][0]["$ref"]}])
+        json!([{"value": b_, "$ref": r.body["members"][0]["$ref"]}])
     );
     let r = scim(
         &app,

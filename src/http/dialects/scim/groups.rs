@@ -6,8 +6,9 @@ use super::filter::{matches, member, parse_filter};
 use super::patch::apply_patch;
 use super::schema::GROUP;
 use super::{list, Answer, Base, IdPath, ListParams, ScimCaller};
-use crate::domain::fields::{DisplayName, GroupKey};
+use crate::domain::fields::{DisplayName, ExternalId, GroupKey};
 use crate::domain::group::{Group, GroupMember};
+use crate::domain::user::Change;
 use crate::domain::{FieldError, FieldErrors};
 use crate::http::dialects::kit::{Body, Query};
 use crate::http::openapi::tag;
@@ -23,6 +24,7 @@ use uuid::Uuid;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_groups, create_group))
+        .routes(routes!(search_groups))
         .routes(routes!(get_group, replace_group, patch_group, delete_group))
 }
 
@@ -30,13 +32,12 @@ fn resource(group: &Group, members: &[GroupMember], base: &str) -> Value {
     let created = group
         .created_at
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    json!({
+    let mut r = json!({
         "schemas": [GROUP],
         "id": group.id.to_string(),
         "displayName": group.name,
         "members": members.iter().map(|m| json!({
             "value": m.user_id.to_string(),
-            "type": "User",
             "$ref": format!("{base}/Users/{}", m.user_id),
         })).collect::<Vec<_>>(),
         "meta": {
@@ -45,7 +46,11 @@ fn resource(group: &Group, members: &[GroupMember], base: &str) -> Value {
             "lastModified": created,
             "location": format!("{base}/Groups/{}", group.id),
         }
-    })
+    });
+    if let Some(x) = &group.external_id {
+        r["externalId"] = json!(x);
+    }
+    r
 }
 
 fn group_id(raw: &str) -> Result<i64, ScimError> {
@@ -56,6 +61,7 @@ fn group_id(raw: &str) -> Result<i64, ScimError> {
 /// A group as a client wants it: its name and its members.
 struct WantedGroup {
     name: DisplayName,
+    external_id: Option<ExternalId>,
     members: Vec<Uuid>,
 }
 
@@ -65,6 +71,14 @@ fn read_group(r: &Value) -> Result<WantedGroup, ScimError> {
         Some(Value::String(s)) => errors.take(DisplayName::parse("displayName", s)),
         _ => {
             errors.push(FieldError::new("displayName", "is required"));
+            None
+        }
+    };
+    let external_id = match member(r, "externalId") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(x)) => errors.take(ExternalId::parse("externalId", x)),
+        Some(_) => {
+            errors.push(FieldError::new("externalId", "must be a string"));
             None
         }
     };
@@ -88,7 +102,11 @@ fn read_group(r: &Value) -> Result<WantedGroup, ScimError> {
         Some(_) => errors.push(FieldError::new("members", "must be an array")),
     }
     match (errors.finish(), name) {
-        (Ok(()), Some(name)) => Ok(WantedGroup { name, members }),
+        (Ok(()), Some(name)) => Ok(WantedGroup {
+            name,
+            external_id,
+            members,
+        }),
         (Err(crate::domain::DomainError::Invalid(fields)), _) => Err(ScimError::bad(
             ScimType::InvalidValue,
             fields
@@ -155,19 +173,39 @@ async fn list_groups(
     Base(base): Base,
     Query(params, _): Query<Scim, ListParams>,
 ) -> Result<Answer, ScimError> {
-    let listing = params.listing()?;
-    let filter = match params.filter.as_deref().map(str::trim) {
+    groups_listed(&state, &ctx, &base, &params).await
+}
+
+/// The tenant's groups as resources, those a filter names. Groups are few: they are filtered
+/// here, after one read.
+pub(super) async fn matching_groups(
+    state: &AppState,
+    ctx: &crate::service::Context,
+    base: &str,
+    filter: Option<&str>,
+) -> Result<Vec<Value>, ScimError> {
+    let filter = match filter.map(str::trim) {
         None | Some("") => None,
         Some(f) => Some(parse_filter(f).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e))?),
     };
     let mut all = Vec::new();
-    for g in state.services.groups(&ctx).await? {
-        let (group, members) = state.services.group(&ctx, g.id).await?;
-        let r = resource(&group, &members, &base);
+    for (group, members) in state.services.groups_with_members(ctx).await? {
+        let r = resource(&group, &members, base);
         if filter.as_ref().is_none_or(|f| matches(f, &r)) {
             all.push(r);
         }
     }
+    Ok(all)
+}
+
+async fn groups_listed(
+    state: &AppState,
+    ctx: &crate::service::Context,
+    base: &str,
+    params: &ListParams,
+) -> Result<Answer, ScimError> {
+    let listing = params.listing()?;
+    let all = matching_groups(state, ctx, base, params.filter.as_deref()).await?;
     let total = all.len() as i64;
     let page = all
         .into_iter()
@@ -176,6 +214,22 @@ async fn list_groups(
         .map(|r| listing.projection.apply(r))
         .collect();
     Ok(Answer::ok(list(page, total, listing.start)))
+}
+
+#[utoipa::path(post, path = "/scim/v2/Groups/.search", tag = tag::SCIM,
+    operation_id = "scimSearchGroups",
+    summary = "List groups, the parameters in a SearchRequest body",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, description = "A ListResponse", body = Object),
+        (status = 400, description = "invalidFilter", body = super::error::ErrorBody)),
+    security(("api_key" = [])))]
+async fn search_groups(
+    State(state): State<AppState>,
+    ScimCaller(ctx): ScimCaller,
+    Base(base): Base,
+    Body(params, _): Body<Scim, ListParams>,
+) -> Result<Answer, ScimError> {
+    groups_listed(&state, &ctx, &base, &params).await
 }
 
 #[utoipa::path(post, path = "/scim/v2/Groups", tag = tag::SCIM,
@@ -195,7 +249,7 @@ async fn create_group(
     let key = key_for(wanted.name.as_str());
     let (group, members) = state
         .services
-        .create_group_with_members(&ctx, key, wanted.name, &wanted.members)
+        .create_group_with_members(&ctx, key, wanted.name, wanted.external_id, &wanted.members)
         .await
         .map_err(members_error)?;
     let mut answer = Answer::ok(resource(&group, &members, &base));
@@ -242,6 +296,7 @@ async fn replace_group(
     let wanted = read_group(&body)?;
     let change = GroupChange {
         name: Some(wanted.name),
+        external_id: wanted.external_id.map_or(Change::Clear, Change::Set),
         members: Some(wanted.members),
         ..GroupChange::default()
     };
@@ -285,6 +340,12 @@ async fn patch_group(
     let before: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
     let change = GroupChange {
         name: (wanted.name.as_str() != group.name).then_some(wanted.name),
+        external_id: match wanted.external_id {
+            Some(x) if group.external_id.as_deref() != Some(x.as_str()) => Change::Set(x),
+            Some(_) => Change::Keep,
+            None if group.external_id.is_some() => Change::Clear,
+            None => Change::Keep,
+        },
         add: wanted
             .members
             .iter()

@@ -34,7 +34,7 @@ use patch::apply_patch;
 use schema::{LIST, MAX_RESULTS};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use user::{etag, resource, Wanted};
+use user::{etag, patch_target, resource, Wanted};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -50,6 +50,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(one_schema))
         .routes(routes!(list_users, create_user))
         .routes(routes!(search_users))
+        .routes(routes!(search_all))
         .routes(routes!(get_user, replace_user, patch_user, delete_user))
         .merge(groups::routes())
 }
@@ -388,6 +389,11 @@ impl Projection {
     }
 }
 
+/// The users a query finds, but for those their identity provider deleted.
+fn visible(q: UserQuery) -> UserQuery {
+    q.and(UserQuery::Deprovisioned.not())
+}
+
 async fn users_listed(
     state: &AppState,
     ctx: &Context,
@@ -402,6 +408,7 @@ async fn users_listed(
             query::user_query(&parsed)?
         }
     };
+    let filter = visible(filter);
     let order: UserOrder = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
     let page = state
         .services
@@ -460,6 +467,56 @@ async fn search_users(
     users_listed(&state, &ctx, &base, &params).await
 }
 
+#[utoipa::path(post, path = "/scim/v2/.search", tag = tag::SCIM,
+    operation_id = "scimSearch",
+    summary = "Search users and groups at once (users first)",
+    description = "A filter that names user attributes finds users (one SQL query); groups are \
+matched by the same filter.",
+    request_body(content = Object, content_type = "application/scim+json"),
+    responses((status = 200, description = "A ListResponse", body = Object),
+        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody)),
+    security(("api_key" = [])))]
+async fn search_all(
+    State(state): State<AppState>,
+    ScimCaller(ctx): ScimCaller,
+    Base(base): Base,
+    Body(params, _): Body<Scim, ListParams>,
+) -> Result<Answer, ScimError> {
+    let listing = params.listing()?;
+    let users = match params.filter.as_deref().map(str::trim) {
+        None | Some("") => Some(UserQuery::All),
+        Some(f) => {
+            let parsed = parse_filter(f).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e))?;
+            // A filter on attributes users do not have finds no user.
+            query::user_query(&parsed).ok()
+        }
+    };
+    let order = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
+    let page = match users.map(visible) {
+        Some(q) => {
+            state
+                .services
+                .users_matching(&ctx, &q, order, listing.offset, listing.count)
+                .await?
+        }
+        None => crate::service::users::NumberedPage {
+            items: Vec::new(),
+            total: 0,
+        },
+    };
+    let groups = groups::matching_groups(&state, &ctx, &base, params.filter.as_deref()).await?;
+    let mut resources: Vec<Value> = page.items.iter().map(|v| resource(v, &base)).collect();
+    let skip = listing.offset.saturating_sub(page.total as u64) as usize;
+    let room = (listing.count as usize).saturating_sub(resources.len());
+    let total = page.total + groups.len() as i64;
+    resources.extend(groups.into_iter().skip(skip).take(room));
+    let resources = resources
+        .into_iter()
+        .map(|r| listing.projection.apply(r))
+        .collect();
+    Ok(Answer::ok(list(resources, total, listing.start)))
+}
+
 #[utoipa::path(post, path = "/scim/v2/Users", tag = tag::SCIM,
     operation_id = "scimCreateUser",
     summary = "Create a user",
@@ -505,7 +562,7 @@ async fn create_user(
 
 #[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
     operation_id = "scimGetUser",
-    summary = "Get a user (deactivated users too)",
+    summary = "Get a user (deactivated users too; not those deleted through SCIM)",
     params(("id" = String, Path, description = "The user's id"),
         ("attributes" = Option<String>, Query, description = "Only these attributes"),
         ("excludedAttributes" = Option<String>, Query, description = "Not these attributes")),
@@ -521,7 +578,10 @@ async fn get_user(
     headers: axum::http::HeaderMap,
     Query(params, _): Query<Scim, ListParams>,
 ) -> Result<Response, ScimError> {
-    let view = state.services.user(&ctx, user_id(&p.id)?).await?;
+    let view = state
+        .services
+        .provisioned_user(&ctx, user_id(&p.id)?)
+        .await?;
     let current = view.user.version;
     let unchanged = headers
         .get(h::IF_NONE_MATCH)
@@ -596,6 +656,7 @@ async fn replace_user(
 ) -> Result<Answer, ScimError> {
     let id = user_id(&p.id)?;
     let wanted = Wanted::read(&body)?;
+    state.services.provisioned_user(&ctx, id).await?;
     let view = make_user(&state, &ctx, id, &wanted, if_match(&headers)).await?;
     Ok(Answer::user(StatusCode::OK, &view, &base))
 }
@@ -636,7 +697,7 @@ async fn patch_user(
     // The operations apply to the user as read; the write requires that version, so a change
     // in between is never lost: it is read again and the operations applied anew.
     for _ in 0..3 {
-        let current = state.services.user(&ctx, id).await?;
+        let current = state.services.provisioned_user(&ctx, id).await?;
         if let Some(v) = required.filter(|v| *v != current.user.version) {
             return Err(Error::VersionMismatch {
                 expected: v,
@@ -644,7 +705,7 @@ async fn patch_user(
             }
             .into());
         }
-        let mut r = resource(&current, &base);
+        let mut r = patch_target(&current, &base);
         apply_patch(&mut r, &operations)?;
         let wanted = Wanted::read(&r)?;
         match make_user(&state, &ctx, id, &wanted, Some(current.user.version)).await {
@@ -657,9 +718,11 @@ async fn patch_user(
 
 #[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
     operation_id = "scimDeleteUser",
-    summary = "Deprovision a user: deactivates them",
-    description = "roster deactivates (sessions end, the user stays readable with `active: \
-false`), through the same deactivation every API uses.",
+    summary = "Deprovision a user: deactivates them, and they leave SCIM",
+    description = "roster deactivates the user through the same deactivation every API uses \
+(sessions end, audit event, the last-admin and room rules), and records that the identity \
+provider deleted them, in one transaction: SCIM then answers 404 for them, while roster's other \
+APIs still show the deactivated user. (A user deactivated with `active: false` stays readable.)",
     params(("id" = String, Path, description = "The user's id")),
     responses((status = 204, description = "Deactivated"),
         (status = 404, description = "No such user", body = error::ErrorBody),
@@ -673,15 +736,18 @@ async fn delete_user(
     headers: axum::http::HeaderMap,
 ) -> Result<StatusCode, ScimError> {
     let id = user_id(&p.id)?;
-    if let Some(expected) = if_match(&headers) {
-        let current = state.services.user(&ctx, id).await?.user.version;
-        if expected != current {
-            return Err(Error::VersionMismatch { expected, current }.into());
-        }
+    let current = state
+        .services
+        .provisioned_user(&ctx, id)
+        .await?
+        .user
+        .version;
+    if let Some(expected) = if_match(&headers).filter(|v| *v != current) {
+        return Err(Error::VersionMismatch { expected, current }.into());
     }
     state
         .services
-        .deactivate(&ctx, id, &Note::default(), Deactivation::default())
+        .deprovision(&ctx, id, &Note::default())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -118,13 +118,21 @@ fn multi(name: &'static str, description: &str) -> Value {
         description,
         &[
             attr(a("value"), "The value", &[]),
-            attr(a("type"), "Always \"work\" when read", &[]),
+            attr(
+                A {
+                    mutability: "readOnly",
+                    ..a("type")
+                },
+                "Always \"work\": roster keeps one",
+                &[],
+            ),
             attr(
                 A {
                     kind: "boolean",
+                    mutability: "readOnly",
                     ..a("primary")
                 },
-                "The one roster keeps",
+                "Always true: roster keeps one",
                 &[],
             ),
         ],
@@ -164,8 +172,12 @@ pub fn schemas(base: &str) -> Vec<Value> {
             attr(A { required: true, ..a("displayName") }, "The group's name", &[]),
             attr(A { kind: "complex", multi: true, ..a("members") }, "The users in the group", &[
                 attr(A { mutability: "immutable", ..a("value") }, "A user's id", &[]),
-                attr(A { mutability: "readOnly", ..a("display") }, "The user's userName", &[]),
-                attr(A { mutability: "immutable", ..a("type") }, "Always \"User\"", &[]),
+                attr(A { mutability: "immutable", kind: "reference", ..a("$ref") }, "The user's URL", &[])
+                    .as_object().cloned().map(|mut o| {
+                        o.insert("referenceTypes".into(), json!(["User"]));
+                        Value::Object(o)
+                    }).unwrap_or_default(),
+                attr(A { mutability: "readOnly", ..a("type") }, "Always \"User\"", &[]),
             ]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{GROUP}")}

@@ -50,10 +50,23 @@ pub fn resource(view: &UserView, base: &str) -> Value {
         r["name"] = Value::Object(name);
     }
     if let Some(e) = &u.email {
-        r["emails"] = json!([{"value": e, "type": "work", "primary": true}]);
+        r["emails"] = json!([{ "value": e }]);
     }
     if let Some(p) = &u.phone_number {
-        r["phoneNumbers"] = json!([{"value": p, "type": "work", "primary": true}]);
+        r["phoneNumbers"] = json!([{ "value": p }]);
+    }
+    r
+}
+
+/// The user as PATCH operations see them: the one email and phone are the primary work ones,
+/// so that `emails[type eq "work"]` and `emails[primary eq true]` find them.
+pub fn patch_target(view: &UserView, base: &str) -> Value {
+    let mut r = resource(view, base);
+    for attr in ["emails", "phoneNumbers"] {
+        if let Some(Value::Object(one)) = r.get_mut(attr).and_then(|v| v.get_mut(0)) {
+            one.insert("type".into(), json!("work"));
+            one.insert("primary".into(), json!(true));
+        }
     }
     r
 }
