@@ -17,6 +17,7 @@ backend_tests!(
     tenants_are_isolated,
     changes_are_audited_as_made_through_scim,
     groups_and_their_members,
+    bulk_runs_operations_in_order_with_references,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -810,4 +811,95 @@ async fn groups_and_their_members(b: Backend) {
     assert_eq!(r.status, 204);
     let r = scim(&app, Method::GET, &path, None).await;
     assert_eq!(r.status, 404);
+}
+
+async fn bulk_runs_operations_in_order_with_references(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let r = scim(
+        &app,
+        Method::POST,
+        "/Bulk",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": [
+                {"method": "POST", "path": "/Users", "bulkId": "u1", "data": {"userName": "bulk.one"}},
+                {"method": "POST", "path": "/Groups", "bulkId": "g1",
+                 "data": {"displayName": "Bulk", "members": [{"value": "bulkId:u1"}]}},
+                {"method": "PATCH", "path": "/Users/bulkId:u1",
+                 "data": {"Operations": [{"op": "replace", "path": "name.givenName", "value": "Bea"}]}},
+                {"method": "POST", "path": "/Users", "data": {"userName": "bulk.one"}},
+                {"method": "POST", "path": "/Users", "data": {"userName": "bulk.two"}}
+            ]
+        })),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        r.body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+    );
+    let ops = r.body["Operations"].as_array().unwrap();
+    let statuses: Vec<&str> = ops.iter().map(|o| o["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["201", "201", "200", "409", "201"], "{ops:?}");
+    assert_eq!(ops[0]["bulkId"], "u1");
+    assert!(ops[0]["location"].as_str().unwrap().contains("/Users/"));
+    assert_eq!(ops[2]["version"], "W/\"2\"");
+    assert_eq!(ops[3]["response"]["scimType"], "uniqueness");
+    let group = app
+        .get(
+            ops[1]["location"]
+                .as_str()
+                .unwrap()
+                .split_once(&app.addr.to_string())
+                .unwrap()
+                .1,
+        )
+        .await;
+    assert_eq!(
+        group.body["members"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        group.body
+    );
+    // failOnErrors stops the run.
+    let r = scim(
+        &app,
+        Method::POST,
+        "/Bulk",
+        Some(json!({
+            "failOnErrors": 1,
+            "Operations": [
+                {"method": "POST", "path": "/Users", "data": {"userName": "bulk.two"}},
+                {"method": "POST", "path": "/Users", "data": {"userName": "bulk.three"}},
+                {"method": "DELETE", "path": "/Users/bulkId:nope"}
+            ]
+        })),
+    )
+    .await;
+    assert_eq!(
+        r.body["Operations"].as_array().unwrap().len(),
+        1,
+        "{:?}",
+        r.body
+    );
+    let r = scim(
+        &app,
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22bulk.three%22",
+        None,
+    )
+    .await;
+    assert_eq!(r.body["totalResults"], 0);
+    let many: Vec<Value> = (0..101)
+        .map(|_| json!({"method": "DELETE", "path": "/Users/x"}))
+        .collect();
+    let r = scim(
+        &app,
+        Method::POST,
+        "/Bulk",
+        Some(json!({"Operations": many})),
+    )
+    .await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.body["scimType"], "tooMany");
 }

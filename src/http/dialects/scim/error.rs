@@ -28,7 +28,6 @@ pub enum ScimType {
     InvalidPath,
     NoTarget,
     InvalidValue,
-    InvalidVers,
 }
 
 impl ScimType {
@@ -42,7 +41,6 @@ impl ScimType {
             ScimType::InvalidPath => "invalidPath",
             ScimType::NoTarget => "noTarget",
             ScimType::InvalidValue => "invalidValue",
-            ScimType::InvalidVers => "invalidVers",
         }
     }
 }

@@ -239,7 +239,7 @@ async fn search_groups(
         (status = 400, description = "invalidValue: a member is not a user of the tenant", body = super::error::ErrorBody),
         (status = 409, description = "uniqueness: a group of this displayName exists", body = super::error::ErrorBody)),
     security(("api_key" = [])))]
-async fn create_group(
+pub(super) async fn create_group(
     State(state): State<AppState>,
     ScimCaller(ctx): ScimCaller,
     Base(base): Base,
@@ -285,7 +285,7 @@ async fn get_group(
     responses((status = 200, description = "The group", body = Object),
         (status = 404, description = "No such group", body = super::error::ErrorBody)),
     security(("api_key" = [])))]
-async fn replace_group(
+pub(super) async fn replace_group(
     State(state): State<AppState>,
     ScimCaller(ctx): ScimCaller,
     Base(base): Base,
@@ -314,7 +314,7 @@ remove by `members[value eq \"<user id>\"]` or (Entra) by `members` with the val
     responses((status = 200, description = "The group", body = Object),
         (status = 404, description = "No such group", body = super::error::ErrorBody)),
     security(("api_key" = [])))]
-async fn patch_group(
+pub(super) async fn patch_group(
     State(state): State<AppState>,
     ScimCaller(ctx): ScimCaller,
     Base(base): Base,
@@ -369,7 +369,7 @@ async fn patch_group(
     responses((status = 204, description = "Deleted"),
         (status = 404, description = "No such group", body = super::error::ErrorBody)),
     security(("api_key" = [])))]
-async fn delete_group(
+pub(super) async fn delete_group(
     State(state): State<AppState>,
     ScimCaller(ctx): ScimCaller,
     Path(p): Path<IdPath>,

@@ -4,6 +4,7 @@
 //! email = email, `active` = the lifecycle through the same use cases as every API); filters
 //! become one SQL query in the store. Only translation lives here.
 
+mod bulk;
 mod error;
 mod filter;
 mod groups;
@@ -53,6 +54,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search_all))
         .routes(routes!(get_user, replace_user, patch_user, delete_user))
         .merge(groups::routes())
+        .routes(routes!(bulk::bulk))
 }
 
 pub fn router() -> Router<AppState> {
