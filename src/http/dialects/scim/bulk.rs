@@ -137,9 +137,9 @@ async fn run(
 or a value names a resource an earlier operation of the request created. `failOnErrors` stops \
 after that many errors. At most 100 operations and 64 KiB.",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "A BulkResponse: each operation's status", body = Object),
-        (status = 400, description = "invalidSyntax: not a BulkRequest", body = super::error::ErrorBody),
-        (status = 413, description = "More than 100 operations", body = super::error::ErrorBody)),
+    responses((status = 200, description = "A BulkResponse: each operation's status", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidSyntax: not a BulkRequest", body = super::error::ErrorBody, content_type = "application/scim+json"),
+        (status = 413, description = "More than 100 operations", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 pub(super) async fn bulk(
     State(state): State<AppState>,

@@ -164,8 +164,8 @@ fn members_error(e: crate::service::Error) -> ScimError {
         ("attributes" = Option<String>, Query, description = "Only these attributes"),
         ("excludedAttributes" = Option<String>, Query, description = "Not these attributes"),
     ),
-    responses((status = 200, description = "A ListResponse", body = Object),
-        (status = 400, description = "invalidFilter", body = super::error::ErrorBody)),
+    responses((status = 200, description = "A ListResponse", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidFilter", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn list_groups(
     State(state): State<AppState>,
@@ -220,8 +220,8 @@ async fn groups_listed(
     operation_id = "scimSearchGroups",
     summary = "List groups, the parameters in a SearchRequest body",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "A ListResponse", body = Object),
-        (status = 400, description = "invalidFilter", body = super::error::ErrorBody)),
+    responses((status = 200, description = "A ListResponse", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidFilter", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn search_groups(
     State(state): State<AppState>,
@@ -235,9 +235,9 @@ async fn search_groups(
 #[utoipa::path(post, path = "/scim/v2/Groups", tag = tag::SCIM,
     operation_id = "scimCreateGroup", summary = "Create a group, with its members",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 201, description = "The group", body = Object),
-        (status = 400, description = "invalidValue: a member is not a user of the tenant", body = super::error::ErrorBody),
-        (status = 409, description = "uniqueness: a group of this displayName exists", body = super::error::ErrorBody)),
+    responses((status = 201, description = "The group", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidValue: a member is not a user of the tenant", body = super::error::ErrorBody, content_type = "application/scim+json"),
+        (status = 409, description = "uniqueness: a group of this displayName exists", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 pub(super) async fn create_group(
     State(state): State<AppState>,
@@ -261,8 +261,8 @@ pub(super) async fn create_group(
 #[utoipa::path(get, path = "/scim/v2/Groups/{id}", tag = tag::SCIM,
     operation_id = "scimGetGroup", summary = "Get a group with its members",
     params(("id" = String, Path, description = "The group's id")),
-    responses((status = 200, description = "The group", body = Object),
-        (status = 404, description = "No such group in this tenant", body = super::error::ErrorBody)),
+    responses((status = 200, description = "The group", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such group in this tenant", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn get_group(
     State(state): State<AppState>,
@@ -282,8 +282,8 @@ async fn get_group(
     operation_id = "scimReplaceGroup", summary = "Replace a group's name and members",
     params(("id" = String, Path, description = "The group's id")),
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "The group", body = Object),
-        (status = 404, description = "No such group", body = super::error::ErrorBody)),
+    responses((status = 200, description = "The group", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such group", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 pub(super) async fn replace_group(
     State(state): State<AppState>,
@@ -311,8 +311,8 @@ pub(super) async fn replace_group(
 remove by `members[value eq \"<user id>\"]` or (Entra) by `members` with the values to remove.",
     params(("id" = String, Path, description = "The group's id")),
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "The group", body = Object),
-        (status = 404, description = "No such group", body = super::error::ErrorBody)),
+    responses((status = 200, description = "The group", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such group", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 pub(super) async fn patch_group(
     State(state): State<AppState>,
@@ -367,7 +367,7 @@ pub(super) async fn patch_group(
     operation_id = "scimDeleteGroup", summary = "Delete a group (its members stay)",
     params(("id" = String, Path, description = "The group's id")),
     responses((status = 204, description = "Deleted"),
-        (status = 404, description = "No such group", body = super::error::ErrorBody)),
+        (status = 404, description = "No such group", body = super::error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 pub(super) async fn delete_group(
     State(state): State<AppState>,

@@ -201,7 +201,7 @@ fn tag_version(tag: &str) -> Option<i64> {
 #[utoipa::path(get, path = "/scim/v2/ServiceProviderConfig", tag = tag::SCIM,
     operation_id = "scimServiceProviderConfig",
     summary = "What this service provider supports",
-    responses((status = 200, description = "The configuration", body = Object)))]
+    responses((status = 200, description = "The configuration", body = Object, content_type = "application/scim+json")))]
 async fn service_provider_config(Base(base): Base) -> Answer {
     Answer::ok(schema::service_provider_config(&base))
 }
@@ -218,7 +218,7 @@ fn list(resources: Vec<Value>, total: i64, start: u64) -> Value {
 
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes", tag = tag::SCIM,
     operation_id = "scimResourceTypes", summary = "The resource types: User and Group",
-    responses((status = 200, description = "A list of resource types", body = Object)))]
+    responses((status = 200, description = "A list of resource types", body = Object, content_type = "application/scim+json")))]
 async fn resource_types(Base(base): Base) -> Answer {
     let all = schema::resource_types(&base);
     let n = all.len() as i64;
@@ -228,15 +228,15 @@ async fn resource_types(Base(base): Base) -> Answer {
 #[utoipa::path(get, path = "/scim/v2/ResourceTypes/{id}", tag = tag::SCIM,
     operation_id = "scimResourceType", summary = "One resource type",
     params(("id" = String, Path, description = "User or Group")),
-    responses((status = 200, description = "The resource type", body = Object),
-        (status = 404, description = "No such resource type", body = error::ErrorBody)))]
+    responses((status = 200, description = "The resource type", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such resource type", body = error::ErrorBody, content_type = "application/scim+json")))]
 async fn resource_type(Base(base): Base, Path(p): Path<IdPath>) -> Result<Answer, ScimError> {
     one_of(schema::resource_types(&base), &p.id, "ResourceType")
 }
 
 #[utoipa::path(get, path = "/scim/v2/Schemas", tag = tag::SCIM,
     operation_id = "scimSchemas", summary = "The schemas, with every supported attribute",
-    responses((status = 200, description = "A list of schemas", body = Object)))]
+    responses((status = 200, description = "A list of schemas", body = Object, content_type = "application/scim+json")))]
 async fn schemas(Base(base): Base) -> Answer {
     let all = schema::schemas(&base);
     let n = all.len() as i64;
@@ -246,8 +246,8 @@ async fn schemas(Base(base): Base) -> Answer {
 #[utoipa::path(get, path = "/scim/v2/Schemas/{id}", tag = tag::SCIM,
     operation_id = "scimSchema", summary = "One schema, by its URN",
     params(("id" = String, Path, description = "The schema's URN")),
-    responses((status = 200, description = "The schema", body = Object),
-        (status = 404, description = "No such schema", body = error::ErrorBody)))]
+    responses((status = 200, description = "The schema", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such schema", body = error::ErrorBody, content_type = "application/scim+json")))]
 async fn one_schema(Base(base): Base, Path(p): Path<IdPath>) -> Result<Answer, ScimError> {
     one_of(schema::schemas(&base), &p.id, "Schema")
 }
@@ -441,8 +441,8 @@ No match is a 200 with `totalResults: 0`.",
         ("attributes" = Option<String>, Query, description = "Only these attributes"),
         ("excludedAttributes" = Option<String>, Query, description = "Not these attributes"),
     ),
-    responses((status = 200, description = "A ListResponse", body = Object),
-        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody)),
+    responses((status = 200, description = "A ListResponse", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn list_users(
     State(state): State<AppState>,
@@ -457,8 +457,8 @@ async fn list_users(
     operation_id = "scimSearchUsers",
     summary = "List users, the parameters in a SearchRequest body",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "A ListResponse", body = Object),
-        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody)),
+    responses((status = 200, description = "A ListResponse", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn search_users(
     State(state): State<AppState>,
@@ -475,8 +475,8 @@ async fn search_users(
     description = "A filter that names user attributes finds users (one SQL query); groups are \
 matched by the same filter.",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "A ListResponse", body = Object),
-        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody)),
+    responses((status = 200, description = "A ListResponse", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidFilter, invalidValue", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn search_all(
     State(state): State<AppState>,
@@ -526,9 +526,9 @@ async fn search_all(
 email the email (an email-shaped userName without emails is the email too). `active: false` \
 creates the user and deactivates them.",
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 201, description = "The user, with Location and ETag", body = Object),
-        (status = 400, description = "invalidValue, invalidSyntax", body = error::ErrorBody),
-        (status = 409, description = "uniqueness: the userName, email or externalId is taken", body = error::ErrorBody)),
+    responses((status = 201, description = "The user, with Location and ETag", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidValue, invalidSyntax", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 409, description = "uniqueness: the userName, email or externalId is taken", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn create_user(
     State(state): State<AppState>,
@@ -568,9 +568,9 @@ async fn create_user(
     params(("id" = String, Path, description = "The user's id"),
         ("attributes" = Option<String>, Query, description = "Only these attributes"),
         ("excludedAttributes" = Option<String>, Query, description = "Not these attributes")),
-    responses((status = 200, description = "The user, with ETag", body = Object),
+    responses((status = 200, description = "The user, with ETag", body = Object, content_type = "application/scim+json"),
         (status = 304, description = "If-None-Match names the current version"),
-        (status = 404, description = "No such user in this tenant", body = error::ErrorBody)),
+        (status = 404, description = "No such user in this tenant", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn get_user(
     State(state): State<AppState>,
@@ -643,10 +643,10 @@ async fn make_user(
 `active` false deactivates (sessions end), true reactivates. `If-Match` makes it conditional.",
     params(("id" = String, Path, description = "The user's id")),
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "The user", body = Object),
-        (status = 404, description = "No such user", body = error::ErrorBody),
-        (status = 409, description = "uniqueness; or a lifecycle rule refused", body = error::ErrorBody),
-        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody)),
+    responses((status = 200, description = "The user", body = Object, content_type = "application/scim+json"),
+        (status = 404, description = "No such user", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 409, description = "uniqueness; or a lifecycle rule refused", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn replace_user(
     State(state): State<AppState>,
@@ -671,11 +671,11 @@ path with an object of attributes; Entra's `Replace` and `\"False\"` are accepte
 with the user.",
     params(("id" = String, Path, description = "The user's id")),
     request_body(content = Object, content_type = "application/scim+json"),
-    responses((status = 200, description = "The user", body = Object),
-        (status = 400, description = "invalidPath, noTarget, mutability, invalidValue", body = error::ErrorBody),
-        (status = 404, description = "No such user", body = error::ErrorBody),
-        (status = 409, description = "uniqueness; or a lifecycle rule refused", body = error::ErrorBody),
-        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody)),
+    responses((status = 200, description = "The user", body = Object, content_type = "application/scim+json"),
+        (status = 400, description = "invalidPath, noTarget, mutability, invalidValue", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 404, description = "No such user", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 409, description = "uniqueness; or a lifecycle rule refused", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn patch_user(
     State(state): State<AppState>,
@@ -727,9 +727,9 @@ provider deleted them, in one transaction: SCIM then answers 404 for them, while
 APIs still show the deactivated user. (A user deactivated with `active: false` stays readable.)",
     params(("id" = String, Path, description = "The user's id")),
     responses((status = 204, description = "Deactivated"),
-        (status = 404, description = "No such user", body = error::ErrorBody),
-        (status = 409, description = "A lifecycle rule refused (the last admin, a room's last owner)", body = error::ErrorBody),
-        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody)),
+        (status = 404, description = "No such user", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 409, description = "A lifecycle rule refused (the last admin, a room's last owner)", body = error::ErrorBody, content_type = "application/scim+json"),
+        (status = 412, description = "If-Match is not the current version", body = error::ErrorBody, content_type = "application/scim+json")),
     security(("api_key" = [])))]
 async fn delete_user(
     State(state): State<AppState>,
