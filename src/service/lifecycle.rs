@@ -175,7 +175,7 @@ impl Services {
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
         // Most users are not admins: lock the user first, and start over with the admins
         // locked first only when the user turns out to be one.
-        let mut locked = lock_view(&mut tx, ctx.tenant, who.into()).await?;
+        let mut locked = lock_view(&mut tx, ctx.tenant, who).await?;
         let id = locked.user.id;
         let mut admins = None;
         if is_active_admin(&locked.user) {

@@ -355,7 +355,7 @@ impl Projection {
         if !self.only.is_empty() {
             obj.retain(|k, v| {
                 let k = k.to_ascii_lowercase();
-                if always(&k) || self.only.iter().any(|a| *a == k) {
+                if always(&k) || self.only.contains(&k) {
                     return true;
                 }
                 let subs: Vec<&str> = self
