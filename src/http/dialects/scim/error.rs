@@ -74,11 +74,7 @@ impl Dialect for Scim {
 
     fn service_error(e: Error) -> ScimError {
         match e {
-            Error::Invalid(fields) => ScimError::typed(
-                StatusCode::BAD_REQUEST,
-                ScimType::InvalidValue,
-                joined(&fields),
-            ),
+            Error::Invalid(fields) => ScimError::invalid(&fields),
             Error::NotFound(what) => {
                 ScimError::plain(StatusCode::NOT_FOUND, format!("{what} not found"))
             }
@@ -185,6 +181,11 @@ impl ScimError {
             },
             detail,
         )
+    }
+
+    /// A 400 `invalidValue` naming each bad field, as SCIM writes it.
+    pub fn invalid(fields: &[FieldError]) -> Self {
+        Self::bad(ScimType::InvalidValue, joined(fields))
     }
 
     /// A 400 of this type.

@@ -33,34 +33,23 @@ impl fmt::Display for AttrPath {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Eq,
-    Ne,
-    Co,
-    Sw,
-    Ew,
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
+/// SCIM's comparison operators are roster's query comparisons.
+pub use crate::domain::query::Compare as Op;
 
-impl Op {
-    fn parse(word: &str) -> Option<Op> {
-        Some(match word.to_ascii_lowercase().as_str() {
-            "eq" => Op::Eq,
-            "ne" => Op::Ne,
-            "co" => Op::Co,
-            "sw" => Op::Sw,
-            "ew" => Op::Ew,
-            "gt" => Op::Gt,
-            "ge" => Op::Ge,
-            "lt" => Op::Lt,
-            "le" => Op::Le,
-            _ => return None,
-        })
-    }
+/// Reads an operator, ignoring case.
+fn operator(word: &str) -> Option<Op> {
+    Some(match word.to_ascii_lowercase().as_str() {
+        "eq" => Op::Eq,
+        "ne" => Op::Ne,
+        "co" => Op::Co,
+        "sw" => Op::Sw,
+        "ew" => Op::Ew,
+        "gt" => Op::Gt,
+        "ge" => Op::Ge,
+        "lt" => Op::Lt,
+        "le" => Op::Le,
+        _ => return None,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -262,7 +251,7 @@ impl Parser {
                 return Ok(Filter::Present(path))
             }
             Some(Token::Word(w)) => {
-                Op::parse(&w).ok_or_else(|| format!("{w:?} is not an operator"))?
+                operator(&w).ok_or_else(|| format!("{w:?} is not an operator"))?
             }
             _ => return Err(format!("expected an operator after {path}")),
         };
@@ -292,6 +281,17 @@ pub fn parse_filter(input: &str) -> Result<Filter, String> {
     match p.peek() {
         None => Ok(f),
         Some(t) => Err(format!("unexpected {t:?} after a complete filter")),
+    }
+}
+
+/// The `filter` parameter of a list: None when absent or blank; an `invalidFilter` when it
+/// does not parse.
+pub fn filter_param(raw: Option<&str>) -> Result<Option<Filter>, super::error::ScimError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(f) => parse_filter(f)
+            .map(Some)
+            .map_err(|e| super::error::ScimError::bad(super::error::ScimType::InvalidFilter, e)),
     }
 }
 

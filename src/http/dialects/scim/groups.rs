@@ -2,8 +2,8 @@
 //! is made from the first displayName). Members change through PATCH without the whole list.
 
 use super::error::{Scim, ScimError, ScimType};
-use super::filter::{matches, member, parse_filter};
-use super::patch::apply_patch;
+use super::filter::{filter_param, matches, member};
+use super::patch::{apply_patch, operations};
 use super::schema::GROUP;
 use super::{list, Answer, Base, IdPath, ListParams, ScimCaller};
 use crate::domain::fields::{DisplayName, ExternalId, GroupKey};
@@ -107,14 +107,7 @@ fn read_group(r: &Value) -> Result<WantedGroup, ScimError> {
             external_id,
             members,
         }),
-        (Err(crate::domain::DomainError::Invalid(fields)), _) => Err(ScimError::bad(
-            ScimType::InvalidValue,
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
+        (Err(crate::domain::DomainError::Invalid(fields)), _) => Err(ScimError::invalid(&fields)),
         (Err(other), _) => Err(other.into()),
         (Ok(()), None) => Err(ScimError::bad(
             ScimType::InvalidValue,
@@ -184,10 +177,7 @@ pub(super) async fn matching_groups(
     base: &str,
     filter: Option<&str>,
 ) -> Result<Vec<Value>, ScimError> {
-    let filter = match filter.map(str::trim) {
-        None | Some("") => None,
-        Some(f) => Some(parse_filter(f).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e))?),
-    };
+    let filter = filter_param(filter)?;
     let mut all = Vec::new();
     for (group, members) in state.services.groups_with_members(ctx).await? {
         let r = resource(&group, &members, base);
@@ -322,15 +312,7 @@ pub(super) async fn patch_group(
     Body(body, _): Body<Scim, Value>,
 ) -> Result<Answer, ScimError> {
     let id = group_id(&p.id)?;
-    let operations = match member(&body, "Operations") {
-        Some(Value::Array(ops)) => ops.clone(),
-        _ => {
-            return Err(ScimError::bad(
-                ScimType::InvalidSyntax,
-                "a PatchOp body has an Operations array",
-            ))
-        }
-    };
+    let operations = operations(&body)?;
     let (group, members) = state.services.group(&ctx, id).await?;
     let mut r = resource(&group, &members, &base);
     apply_patch(&mut r, &operations)?;

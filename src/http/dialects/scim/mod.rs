@@ -30,8 +30,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use error::{Scim, ScimError, ScimType};
-use filter::{member, parse_filter};
-use patch::apply_patch;
+use filter::filter_param;
+use patch::{apply_patch, operations};
 use schema::{LIST, MAX_RESULTS};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -403,12 +403,9 @@ async fn users_listed(
     params: &ListParams,
 ) -> Result<Answer, ScimError> {
     let listing = params.listing()?;
-    let filter = match params.filter.as_deref().map(str::trim) {
-        None | Some("") => UserQuery::All,
-        Some(f) => {
-            let parsed = parse_filter(f).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e))?;
-            query::user_query(&parsed)?
-        }
+    let filter = match filter_param(params.filter.as_deref())? {
+        None => UserQuery::All,
+        Some(f) => query::user_query(&f)?,
     };
     let filter = visible(filter);
     let order: UserOrder = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
@@ -485,13 +482,10 @@ async fn search_all(
     Body(params, _): Body<Scim, ListParams>,
 ) -> Result<Answer, ScimError> {
     let listing = params.listing()?;
-    let users = match params.filter.as_deref().map(str::trim) {
-        None | Some("") => Some(UserQuery::All),
-        Some(f) => {
-            let parsed = parse_filter(f).map_err(|e| ScimError::bad(ScimType::InvalidFilter, e))?;
-            // A filter on attributes users do not have finds no user.
-            query::user_query(&parsed).ok()
-        }
+    let users = match filter_param(params.filter.as_deref())? {
+        None => Some(UserQuery::All),
+        // A filter on attributes users do not have finds no user.
+        Some(f) => query::user_query(&f).ok(),
     };
     let order = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
     let page = match users.map(visible) {
@@ -686,15 +680,7 @@ async fn patch_user(
     Body(body, _): Body<Scim, Value>,
 ) -> Result<Answer, ScimError> {
     let id = user_id(&p.id)?;
-    let operations = match member(&body, "Operations") {
-        Some(Value::Array(ops)) => ops.clone(),
-        _ => {
-            return Err(ScimError::bad(
-                ScimType::InvalidSyntax,
-                "a PatchOp body has an Operations array",
-            ))
-        }
-    };
+    let operations = operations(&body)?;
     let required = if_match(&headers);
     // The operations apply to the user as read; the write requires that version, so a change
     // in between is never lost: it is read again and the operations applied anew.

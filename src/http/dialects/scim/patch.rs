@@ -9,6 +9,17 @@ use serde_json::{json, Map, Value};
 /// Attributes a client may not write: changing them is refused, sending them as they are is not.
 const READ_ONLY: &[&str] = &["id", "meta", "groups", "schemas"];
 
+/// The `Operations` of a PatchOp body.
+pub fn operations(body: &Value) -> Result<Vec<Value>, ScimError> {
+    match member(body, "Operations") {
+        Some(Value::Array(ops)) => Ok(ops.clone()),
+        _ => Err(ScimError::bad(
+            ScimType::InvalidSyntax,
+            "a PatchOp body has an Operations array",
+        )),
+    }
+}
+
 /// Applies PATCH operations (RFC 7644 3.5.2) to a resource.
 pub fn apply_patch(resource: &mut Value, operations: &[Value]) -> Result<(), ScimError> {
     for (i, op) in operations.iter().enumerate() {

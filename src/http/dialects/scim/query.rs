@@ -5,7 +5,7 @@ use super::error::{ScimError, ScimType};
 use super::filter::{matches, AttrPath, Filter, Op};
 use super::schema::USER;
 use super::user::boolean;
-use crate::domain::query::{Compare, Operand, UserField, UserOrder, UserQuery};
+use crate::domain::query::{Operand, UserField, UserOrder, UserQuery};
 use serde_json::{json, Value};
 
 fn refuse(detail: impl Into<String>) -> ScimError {
@@ -36,20 +36,6 @@ pub fn field(p: &AttrPath) -> Option<UserField> {
             _ => return None,
         },
     )
-}
-
-fn op(op: Op) -> Compare {
-    match op {
-        Op::Eq => Compare::Eq,
-        Op::Ne => Compare::Ne,
-        Op::Co => Compare::Co,
-        Op::Sw => Compare::Sw,
-        Op::Ew => Compare::Ew,
-        Op::Gt => Compare::Gt,
-        Op::Ge => Compare::Ge,
-        Op::Lt => Compare::Lt,
-        Op::Le => Compare::Le,
-    }
 }
 
 /// The query a filter on Users means.
@@ -110,7 +96,7 @@ fn comparison(f: UserField, o: Op, v: &Value, p: &AttrPath) -> Result<UserQuery,
     if f == UserField::Id && !matches!(o, Op::Eq | Op::Ne) {
         return Err(refuse("id compares with eq or ne"));
     }
-    Ok(UserQuery::Match(f, op(o), operand))
+    Ok(UserQuery::Match(f, o, operand))
 }
 
 /// `emails[...]`: roster keeps one email (type work, primary), so a condition on `type` or
@@ -165,6 +151,7 @@ pub fn order(sort_by: Option<&str>, sort_order: Option<&str>) -> Result<UserOrde
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::query::Compare;
     use crate::http::dialects::scim::filter::parse_filter;
 
     fn q(s: &str) -> Result<UserQuery, ScimError> {

@@ -180,7 +180,7 @@ impl Wanted {
         }
         match errors.finish() {
             Ok(()) => Ok(w),
-            Err(DomainError::Invalid(fields)) => Err(invalid(&fields)),
+            Err(DomainError::Invalid(fields)) => Err(ScimError::invalid(&fields)),
             Err(other) => Err(other.into()),
         }
     }
@@ -219,17 +219,6 @@ impl Wanted {
             ..UserPatch::default()
         }
     }
-}
-
-fn invalid(errors: &[FieldError]) -> ScimError {
-    ScimError::bad(
-        ScimType::InvalidValue,
-        errors
-            .iter()
-            .map(|f| format!("{}: {}", f.field, f.message))
-            .collect::<Vec<_>>()
-            .join("; "),
-    )
 }
 
 #[cfg(test)]
