@@ -1,10 +1,11 @@
 //! Status changes and logging a user out.
 
+use super::users::patch_locked;
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
-use crate::domain::user::UserRef;
+use crate::domain::user::{UserPatch, UserRef};
 use crate::domain::Entity;
 use crate::domain::{status, Outcome, Status, Transition};
 use crate::store::Tx;
@@ -19,6 +20,14 @@ pub struct Deactivation {
     pub relinquish: bool,
     /// Answer the plan; change nothing.
     pub dry_run: bool,
+}
+
+/// A profile edit made together with a status change.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub patch: UserPatch,
+    /// The version the client read (`If-Match`): the edit requires it.
+    pub expected_version: Option<i64>,
 }
 
 /// What a deactivation did, or (dry run) would do, to the user and their rooms.
@@ -144,7 +153,7 @@ impl Services {
         note: &Note,
         options: Deactivation,
     ) -> Result<Deactivated> {
-        self.deactivate_as(ctx, who.into(), note, options, false)
+        self.deactivate_as(ctx, who.into(), note, options, false, None)
             .await
     }
 
@@ -158,8 +167,62 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<Deactivated> {
-        self.deactivate_as(ctx, who.into(), note, Deactivation::default(), true)
+        self.deactivate_as(ctx, who.into(), note, Deactivation::default(), true, None)
             .await
+    }
+
+    /// Edits a profile and, when `active` says so, deactivates or (re)activates the user, in
+    /// one transaction: a deactivation refused by its rules (the last admin, a room's last
+    /// owner) leaves the profile as it was. An identity provider's PUT and PATCH.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn edit_and_set_active<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        edit: Edit,
+        active: Option<bool>,
+        note: &Note,
+    ) -> Result<UserView> {
+        let password_hash = match &edit.patch.password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
+        let edit = (edit, password_hash);
+        if active == Some(false) {
+            let done = self
+                .deactivate_as(
+                    ctx,
+                    who.into(),
+                    note,
+                    Deactivation::default(),
+                    false,
+                    Some(edit),
+                )
+                .await?;
+            return Ok(done.user);
+        }
+        let (edit, password_hash) = edit;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        let locked = lock_view(&mut tx, ctx.tenant, who.into()).await?;
+        let mut user = patch_locked(
+            &mut tx,
+            ctx,
+            locked.user,
+            edit.patch,
+            password_hash,
+            edit.expected_version,
+            at,
+        )
+        .await?;
+        if active == Some(true) && user.user.status != Status::Active {
+            let transition = status::activation_for(user.user.status);
+            user = transition_locked(&mut tx, ctx, user, transition, note, at)
+                .await?
+                .user;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
 
     async fn deactivate_as(
@@ -169,6 +232,7 @@ impl Services {
         note: &Note,
         options: Deactivation,
         deprovision: bool,
+        edit: Option<(Edit, Option<String>)>,
     ) -> Result<Deactivated> {
         let mut tx = self.store.write().await?;
         // Locks are taken in one order (the tenant's admins, the user, the user's rooms), so two
@@ -184,9 +248,24 @@ impl Services {
             admins = Some(tx.lock_active_admins(ctx.tenant).await?);
             locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
+        let edited = edit.is_some();
+        if let Some((edit, password_hash)) = edit {
+            locked = patch_locked(
+                &mut tx,
+                ctx,
+                locked.user,
+                edit.patch,
+                password_hash,
+                edit.expected_version,
+                self.now(),
+            )
+            .await?;
+        }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
             if deprovision {
                 tx.mark_deprovisioned(ctx.tenant, id, self.now()).await?;
+            }
+            if deprovision || edited {
                 tx.commit().await?;
             }
             return Ok(Deactivated {

@@ -314,7 +314,7 @@ impl Services {
 /// Applies a profile patch inside `tx`: locks the user, checks the version and the unique
 /// values, writes, revokes every session on a new password, appends the event.
 /// Applies a profile patch to a user whose row `tx` holds locked.
-async fn patch_locked(
+pub(crate) async fn patch_locked(
     tx: &mut Tx,
     ctx: &Context,
     user: User,

@@ -18,6 +18,7 @@ backend_tests!(
     changes_are_audited_as_made_through_scim,
     groups_and_their_members,
     bulk_runs_operations_in_order_with_references,
+    a_refused_deactivation_changes_nothing,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -902,4 +903,39 @@ async fn bulk_runs_operations_in_order_with_references(b: Backend) {
     .await;
     assert_eq!(r.status, 413);
     assert_eq!(r.body["scimType"], "tooMany");
+}
+
+async fn a_refused_deactivation_changes_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app
+        .create_user(
+            json!({"email": "boss@example.com", "status": "active", "roles": ["admin"],
+                            "first_name": "Boss"}),
+        )
+        .await;
+    let id = admin["id"].as_str().unwrap();
+    // The tenant's last active admin: the deactivation is refused, and the name with it.
+    let r = scim(
+        &app,
+        Method::PUT,
+        &format!("/Users/{id}"),
+        Some(json!({"userName": "boss@example.com", "name": {"givenName": "Former"}, "active": false})),
+    )
+    .await;
+    assert_eq!(r.status, 409, "{:?}", r.body);
+    let native = app.get(&format!("/v1/users/{id}")).await;
+    assert_eq!(native.body["first_name"], "Boss");
+    assert_eq!(native.body["status"], "active");
+    // Without the deactivation the edit goes through.
+    let r = scim(
+        &app,
+        Method::PATCH,
+        &format!("/Users/{id}"),
+        Some(
+            json!({"Operations": [{"op": "replace", "path": "name.givenName", "value": "Chief"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["name"]["givenName"], "Chief");
 }

@@ -15,12 +15,11 @@ mod user;
 
 use crate::domain::event::{Actor, Note};
 use crate::domain::query::{UserOrder, UserQuery};
-use crate::domain::Status;
 use crate::http::auth::{bearer, header, request_id};
 use crate::http::dialects::kit::{self, Body, KeyAuth, KeyCaller, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::AppState;
-use crate::service::lifecycle::Deactivation;
+use crate::service::lifecycle::{Deactivation, Edit};
 use crate::service::users::{Creation, OnExisting};
 use crate::service::{Context, Error, UserView};
 use axum::extract::{FromRequestParts, OriginalUri, Path, State};
@@ -597,8 +596,8 @@ async fn get_user(
     Ok(answer.into_response())
 }
 
-/// Makes the user what the client wants: the profile in one use case, then the lifecycle
-/// (`active`) through the same deactivation and reactivation every API uses.
+/// Makes the user what the client wants: the profile and the lifecycle (`active`) in one use
+/// case, through the same deactivation and reactivation rules every API uses.
 async fn make_user(
     state: &AppState,
     ctx: &Context,
@@ -606,28 +605,14 @@ async fn make_user(
     wanted: &Wanted,
     expected: Option<i64>,
 ) -> Result<UserView, Error> {
-    let mut view = state
+    let edit = Edit {
+        patch: wanted.replacement(),
+        expected_version: expected,
+    };
+    state
         .services
-        .patch_user(ctx, id, wanted.replacement(), expected)
-        .await?;
-    match (wanted.active, view.user.status) {
-        (Some(false), Status::Active) => {
-            view = state
-                .services
-                .deactivate(ctx, id, &Note::default(), Deactivation::default())
-                .await?
-                .user;
-        }
-        (Some(true), status) if status != Status::Active => {
-            view = state
-                .services
-                .make_active(ctx, id, &Note::default())
-                .await?
-                .user;
-        }
-        _ => {}
-    }
-    Ok(view)
+        .edit_and_set_active(ctx, id, edit, wanted.active, &Note::default())
+        .await
 }
 
 #[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
