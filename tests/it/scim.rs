@@ -2,8 +2,9 @@
 //! Okta and Entra ID run them, and tenant isolation.
 
 use crate::backend_tests;
-use crate::support::{Backend, Reply, TestApp};
+use crate::support::{Backend, Reply, TestApp, TestDb};
 use reqwest::Method;
+use roster::store::{Census, TxKind};
 use serde_json::{json, Value};
 
 backend_tests!(
@@ -19,6 +20,7 @@ backend_tests!(
     groups_and_their_members,
     bulk_runs_operations_in_order_with_references,
     a_refused_deactivation_changes_nothing,
+    a_filter_is_one_query,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -938,4 +940,29 @@ async fn a_refused_deactivation_changes_nothing(b: Backend) {
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["name"]["givenName"], "Chief");
+}
+
+/// A filter is translated to SQL: the page and its count are one statement, its groups a
+/// second, in one read transaction, however many users the tenant has.
+async fn a_filter_is_one_query(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    for name in ["one", "two", "three"] {
+        provision(&app, json!({"userName": name})).await;
+    }
+    census.take();
+    let r = scim(
+        &app,
+        Method::GET,
+        "/Users?filter=userName%20eq%20%22TWO%22%20or%20(name.givenName%20pr%20and%20not%20(active%20eq%20false))",
+        None,
+    )
+    .await;
+    assert_eq!(r.body["totalResults"], 1, "{:?}", r.body);
+    let txs = census.take();
+    let reads: Vec<_> = txs.iter().filter(|t| t.kind == TxKind::Read).collect();
+    assert_eq!(reads.len(), 1, "{txs:#?}");
+    assert_eq!(reads[0].statements, 2, "{txs:#?}");
 }
