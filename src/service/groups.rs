@@ -11,6 +11,7 @@ use crate::domain::Entity;
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 impl Services {
@@ -91,7 +92,7 @@ impl Services {
         Ok(changed)
     }
 
-    /// Every group of the tenant with its members, read in one snapshot.
+    /// Every group of the tenant with its members: two queries in one snapshot.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn groups_with_members(
         &self,
@@ -99,12 +100,17 @@ impl Services {
     ) -> Result<Vec<(Group, Vec<GroupMember>)>> {
         let mut tx = self.store.read().await?;
         let groups = tx.groups(ctx.tenant).await?;
-        let mut out = Vec::with_capacity(groups.len());
-        for g in groups {
-            let members = tx.group_members(ctx.tenant, g.id).await?;
-            out.push((g, members));
+        let mut members: HashMap<i64, Vec<GroupMember>> = HashMap::new();
+        for (group, member) in tx.all_group_members(ctx.tenant).await? {
+            members.entry(group).or_default().push(member);
         }
-        Ok(out)
+        Ok(groups
+            .into_iter()
+            .map(|g| {
+                let of = members.remove(&g.id).unwrap_or_default();
+                (g, of)
+            })
+            .collect())
     }
 
     /// Creates a group with these members: one transaction.

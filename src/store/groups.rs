@@ -196,6 +196,21 @@ impl Tx {
             .collect())
     }
 
+    /// Every membership of the tenant's groups: (group id, member), in join order.
+    pub async fn all_group_members(&mut self, tenant: Uuid) -> Result<Vec<(i64, GroupMember)>> {
+        let rows: Vec<(i64, Uuid, DateTime<Utc>)> = with_conn!(self, |c| sqlx::query_as(
+            "SELECT group_id, user_id, joined_at FROM group_members \
+             WHERE tenant_id = $1 ORDER BY joined_at, user_id"
+        )
+        .bind(tenant)
+        .fetch_all(c)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(group, user_id, joined_at)| (group, GroupMember { user_id, joined_at }))
+            .collect())
+    }
+
     /// (user id, group key) for every group membership of these users.
     pub async fn group_keys_of(
         &mut self,
