@@ -29,6 +29,15 @@ async fn scim(app: &TestApp, method: Method, path: &str, body: Option<Value>) ->
     app.call(method, &format!("{BASE}{path}"), body).await
 }
 
+/// A PATCH of these operations, as a PatchOp.
+async fn patch(app: &TestApp, path: &str, operations: Value) -> Reply {
+    let body = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": operations,
+    });
+    scim(app, Method::PATCH, path, Some(body)).await
+}
+
 /// A user created through SCIM, answered as the resource.
 async fn provision(app: &TestApp, body: Value) -> Value {
     let r = scim(app, Method::POST, "/Users", Some(body)).await;
@@ -170,14 +179,10 @@ async fn okta_provisioning_session(b: Backend) {
     );
     assert!(session_alive(&app, &token).await);
     // Deactivation: PATCH replace with an object value, answered 200 with the user.
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &format!("/Users/{id}"),
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "replace", "value": {"active": false}}]
-        })),
+        json!([{"op": "replace", "value": {"active": false}}]),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -189,14 +194,10 @@ async fn okta_provisioning_session(b: Backend) {
     let native = app.get(&format!("/v1/users/{id}")).await;
     assert_eq!(native.body["status"], "deactivated");
     // Reactivation.
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &format!("/Users/{id}"),
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "replace", "value": {"active": true}}]
-        })),
+        json!([{"op": "replace", "value": {"active": true}}]),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -238,20 +239,11 @@ async fn entra_provisioning_session(b: Backend) {
     );
     let token = session_of(&app, id, "Test_User_fd0ea19b@contoso.com").await;
     // Entra's update: capitalised ops, a value path, string booleans.
-    let r = scim(
-        &app,
-        Method::PATCH,
-        &format!("/Users/{id}"),
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [
+    let r = patch(&app, &format!("/Users/{id}"), json!([
                 {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "updated@contoso.com"},
                 {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
                 {"op": "Add", "path": "phoneNumbers[type eq \"work\"].value", "value": "+1 425 555 0100"}
-            ]
-        })),
-    )
-    .await;
+            ])).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["emails"][0]["value"], "updated@contoso.com");
     assert_eq!(r.body["name"]["familyName"], "updatedFamilyName");
@@ -262,14 +254,10 @@ async fn entra_provisioning_session(b: Backend) {
     );
     // The email changed; the session is the user's, not the address's.
     assert!(session_alive(&app, &token).await);
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &format!("/Users/{id}"),
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "Replace", "path": "active", "value": "False"}]
-        })),
+        json!([{"op": "Replace", "path": "active", "value": "False"}]),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -287,14 +275,10 @@ async fn entra_provisioning_session(b: Backend) {
     .await;
     assert_eq!(r.body["totalResults"], 1);
     assert_eq!(r.body["Resources"][0]["active"], false);
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &format!("/Users/{id}"),
-        Some(json!({
-            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": "Replace", "path": "active", "value": "True"}]
-        })),
+        json!([{"op": "Replace", "path": "active", "value": "True"}]),
     )
     .await;
     assert_eq!(r.body["active"], true, "{:?}", r.body);
@@ -717,11 +701,10 @@ async fn groups_and_their_members(b: Backend) {
     assert_eq!(r.body["members"][0]["value"], a);
     let path = format!("/Groups/{gid}");
     // Okta: add a member without sending the list.
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &path,
-        Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": b_}]}]})),
+        json!([{"op": "add", "path": "members", "value": [{"value": b_}]}]),
     )
     .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
@@ -748,25 +731,18 @@ async fn groups_and_their_members(b: Backend) {
         r.body["members"],
         json!([{"value": b_, "$ref": r.body["members"][0]["$ref"]}])
     );
-    let r = scim(
+    let r = patch(
         &app,
-        Method::PATCH,
         &path,
-        Some(json!({"Operations": [
+        json!([
             {"op": "Remove", "path": "members", "value": [{"value": b_}]},
             {"op": "Replace", "path": "displayName", "value": "Sales"}
-        ]})),
+        ]),
     )
     .await;
     assert_eq!(r.body["members"], json!([]), "{:?}", r.body);
     assert_eq!(r.body["displayName"], "Sales");
-    let r = scim(
-        &app,
-        Method::PATCH,
-        &path,
-        Some(json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": "0190f5d5-7a29-7b5c-8d5a-1c2b3c4d5e6f"}]}]})),
-    )
-    .await;
+    let r = patch(&app, &path, json!([{"op": "add", "path": "members", "value": [{"value": "0190f5d5-7a29-7b5c-8d5a-1c2b3c4d5e6f"}]}])).await;
     assert_eq!(r.status, 400);
     assert_eq!(r.body["scimType"], "invalidValue");
     let r = scim(
