@@ -4,6 +4,7 @@ pub mod authority;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod extension;
 pub mod fields;
 pub mod group;
 pub mod idempotency;

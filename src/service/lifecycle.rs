@@ -1,9 +1,11 @@
 //! Status changes and logging a user out.
 
+use super::user_query::set_extension_locked;
 use super::users::patch_locked;
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
+use crate::domain::extension::Extension;
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::{UserPatch, UserRef};
 use crate::domain::Entity;
@@ -28,6 +30,8 @@ pub struct Edit {
     pub patch: UserPatch,
     /// The version the client read (`If-Match`): the edit requires it.
     pub expected_version: Option<i64>,
+    /// An extension's attributes the user ends with.
+    pub extension: Option<Extension>,
 }
 
 /// What a deactivation did, or (dry run) would do, to the user and their rooms.
@@ -215,6 +219,9 @@ impl Services {
             at,
         )
         .await?;
+        if let Some(ext) = &edit.extension {
+            user = set_extension_locked(&mut tx, ctx, user, ext, at).await?;
+        }
         if active == Some(true) && user.user.status != Status::Active {
             let transition = status::activation_for(user.user.status);
             user = transition_locked(&mut tx, ctx, user, transition, note, at)
@@ -260,6 +267,9 @@ impl Services {
                 self.now(),
             )
             .await?;
+            if let Some(ext) = &edit.extension {
+                locked = set_extension_locked(&mut tx, ctx, locked, ext, self.now()).await?;
+            }
         }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
             if deprovision {

@@ -3,12 +3,14 @@
 //! compare their stored keys (`username_key`, `email_key`, both indexed) or `lower()`.
 
 use super::users::{like_pattern, UserRow, USER_COLUMNS};
-use super::{with_conn, Result, Tx};
+use super::{with_conn, Result, StoreError, Tx};
+use crate::domain::extension::Extension;
 use crate::domain::fields::email_key;
 use crate::domain::query::{Compare, Operand, UserField, UserOrder, UserQuery};
 use crate::domain::user::User;
 use crate::domain::username::username_key;
 use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 /// A bound parameter.
@@ -205,6 +207,83 @@ struct CountedRow {
 }
 
 impl Tx {
+    /// Stores a user's attributes of one extension; empty attributes remove them.
+    pub async fn set_extension(&mut self, tenant: Uuid, user: Uuid, ext: &Extension) -> Result<()> {
+        if ext.attributes.is_empty() {
+            with_conn!(self, |c| sqlx::query(
+                "DELETE FROM user_extensions WHERE tenant_id = $1 AND user_id = $2 AND schema = $3"
+            )
+            .bind(tenant)
+            .bind(user)
+            .bind(&ext.schema)
+            .execute(c)
+            .await?
+            .rows_affected());
+            return Ok(());
+        }
+        let text = Value::Object(ext.attributes.clone()).to_string();
+        with_conn!(self, |c| sqlx::query(
+            "INSERT INTO user_extensions (tenant_id, user_id, schema, attributes) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, user_id, schema) \
+             DO UPDATE SET attributes = excluded.attributes"
+        )
+        .bind(tenant)
+        .bind(user)
+        .bind(&ext.schema)
+        .bind(text)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// These users' attributes of one extension (users without any are absent).
+    pub async fn extensions_of(
+        &mut self,
+        tenant: Uuid,
+        users: &[Uuid],
+        schema: &str,
+    ) -> Result<Vec<(Uuid, Map<String, Value>)>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT user_id, attributes FROM user_extensions \
+             WHERE tenant_id = $1 AND schema = $2 AND user_id IN ({})",
+            super::groups::placeholders(3, users.len())
+        );
+        let rows: Vec<(Uuid, String)> = with_conn!(self, |c| {
+            let mut q = sqlx::query_as(&sql).bind(tenant).bind(schema);
+            for u in users {
+                q = q.bind(*u);
+            }
+            q.fetch_all(c).await?
+        });
+        rows.into_iter()
+            .map(|(id, text)| match serde_json::from_str(&text) {
+                Ok(Value::Object(map)) => Ok((id, map)),
+                _ => Err(StoreError::Corrupt(format!(
+                    "extension {schema} of user {id}"
+                ))),
+            })
+            .collect()
+    }
+
+    /// A new version of the user, changed beyond their own columns (an extension).
+    pub async fn touch_user(&mut self, tenant: Uuid, id: Uuid, at: DateTime<Utc>) -> Result<User> {
+        let sql = format!(
+            "UPDATE users SET updated_at = $3, version = version + 1 \
+             WHERE tenant_id = $1 AND id = $2 RETURNING {USER_COLUMNS}"
+        );
+        let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id)
+            .bind(at)
+            .fetch_one(c)
+            .await?);
+        row.into_user()
+    }
+
     /// Records that the user's identity provider deleted them.
     pub async fn mark_deprovisioned(
         &mut self,

@@ -20,6 +20,7 @@ use crate::http::dialects::kit::{self, Body, KeyAuth, KeyCaller, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::AppState;
 use crate::service::lifecycle::{Deactivation, Edit};
+use crate::service::user_query::Extensions;
 use crate::service::users::{Creation, OnExisting};
 use crate::service::{Context, Error, UserView};
 use axum::extract::{FromRequestParts, OriginalUri, Path, State};
@@ -31,7 +32,7 @@ use axum::Router;
 use error::{Scim, ScimError, ScimType};
 use filter::filter_param;
 use patch::{apply_patch, operations};
-use schema::{LIST, MAX_RESULTS};
+use schema::{ENTERPRISE_USER, LIST, MAX_RESULTS};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use user::{etag, patch_target, resource, Wanted};
@@ -120,6 +121,32 @@ impl<S: Send + Sync> FromRequestParts<S> for Base {
     }
 }
 
+/// Users as resources, with their Enterprise User attributes.
+fn resources(views: &[UserView], mut ext: Extensions, base: &str) -> Vec<Value> {
+    views
+        .iter()
+        .map(|v| resource(v, base, ext.remove(&v.user.id).as_ref()))
+        .collect()
+}
+
+/// A user's answer with its resource.
+async fn user_answer(
+    state: &AppState,
+    ctx: &Context,
+    status: StatusCode,
+    view: &UserView,
+    base: &str,
+) -> Result<Answer, ScimError> {
+    let ext = state
+        .services
+        .extensions(ctx, &[view.user.id], ENTERPRISE_USER)
+        .await?;
+    let body = resources(std::slice::from_ref(view), ext, base)
+        .pop()
+        .expect("one user in, one resource out");
+    Ok(Answer::user(status, view, body, base))
+}
+
 /// A SCIM answer: a resource (or list) with its status, entity tag and location.
 struct Answer {
     status: StatusCode,
@@ -138,10 +165,10 @@ impl Answer {
         }
     }
 
-    fn user(status: StatusCode, view: &UserView, base: &str) -> Self {
+    fn user(status: StatusCode, view: &UserView, body: Value, base: &str) -> Self {
         Self {
             status,
-            body: resource(view, base),
+            body,
             version: Some(view.user.version),
             location: (status == StatusCode::CREATED)
                 .then(|| format!("{base}/Users/{}", view.user.id)),
@@ -408,14 +435,20 @@ async fn users_listed(
     };
     let filter = visible(filter);
     let order: UserOrder = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
-    let page = state
+    let (page, ext) = state
         .services
-        .users_matching(ctx, &filter, order, listing.offset, listing.count)
+        .users_matching(
+            ctx,
+            &filter,
+            order,
+            listing.offset,
+            listing.count,
+            ENTERPRISE_USER,
+        )
         .await?;
-    let resources = page
-        .items
-        .iter()
-        .map(|v| listing.projection.apply(resource(v, base)))
+    let resources = resources(&page.items, ext, base)
+        .into_iter()
+        .map(|r| listing.projection.apply(r))
         .collect();
     Ok(Answer::ok(list(resources, page.total, listing.start)))
 }
@@ -487,20 +520,30 @@ async fn search_all(
         Some(f) => query::user_query(&f).ok(),
     };
     let order = query::order(params.sort_by.as_deref(), params.sort_order.as_deref())?;
-    let page = match users.map(visible) {
+    let (page, ext) = match users.map(visible) {
         Some(q) => {
             state
                 .services
-                .users_matching(&ctx, &q, order, listing.offset, listing.count)
+                .users_matching(
+                    &ctx,
+                    &q,
+                    order,
+                    listing.offset,
+                    listing.count,
+                    ENTERPRISE_USER,
+                )
                 .await?
         }
-        None => crate::service::users::NumberedPage {
-            items: Vec::new(),
-            total: 0,
-        },
+        None => (
+            crate::service::users::NumberedPage {
+                items: Vec::new(),
+                total: 0,
+            },
+            Extensions::default(),
+        ),
     };
     let groups = groups::matching_groups(&state, &ctx, &base, params.filter.as_deref()).await?;
-    let mut resources: Vec<Value> = page.items.iter().map(|v| resource(v, &base)).collect();
+    let mut resources = resources(&page.items, ext, &base);
     let skip = listing.offset.saturating_sub(page.total as u64) as usize;
     let room = (listing.count as usize).saturating_sub(resources.len());
     let total = page.total + groups.len() as i64;
@@ -552,7 +595,7 @@ async fn create_user(
             .await?
             .user;
     }
-    Ok(Answer::user(StatusCode::CREATED, &view, &base))
+    user_answer(&state, &ctx, StatusCode::CREATED, &view, &base).await
 }
 
 #[utoipa::path(get, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
@@ -582,7 +625,7 @@ async fn get_user(
         .get(h::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| tag_version(t) == Some(current)));
-    let mut answer = Answer::user(StatusCode::OK, &view, &base);
+    let mut answer = user_answer(&state, &ctx, StatusCode::OK, &view, &base).await?;
     if unchanged {
         answer.status = StatusCode::NOT_MODIFIED;
         answer.body = Value::Null;
@@ -608,6 +651,7 @@ async fn make_user(
     let edit = Edit {
         patch: wanted.replacement(),
         expected_version: expected,
+        extension: Some(wanted.extension()),
     };
     state
         .services
@@ -639,7 +683,7 @@ async fn replace_user(
     let wanted = Wanted::read(&body)?;
     state.services.provisioned_user(&ctx, id).await?;
     let view = make_user(&state, &ctx, id, &wanted, if_match(&headers)).await?;
-    Ok(Answer::user(StatusCode::OK, &view, &base))
+    user_answer(&state, &ctx, StatusCode::OK, &view, &base).await
 }
 
 #[utoipa::path(patch, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
@@ -678,12 +722,13 @@ async fn patch_user(
             }
             .into());
         }
-        let mut r = patch_target(&current, &base);
+        let read = user_answer(&state, &ctx, StatusCode::OK, &current, &base).await?;
+        let mut r = patch_target(&read.body);
         apply_patch(&mut r, &operations)?;
         let wanted = Wanted::read(&r)?;
         match make_user(&state, &ctx, id, &wanted, Some(current.user.version)).await {
             Err(Error::VersionMismatch { .. }) if required.is_none() => continue,
-            done => return Ok(Answer::user(StatusCode::OK, &done?, &base)),
+            done => return user_answer(&state, &ctx, StatusCode::OK, &done?, &base).await,
         }
     }
     Err(Error::Conflict.into())

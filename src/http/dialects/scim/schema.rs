@@ -48,7 +48,7 @@ pub fn resource_types(base: &str) -> Vec<Value> {
             "endpoint": "/Users",
             "description": "A person of the tenant",
             "schema": USER,
-            "schemaExtensions": [],
+            "schemaExtensions": [{"schema": ENTERPRISE_USER, "required": false}],
             "meta": {"resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User")}
         }),
         json!({
@@ -179,5 +179,28 @@ pub fn schemas(base: &str) -> Vec<Value> {
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{GROUP}")}
     });
-    vec![user, group]
+    let enterprise = json!({
+        "schemas": [SCHEMA],
+        "id": ENTERPRISE_USER,
+        "name": "EnterpriseUser",
+        "description": "Enterprise User: kept as the identity provider sends it; roster does not interpret it",
+        "attributes": [
+            attr(a("employeeNumber"), "The employee number", &[]),
+            attr(a("costCenter"), "The cost center", &[]),
+            attr(a("organization"), "The organization", &[]),
+            attr(a("division"), "The division", &[]),
+            attr(a("department"), "The department", &[]),
+            attr(A { kind: "complex", ..a("manager") }, "The user's manager", &[
+                attr(a("value"), "The manager's id", &[]),
+                attr(A { kind: "reference", ..a("$ref") }, "The manager's URL", &[])
+                    .as_object().cloned().map(|mut o| {
+                        o.insert("referenceTypes".into(), json!(["User"]));
+                        Value::Object(o)
+                    }).unwrap_or_default(),
+                attr(A { mutability: "readOnly", ..a("displayName") }, "The manager's name", &[]),
+            ]),
+        ],
+        "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{ENTERPRISE_USER}")}
+    });
+    vec![user, enterprise, group]
 }

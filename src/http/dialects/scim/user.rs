@@ -4,7 +4,8 @@
 
 use super::error::{ScimError, ScimType};
 use super::filter::member;
-use super::schema::USER;
+use super::schema::{ENTERPRISE_USER, USER};
+use crate::domain::extension::Extension;
 use crate::domain::fields::{Email, ExternalId, PersonName, Phone};
 use crate::domain::user::{Change, NewUser, Roles, UserPatch};
 use crate::domain::username::Username;
@@ -13,7 +14,7 @@ use crate::service::UserView;
 use serde_json::{json, Map, Value};
 
 /// The wire form of a user.
-pub fn resource(view: &UserView, base: &str) -> Value {
+pub fn resource(view: &UserView, base: &str, enterprise: Option<&Map<String, Value>>) -> Value {
     let u = &view.user;
     let mut r = json!({
         "schemas": [USER],
@@ -55,13 +56,17 @@ pub fn resource(view: &UserView, base: &str) -> Value {
     if let Some(p) = &u.phone_number {
         r["phoneNumbers"] = json!([{ "value": p }]);
     }
+    if let Some(attrs) = enterprise.filter(|a| !a.is_empty()) {
+        r["schemas"] = json!([USER, ENTERPRISE_USER]);
+        r[ENTERPRISE_USER] = Value::Object(attrs.clone());
+    }
     r
 }
 
 /// The user as PATCH operations see them: the one email and phone are the primary work ones,
 /// so that `emails[type eq "work"]` and `emails[primary eq true]` find them.
-pub fn patch_target(view: &UserView, base: &str) -> Value {
-    let mut r = resource(view, base);
+pub fn patch_target(r: &Value) -> Value {
+    let mut r = r.clone();
     for attr in ["emails", "phoneNumbers"] {
         if let Some(Value::Object(one)) = r.get_mut(attr).and_then(|v| v.get_mut(0)) {
             one.insert("type".into(), json!("work"));
@@ -86,6 +91,8 @@ pub struct Wanted {
     pub last_name: Option<PersonName>,
     pub phone: Option<Phone>,
     pub active: Option<bool>,
+    /// The Enterprise User extension's attributes, kept as sent.
+    pub enterprise: Map<String, Value>,
 }
 
 /// `true`, `false`, or Entra's `"True"` / `"False"`.
@@ -171,6 +178,11 @@ impl Wanted {
         if let Some(p) = text(phone, "phoneNumbers.value", &mut errors) {
             w.phone = errors.take(Phone::parse("phoneNumbers", p));
         }
+        match member(r, ENTERPRISE_USER) {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(attrs)) => w.enterprise = attrs.clone(),
+            Some(_) => errors.push(FieldError::new(ENTERPRISE_USER, "must be an object")),
+        }
         match member(r, "active") {
             None | Some(Value::Null) => {}
             Some(v) => match boolean(v) {
@@ -182,6 +194,14 @@ impl Wanted {
             Ok(()) => Ok(w),
             Err(DomainError::Invalid(fields)) => Err(ScimError::invalid(&fields)),
             Err(other) => Err(other.into()),
+        }
+    }
+
+    /// The Enterprise User attributes the user ends with.
+    pub fn extension(&self) -> Extension {
+        Extension {
+            schema: ENTERPRISE_USER.to_owned(),
+            attributes: self.enterprise.clone(),
         }
     }
 
