@@ -45,6 +45,16 @@ pub fn apply_patch(resource: &mut Value, operations: &[Value]) -> Result<(), Sci
         let path = match member(op, "path") {
             None | Some(Value::Null) => None,
             Some(Value::String(p)) if p.trim().is_empty() => None,
+            // The extension's URN itself: its whole object.
+            Some(Value::String(p)) if p.trim().eq_ignore_ascii_case(ENTERPRISE_USER) => {
+                set_member(
+                    resource,
+                    ENTERPRISE_USER,
+                    value.unwrap_or(Value::Null),
+                    kind,
+                );
+                continue;
+            }
             Some(Value::String(p)) => {
                 Some(parse_path(p).map_err(|e| ScimError::bad(ScimType::InvalidPath, e))?)
             }
