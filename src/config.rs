@@ -166,6 +166,26 @@ pub enum KeyCommand {
     Create {
         #[arg(long)]
         tenant: String,
+        /// What the key is for.
+        #[arg(long, default_value = "default")]
+        name: String,
+        /// Comma-separated: read, scim, lifecycle, full.
+        #[arg(long, default_value = "full")]
+        scopes: String,
+    },
+    /// List a tenant's API keys (never their secrets), as JSON.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Replace a key with a new one of the same name and scopes; the old one keeps working
+    /// for `--overlap` (e.g. `1h`, `30m`, `0s`).
+    Rotate {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        overlap: std::time::Duration,
     },
     /// Revoke an API key by its id.
     Revoke { id: uuid::Uuid },

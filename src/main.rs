@@ -2,8 +2,10 @@ use anyhow::Context as _;
 use clap::Parser;
 use roster::config::{Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand};
 use roster::domain::fields::{DisplayName, Slug};
+use roster::domain::permission::{Scope, Scopes};
 use roster::http::{self, AppState};
 use roster::mail;
+use roster::service::Context;
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
 use serde_json::json;
@@ -93,13 +95,40 @@ async fn main() -> anyhow::Result<()> {
         Command::Key(cmd) => {
             let services = services(&cli.database).await?;
             match cmd {
-                KeyCommand::Create { tenant } => {
+                KeyCommand::Create {
+                    tenant,
+                    name,
+                    scopes,
+                } => {
                     let tenant = services.tenant(&tenant).await?;
-                    let key = services.create_api_key(tenant.id).await?;
+                    let scopes = parse_scopes(&scopes)?;
+                    let key = services.create_api_key(tenant.id, &name, &scopes).await?;
                     print_json(&json!({
-                        "id": key.record.id, "tenant_id": tenant.id, "prefix": key.record.prefix,
+                        "id": key.record.id, "tenant_id": tenant.id, "name": key.record.name,
+                        "scopes": key.record.scopes.names(), "prefix": key.record.prefix,
                         "created_at": key.record.created_at, "api_key": key.secret,
                     }));
+                }
+                KeyCommand::List { tenant } => {
+                    let tenant = services.tenant(&tenant).await?;
+                    let keys = services.api_keys(&Context::operator(tenant.id)).await?;
+                    let keys: Vec<_> = keys.iter().map(key_json).collect();
+                    print_json(&json!(keys));
+                }
+                KeyCommand::Rotate {
+                    tenant,
+                    id,
+                    overlap,
+                } => {
+                    let tenant = services.tenant(&tenant).await?;
+                    let until = services.now() + chrono::Duration::from_std(overlap)?;
+                    let (new, old) = services
+                        .rotate_api_key(&Context::operator(tenant.id), id, until)
+                        .await?;
+                    let mut answer = key_json(&new.record);
+                    answer["api_key"] = json!(new.secret);
+                    answer["replaced"] = key_json(&old);
+                    print_json(&answer);
                 }
                 KeyCommand::Revoke { id } => {
                     let key = services.revoke_api_key(id).await?;
@@ -173,4 +202,21 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// A key as the CLI prints it: never its secret.
+fn key_json(k: &roster::domain::tenant::ApiKey) -> serde_json::Value {
+    json!({
+        "id": k.id, "tenant_id": k.tenant_id, "name": k.name, "scopes": k.scopes.names(),
+        "prefix": k.prefix, "created_at": k.created_at, "last_used_at": k.last_used_at,
+        "expires_at": k.expires_at, "revoked_at": k.revoked_at,
+    })
+}
+
+fn parse_scopes(raw: &str) -> anyhow::Result<Scopes> {
+    let scopes = raw
+        .split(',')
+        .map(|s| Scope::parse("--scopes", s.trim()).map_err(|e| anyhow::anyhow!(e.message)))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Scopes::new(scopes))
 }

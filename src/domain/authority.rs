@@ -1,13 +1,14 @@
 //! Who may do what to whom: the rules about admins, found here by name whichever API asks.
 
 use super::error::DomainError;
+use super::permission::BuiltinRole;
 use super::status::Status;
-use super::user::{Role, User};
+use super::user::User;
 use uuid::Uuid;
 
 /// An admin who can act now: active, with the `admin` role.
 pub fn is_active_admin(user: &User) -> bool {
-    user.status == Status::Active && user.roles.contains(Role::Admin)
+    user.status == Status::Active && user.roles.contains(BuiltinRole::Admin)
 }
 
 /// The last-admin rule: a tenant keeps at least one active admin. `admins` are the tenant's
@@ -18,12 +19,6 @@ pub fn keeps_an_active_admin(admins: &[Uuid], leaving: Uuid) -> Result<(), Domai
     } else {
         Err(DomainError::LastAdmin)
     }
-}
-
-/// Whether `actor` may change the status of another user of their tenant (Rocket.Chat's
-/// `edit-other-user-active-status`): only an active admin may.
-pub fn may_change_status(actor: &User) -> bool {
-    is_active_admin(actor)
 }
 
 #[cfg(test)]

@@ -78,6 +78,19 @@ impl FieldErrors {
     }
 }
 
+/// Two fields parsed together: both values, or the errors of both (not only the first).
+pub fn both<A, B>(
+    a: Result<A, FieldError>,
+    b: Result<B, FieldError>,
+) -> Result<(A, B), DomainError> {
+    match (a, b) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (a, b) => Err(DomainError::Invalid(
+            a.err().into_iter().chain(b.err()).collect(),
+        )),
+    }
+}
+
 /// The things roster keeps, as an error names them: "user not found", "membership already
 /// exists". Each API words them its own way; none matches on the text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +103,7 @@ pub enum Entity {
     Invite,
     Tenant,
     ApiKey,
+    Role,
 }
 
 impl Entity {
@@ -103,6 +117,7 @@ impl Entity {
             Entity::Invite => "invite",
             Entity::Tenant => "tenant",
             Entity::ApiKey => "API key",
+            Entity::Role => "role",
         }
     }
 }

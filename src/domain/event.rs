@@ -15,11 +15,6 @@ pub enum Actor {
         key: Uuid,
         user: String,
     },
-    /// An API key used through a standard protocol (`scim`), which the log names.
-    ApiKeyVia {
-        key: Uuid,
-        api: &'static str,
-    },
     User(Uuid),
     Operator,
     System,
@@ -30,10 +25,41 @@ impl fmt::Display for Actor {
         match self {
             Actor::ApiKey(id) => write!(f, "api_key:{id}"),
             Actor::ApiKeyFor { key, user } => write!(f, "api_key:{key} for {user}"),
-            Actor::ApiKeyVia { key, api } => write!(f, "api_key:{key} via {api}"),
             Actor::User(id) => write!(f, "user:{id}"),
             Actor::Operator => f.write_str("operator"),
             Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// The API a change came through, as the audit log records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Native,
+    Village,
+    Publica,
+    RocketChat,
+    Regpack,
+    Scim,
+    Console,
+    /// The `roster` command line.
+    Cli,
+    /// roster itself, on a schedule.
+    Scheduler,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Native => "native",
+            Channel::Village => "village",
+            Channel::Publica => "publica",
+            Channel::RocketChat => "rocketchat",
+            Channel::Regpack => "regpack",
+            Channel::Scim => "scim",
+            Channel::Console => "console",
+            Channel::Cli => "cli",
+            Channel::Scheduler => "scheduler",
         }
     }
 }
@@ -67,6 +93,17 @@ impl NewEvent {
         }
     }
 
+    /// An event about the tenant rather than one user (a key issued, a role defined).
+    pub fn tenant_wide(action: &'static str) -> Self {
+        Self {
+            user_id: None,
+            action,
+            from_status: None,
+            to_status: None,
+            details: None,
+        }
+    }
+
     pub fn status(mut self, from: Option<Status>, to: Status) -> Self {
         self.from_status = from;
         self.to_status = Some(to);
@@ -90,6 +127,10 @@ pub struct Event {
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub actor: String,
+    /// The actor's name where it has one (an API key's); None on events older than names.
+    pub actor_name: Option<String>,
+    /// The API the change came through; None on events older than channels.
+    pub channel: Option<String>,
     pub reference_id: Option<String>,
     pub description: Option<String>,
     pub details: Option<Value>,

@@ -1,5 +1,6 @@
 //! Tenants and the API keys that act for them.
 
+use super::permission::Scopes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -19,9 +20,16 @@ pub struct Tenant {
 pub struct ApiKey {
     pub id: Uuid,
     pub tenant_id: Uuid,
+    /// What the key is for, as its issuer named it.
+    pub name: String,
+    pub scopes: Scopes,
     /// The first characters of the secret, to tell keys apart.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
+    /// When it last authenticated a call, to the minute.
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// When a rotated key stops working.
+    pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
@@ -29,6 +37,9 @@ pub struct ApiKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyOwner {
     pub key_id: Uuid,
+    pub key_name: String,
+    pub scopes: Scopes,
+    pub last_used_at: Option<DateTime<Utc>>,
     pub tenant_id: Uuid,
     pub tenant_number: i64,
     pub tenant_slug: String,

@@ -4,6 +4,7 @@
 
 use super::error::{FieldError, FieldErrors};
 use super::fields::{Email, ExternalId, GroupKey, Password, PersonName, Phone};
+use super::permission::{BuiltinRole, Permissions};
 use super::status::Status;
 use super::username::Username;
 use chrono::{DateTime, Utc};
@@ -11,54 +12,84 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use uuid::Uuid;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Role {
-    Admin,
-    /// May manage plans (Publica.la's `plan_admin`).
-    PlanAdmin,
-    /// Sees only the content readable to them (Publica.la's `only_sees_readable`).
-    OnlySeesReadable,
+/// A role's name: one of the [`BuiltinRole`]s or one the tenant defined.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoleName(String);
+
+/// Built-in roles first, in their own order (the order every API has always listed them
+/// in), then the tenant's by name.
+impl Ord for RoleName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let rank = |r: &RoleName| r.builtin().map_or(usize::MAX, |b| b as usize);
+        (rank(self), &self.0).cmp(&(rank(other), &other.0))
+    }
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::PlanAdmin => "plan_admin",
-            Role::OnlySeesReadable => "only_sees_readable",
+impl PartialOrd for RoleName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl RoleName {
+    /// Lowercase letters, digits, `_` and `-`, starting with a letter or digit, at most 64.
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let ok = !raw.is_empty()
+            && raw.len() <= 64
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+            && !raw.starts_with(['_', '-']);
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(FieldError::new(
+                field,
+                "must be 1 to 64 lowercase letters, digits, `_` or `-`, not starting with `_` or `-`",
+            ))
         }
     }
 
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "admin" => Ok(Role::Admin),
-            "plan_admin" => Ok(Role::PlanAdmin),
-            "only_sees_readable" => Ok(Role::OnlySeesReadable),
-            other => Err(FieldError::new(
-                field,
-                format!(
-                    "unknown role {other:?}; known roles: admin, plan_admin, only_sees_readable"
-                ),
-            )),
-        }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The built-in role of this name, if it is one.
+    pub fn builtin(&self) -> Option<BuiltinRole> {
+        BuiltinRole::named(&self.0)
+    }
+}
+
+impl From<BuiltinRole> for RoleName {
+    fn from(r: BuiltinRole) -> Self {
+        Self(r.as_str().to_owned())
     }
 }
 
 /// A user's roles, stored as a comma-separated list of role names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Roles(BTreeSet<Role>);
+pub struct Roles(BTreeSet<RoleName>);
 
 impl Roles {
-    pub fn new(roles: impl IntoIterator<Item = Role>) -> Self {
-        Self(roles.into_iter().collect())
+    pub fn new(roles: impl IntoIterator<Item = BuiltinRole>) -> Self {
+        Self(roles.into_iter().map(RoleName::from).collect())
     }
 
-    pub fn contains(&self, role: Role) -> bool {
-        self.0.contains(&role)
+    pub fn of(names: impl IntoIterator<Item = RoleName>) -> Self {
+        Self(names.into_iter().collect())
+    }
+
+    pub fn contains(&self, role: BuiltinRole) -> bool {
+        self.0.iter().any(|n| n.as_str() == role.as_str())
+    }
+
+    pub fn has(&self, name: &RoleName) -> bool {
+        self.0.contains(name)
     }
 
     /// Adds or removes one role.
-    pub fn set(&mut self, role: Role, on: bool) {
+    pub fn set(&mut self, role: impl Into<RoleName>, on: bool) {
+        let role = role.into();
         if on {
             self.0.insert(role);
         } else {
@@ -66,20 +97,37 @@ impl Roles {
         }
     }
 
-    pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|r| r.as_str()).collect()
+    pub fn iter(&self) -> impl Iterator<Item = &RoleName> {
+        self.0.iter()
+    }
+
+    /// The roles the tenant defined (their permissions are the tenant's to look up).
+    pub fn custom(&self) -> impl Iterator<Item = &RoleName> {
+        self.0.iter().filter(|n| n.builtin().is_none())
+    }
+
+    /// What the built-in roles among these grant.
+    pub fn builtin_permissions(&self) -> Permissions {
+        let mut all = Permissions::default();
+        for role in self.0.iter().filter_map(RoleName::builtin) {
+            all.extend(&role.permissions());
+        }
+        all
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.0.iter().map(|r| r.0.clone()).collect()
     }
 
     pub fn to_stored(&self) -> String {
         self.names().join(",")
     }
 
-    /// Reads the stored form; names this build does not know are dropped rather than failing
-    /// the whole user.
+    /// Reads the stored form.
     pub fn from_stored(s: &str) -> Self {
         Self(
             s.split(',')
-                .filter_map(|name| Role::parse("roles", name).ok())
+                .filter_map(|name| RoleName::parse("roles", name).ok())
                 .collect(),
         )
     }
@@ -256,6 +304,25 @@ impl Profile {
     }
 }
 
+impl NewUser {
+    /// The profile this user starts with.
+    pub fn profile(&self) -> Profile {
+        fn text<T: AsRef<str>>(v: &Option<T>) -> Option<String> {
+            v.as_ref().map(|v| v.as_ref().to_owned())
+        }
+        Profile {
+            email: text(&self.email),
+            username: text(&self.username),
+            external_id: text(&self.external_id),
+            first_name: text(&self.first_name),
+            last_name: text(&self.last_name),
+            phone_number: text(&self.phone_number),
+            roles: self.roles.clone(),
+            sessions_limit: self.sessions_limit,
+        }
+    }
+}
+
 /// What a patch changes: the new profile and, per changed field, its value before and after.
 #[derive(Debug, Clone)]
 pub struct ProfileChange {
@@ -423,7 +490,7 @@ mod tests {
 
     #[test]
     fn roles_round_trip() {
-        let roles = Roles::new([Role::Admin]);
+        let roles = Roles::new([BuiltinRole::Admin]);
         assert_eq!(Roles::from_stored(&roles.to_stored()), roles);
         assert_eq!(Roles::from_stored(""), Roles::default());
     }
@@ -440,7 +507,7 @@ pub struct UserFilter {
     /// Case-insensitive substring of the email or a name.
     pub text: Option<String>,
     /// Users holding this role.
-    pub role: Option<Role>,
+    pub role: Option<BuiltinRole>,
 }
 
 /// A way to name one user of a tenant, as each API names them. Use cases resolve it inside

@@ -2,9 +2,9 @@
 
 use super::problem::Problem;
 use super::AppState;
-use crate::domain::event::Actor;
+use crate::domain::event::{Actor, Channel};
 use crate::domain::tenant::KeyOwner;
-use crate::service::{secrets, Context};
+use crate::service::{secrets, Authority, Context};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
@@ -50,13 +50,17 @@ pub struct Caller {
 }
 
 impl Caller {
-    pub fn new(owner: KeyOwner, parts: &Parts) -> Self {
+    /// A key's holder calling through `channel`: it may do what the key's scopes allow.
+    pub fn new(owner: KeyOwner, parts: &Parts, channel: Channel) -> Self {
         Self {
             ctx: Context::new(
                 owner.tenant_id,
                 Actor::ApiKey(owner.key_id),
+                Authority::Key(owner.scopes.clone()),
+                channel,
                 request_id(parts),
-            ),
+            )
+            .named(owner.key_name.clone()),
             owner,
         }
     }
@@ -80,7 +84,7 @@ impl FromRequestParts<AppState> for Caller {
         let owner = key_owner(state, secret)
             .await?
             .ok_or_else(|| Problem::unauthorized("the API key is unknown or revoked"))?;
-        Ok(Caller::new(owner, parts))
+        Ok(Caller::new(owner, parts, Channel::Native))
     }
 }
 

@@ -1,12 +1,18 @@
 //! The native API's error envelope: RFC 9457 `application/problem+json`.
 
+use crate::domain::permission::Missing;
 use crate::domain::{DomainError, FieldError};
 use crate::service::Error;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::Arc;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+/// Answers as the contract lists them, by status.
+pub type Responses = BTreeMap<String, RefOr<utoipa::openapi::Response>>;
 
 /// An error that reached a client as a 500. The response carries it so that one middleware
 /// logs it, with the request id, exactly once; the client sees a generic message.
@@ -38,7 +44,7 @@ pub struct ProblemBody {
     /// One entry per offending field, named by its JSON path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
-    pub errors: Vec<ProblemField>,
+    pub errors: Vec<FieldBody>,
     /// Extension members (e.g. `current_status`).
     #[serde(flatten)]
     #[schema(ignore)]
@@ -47,13 +53,20 @@ pub struct ProblemBody {
     internal: Option<Arc<anyhow::Error>>,
 }
 
+/// A field the request got wrong and what is wrong with it: every API that names fields in
+/// its errors (native, Village, Regpack) names them in this shape.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ProblemField {
+#[schema(as = FieldError)]
+pub struct FieldBody {
+    /// The field's path in the request, e.g. `doc.email`, `segment_adds[0]` or
+    /// `metadata.description`; `.` for the body as a whole.
+    #[schema(example = "email")]
     pub field: String,
+    #[schema(example = "is required")]
     pub message: String,
 }
 
-impl From<FieldError> for ProblemField {
+impl From<FieldError> for FieldBody {
     fn from(e: FieldError) -> Self {
         Self {
             field: e.field,
@@ -107,7 +120,7 @@ impl Problem {
             "Invalid request",
             detail,
         );
-        p.0.errors = fields.into_iter().map(ProblemField::from).collect();
+        p.0.errors = fields.into_iter().map(FieldBody::from).collect();
         p
     }
 
@@ -118,6 +131,26 @@ impl Problem {
             "Not found",
             format!("{what} not found"),
         )
+    }
+
+    /// The caller lacks a permission or a scope: named in `missing_permission` and, for an
+    /// API key, `missing_scope`.
+    pub fn forbidden(missing: Missing) -> Self {
+        let mut p = Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            missing.to_string(),
+        );
+        p.0.extra.insert(
+            "missing_permission".into(),
+            missing.permission.as_str().into(),
+        );
+        if let Some(scope) = missing.scope {
+            p.0.extra
+                .insert("missing_scope".into(), scope.as_str().into());
+        }
+        p
     }
 
     pub fn unauthorized(detail: impl Into<String>) -> Self {
@@ -135,7 +168,7 @@ impl Problem {
     }
 
     pub fn with_field(mut self, field: impl Into<String>, message: impl Into<String>) -> Self {
-        self.0.errors.push(ProblemField {
+        self.0.errors.push(FieldBody {
             field: field.into(),
             message: message.into(),
         });
@@ -221,6 +254,7 @@ impl From<Error> for Problem {
             .with("should_change_owner", should_change_owner)
             .with("should_be_removed", should_be_removed),
             Error::Gone(reason) => Problem::new(StatusCode::GONE, "gone", "Gone", reason),
+            Error::Forbidden(missing) => Problem::forbidden(missing),
             Error::BadCredentials => Problem::unauthorized("invalid email or password"),
             Error::Unavailable => Problem::unavailable(),
             Error::Conflict => Problem::new(
@@ -272,3 +306,51 @@ impl IntoResponse for Problem {
 
 /// Every native handler answers `Result<_, Problem>`.
 pub type ApiResult<T> = Result<T, Problem>;
+
+/// Problem answers as the contract lists them, by status and description.
+pub fn problem_responses(answers: &[(&str, &str)]) -> Responses {
+    answers
+        .iter()
+        .map(|(status, description)| {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(*description)
+                .content("application/problem+json", content)
+                .build();
+            (status.to_string(), response.into())
+        })
+        .collect()
+}
+
+/// How the create of a named thing (group, room, product) is refused: a taken key or name, or
+/// a body that breaks a rule. Declared once, so every create documents the same answers; it
+/// has no values, it only names responses for the contract.
+pub enum CreateRefusals {}
+
+impl utoipa::IntoResponses for CreateRefusals {
+    fn responses() -> Responses {
+        problem_responses(&[
+            ("409", "The key or name is taken in this tenant"),
+            (
+                "422",
+                "A field breaks a rule (`errors` names each), or the Idempotency-Key was used \
+with another request",
+            ),
+        ])
+    }
+}
+
+/// How an operator-only call is refused without the operator's token.
+pub enum OperatorRefusal {}
+
+impl utoipa::IntoResponses for OperatorRefusal {
+    fn responses() -> Responses {
+        problem_responses(&[(
+            "401",
+            "No operator token, a wrong one, or the operator API is disabled (no \
+`ROSTER_OPERATOR_TOKEN`)",
+        )])
+    }
+}

@@ -5,6 +5,7 @@
 
 use super::auth::Caller;
 use super::AppState;
+use crate::domain::event::Channel;
 use crate::domain::tenant::{KeyOwner, Tenant};
 use crate::service::Error;
 use axum::extract::{FromRequestParts, RawPathParams};
@@ -58,6 +59,7 @@ pub async fn caller_for_key(
     parts: &mut Parts,
     state: &AppState,
     secret: Option<&str>,
+    channel: Channel,
 ) -> Result<Caller, Refusal> {
     let secret = secret
         .map(str::trim)
@@ -73,7 +75,7 @@ pub async fn caller_for_key(
             return Err(Refusal::UnknownTenant);
         }
     }
-    Ok(Caller::new(owner, parts))
+    Ok(Caller::new(owner, parts, channel))
 }
 
 /// Checks a tenant id carried in a vendor's path or body (Village's `{network_id}`).

@@ -1,5 +1,6 @@
 //! What a use case can answer instead of a result. Each HTTP API maps these to its envelope.
 
+use crate::domain::permission::Missing;
 use crate::domain::{DomainError, Entity, FieldError, Status, Transition};
 use crate::store::StoreError;
 
@@ -36,6 +37,9 @@ pub enum Error {
     /// Another write happened since the version the client read.
     #[error("the user changed since version {expected}; it is now at version {current}")]
     VersionMismatch { expected: i64, current: i64 },
+    /// The caller lacks a permission (a user's role) or a scope (an API key's).
+    #[error("{0}")]
+    Forbidden(Missing),
     /// Wrong credentials, or a person who may not log in: deliberately one answer.
     #[error("invalid credentials")]
     BadCredentials,

@@ -6,6 +6,7 @@ use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, ExternalId, GroupKey};
 use crate::domain::group::Group;
 use crate::domain::group::GroupMember;
+use crate::domain::permission::Permission;
 use crate::domain::user::Change;
 use crate::domain::Entity;
 use crate::store::Tx;
@@ -22,6 +23,7 @@ impl Services {
         key: GroupKey,
         name: DisplayName,
     ) -> Result<Group> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let mut tx = self.store.write().await?;
         let group = tx
             .insert_group(ctx.tenant, key.as_str(), name.as_str(), self.now())
@@ -33,11 +35,13 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn groups(&self, ctx: &Context) -> Result<Vec<Group>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         Ok(self.store.read().await?.groups(ctx.tenant).await?)
     }
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn group(&self, ctx: &Context, id: i64) -> Result<(Group, Vec<GroupMember>)> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let group = tx
             .group(ctx.tenant, id)
@@ -50,12 +54,14 @@ impl Services {
     /// Adds a user to a group; answers whether they were not a member before.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user, group))]
     pub async fn join_group(&self, ctx: &Context, group: i64, user: Uuid) -> Result<bool> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         self.change_membership(ctx, group, user, true).await
     }
 
     /// Removes a user from a group; answers whether they were a member.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user, group))]
     pub async fn leave_group(&self, ctx: &Context, group: i64, user: Uuid) -> Result<bool> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         self.change_membership(ctx, group, user, false).await
     }
 
@@ -98,6 +104,7 @@ impl Services {
         &self,
         ctx: &Context,
     ) -> Result<Vec<(Group, Vec<GroupMember>)>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let groups = tx.groups(ctx.tenant).await?;
         let mut members: HashMap<i64, Vec<GroupMember>> = HashMap::new();
@@ -123,6 +130,7 @@ impl Services {
         external_id: Option<ExternalId>,
         members: &[Uuid],
     ) -> Result<(Group, Vec<GroupMember>)> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let group = tx
@@ -158,6 +166,7 @@ impl Services {
         id: i64,
         change: GroupChange,
     ) -> Result<(Group, Vec<GroupMember>)> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let mut group = tx
@@ -185,6 +194,7 @@ impl Services {
     /// Deletes a group; each member leaves it (one event each).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group = id))]
     pub async fn delete_group(&self, ctx: &Context, id: i64) -> Result<()> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let group = tx

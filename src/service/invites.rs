@@ -3,10 +3,11 @@
 use super::lifecycle::{lock_view, transition_locked};
 use super::secrets;
 use super::sessions::{open_session, Login};
-use super::{Context, Error, Result, Services, Settings};
-use crate::domain::event::{Actor, NewEvent, Note};
+use super::{Authority, Context, Error, Result, Services, Settings};
+use crate::domain::event::{Actor, Channel, NewEvent, Note};
 use crate::domain::fields::Password;
 use crate::domain::invite::{Dead, Invite};
+use crate::domain::permission::Permission;
 use crate::domain::user::{Profile, User};
 use crate::domain::Entity;
 use crate::domain::{Status, Transition};
@@ -58,6 +59,7 @@ impl Services {
     /// Sends a new invite to an invited user; the old one dies.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn resend_invite(&self, ctx: &Context, id: Uuid) -> Result<Uuid> {
+        ctx.require_one(&[Permission::CreateUsers])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let user = tx
@@ -104,7 +106,13 @@ impl Services {
             .map_err(|dead| Error::Gone(dead.reason()))?;
         let password_hash = self.passwords.hash(password).await?;
         let at = self.now();
-        let ctx = Context::new(invite.tenant_id, Actor::User(invite.user_id), request_id);
+        let ctx = Context::new(
+            invite.tenant_id,
+            Actor::User(invite.user_id),
+            Authority::Visitor,
+            Channel::Native,
+            request_id,
+        );
         let mut tx = self.store.write().await?;
         let locked = match lock_view(&mut tx, invite.tenant_id, invite.user_id.into()).await {
             Err(Error::NotFound(_)) => return Err(Error::NotFound(Entity::Invite)),

@@ -6,6 +6,7 @@ use super::{Context, Error, Result, Services, UserView};
 use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::extension::Extension;
+use crate::domain::permission::{self, Permission};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
 use crate::domain::user::{UserPatch, UserRef};
 use crate::domain::Entity;
@@ -106,6 +107,7 @@ impl Services {
         transition: Transition,
         note: &Note,
     ) -> Result<StatusChange> {
+        ctx.require(permission::needed_for(transition))?;
         let who = who.into();
         if transition == Transition::Deactivate {
             let done = self
@@ -131,6 +133,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<StatusChange> {
+        ctx.require(permission::needed_for(Transition::Reactivate))?;
         let mut tx = self.store.write().await?;
         let change = apply_transition(
             &mut tx,
@@ -157,6 +160,7 @@ impl Services {
         note: &Note,
         options: Deactivation,
     ) -> Result<Deactivated> {
+        ctx.require(permission::needed_for(Transition::Deactivate))?;
         self.deactivate_as(ctx, who.into(), note, options, false, None)
             .await
     }
@@ -171,6 +175,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<Deactivated> {
+        ctx.require(permission::needed_for(Transition::Deactivate))?;
         self.deactivate_as(ctx, who.into(), note, Deactivation::default(), true, None)
             .await
     }
@@ -187,6 +192,12 @@ impl Services {
         active: Option<bool>,
         note: &Note,
     ) -> Result<UserView> {
+        ctx.require_one(&[Permission::EditProfiles])?;
+        match active {
+            Some(false) => ctx.require(permission::needed_for(Transition::Deactivate))?,
+            Some(true) => ctx.require(permission::needed_for(Transition::Reactivate))?,
+            None => {}
+        }
         let password_hash = match &edit.patch.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
@@ -330,6 +341,7 @@ impl Services {
         who: impl Into<UserRef<'a>>,
         note: &Note,
     ) -> Result<u64> {
+        ctx.require_one(&[Permission::ForceLogout])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let id = tx

@@ -11,6 +11,7 @@ use crate::domain::fields::{DisplayName, Email, GroupKey, Password};
 use crate::domain::group::Group;
 use crate::domain::membership::{Color, MemberStatus, Price, Product};
 use crate::domain::membership::{MemberProduct, Membership};
+use crate::domain::permission::Permission;
 use crate::domain::user::{NewUser, User, UserPatch};
 use crate::domain::Entity;
 use crate::domain::Status;
@@ -60,6 +61,7 @@ impl Services {
         enrollee: Enrollee,
         emails: bool,
     ) -> Result<Enrolment> {
+        ctx.require_one(&[Permission::CreateUsers])?;
         let (mut new, parent) = match enrollee {
             Enrollee::Person(new) => (new, None),
             Enrollee::Child { parent, new } => (new, Some(parent)),
@@ -143,6 +145,7 @@ impl Services {
     /// The member with this number in this group.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, group))]
     pub async fn member(&self, ctx: &Context, group: i64, number: i64) -> Result<Member> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let g = group_of(&mut tx, ctx, group).await?;
         let user = tx
@@ -163,6 +166,7 @@ impl Services {
         email: &Email,
         password: &Password,
     ) -> Result<(super::sessions::Login, Member)> {
+        ctx.require_one(&[Permission::SignIn])?;
         {
             let mut tx = self.store.read().await?;
             let g = group_of(&mut tx, ctx, group).await?;
@@ -191,6 +195,7 @@ impl Services {
         number: i64,
         patch: UserPatch,
     ) -> Result<Member> {
+        ctx.require_one(&[Permission::EditProfiles])?;
         let id = self.member(ctx, group, number).await?.user.id;
         self.patch_user(ctx, id, patch, None).await?;
         self.member(ctx, group, number).await
@@ -205,6 +210,7 @@ impl Services {
         number: i64,
         email: Email,
     ) -> Result<Member> {
+        ctx.require_one(&[Permission::EditProfiles])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, _) = resolve(&mut tx, ctx, group, number, true).await?;
@@ -239,6 +245,7 @@ impl Services {
         number: i64,
         status: Option<i64>,
     ) -> Result<Member> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, membership) = resolve(&mut tx, ctx, group, number, true).await?;
@@ -275,6 +282,7 @@ impl Services {
         number: i64,
         product: i64,
     ) -> Result<Member> {
+        ctx.require_one(&[Permission::ManageCatalogue])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let (g, user, _) = resolve(&mut tx, ctx, group, number, true).await?;
@@ -306,6 +314,7 @@ impl Services {
         color: Color,
         is_excluded: bool,
     ) -> Result<MemberStatus> {
+        ctx.require_one(&[Permission::ManageGroups])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let status = tx
@@ -334,6 +343,7 @@ impl Services {
         name: DisplayName,
         price: Price,
     ) -> Result<Product> {
+        ctx.require_one(&[Permission::ManageCatalogue])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let product = tx
@@ -356,6 +366,7 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn products(&self, ctx: &Context) -> Result<Vec<Product>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         Ok(self.store.read().await?.products(ctx.tenant).await?)
     }
 }

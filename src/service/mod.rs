@@ -11,6 +11,7 @@ pub mod outbox;
 mod passwords;
 pub mod plans;
 mod rate_limit;
+pub mod roles;
 pub mod rooms;
 pub mod secrets;
 pub mod sessions;
@@ -22,7 +23,8 @@ pub use error::{Error, Result};
 pub use passwords::Passwords;
 
 use crate::domain::clock::Clock;
-use crate::domain::event::{Actor, Note};
+use crate::domain::event::{Actor, Channel, Note};
+use crate::domain::permission::{Missing, Need, Permission, Permissions, Scope, Scopes};
 use crate::domain::user::User;
 use crate::store::{EventOrigin, Store, Tx};
 use chrono::{DateTime, Utc};
@@ -90,27 +92,141 @@ impl Services {
     }
 }
 
-/// Who is asking, for which tenant, in which request.
+/// What a caller may do.
+#[derive(Debug, Clone)]
+pub enum Authority {
+    /// An API key: what its scopes allow.
+    Key(Scopes),
+    /// A signed-in user: what their roles grant.
+    User(Permissions),
+    /// Someone proving who they are (a login form, an invite's token): they may act on
+    /// themselves, through the use cases made for that, and nothing else.
+    Visitor,
+    /// The operator, or roster itself.
+    Everything,
+}
+
+/// Who is asking, for which tenant, through which API, in which request.
 #[derive(Debug, Clone)]
 pub struct Context {
     pub tenant: Uuid,
     actor: String,
+    actor_name: Option<String>,
+    /// The user acting, when the caller is a person: they may always read themselves.
+    acting_user: Option<Uuid>,
+    authority: Authority,
+    channel: Channel,
     request_id: Option<String>,
 }
 
 impl Context {
-    pub fn new(tenant: Uuid, actor: Actor, request_id: Option<String>) -> Self {
+    pub fn new(
+        tenant: Uuid,
+        actor: Actor,
+        authority: Authority,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Self {
+        let acting_user = match actor {
+            Actor::User(id) => Some(id),
+            _ => None,
+        };
         Self {
             tenant,
             actor: actor.to_string(),
+            actor_name: None,
+            acting_user,
+            authority,
+            channel,
             request_id,
         }
+    }
+
+    /// The same caller, with the name its actor goes by (an API key's name).
+    pub fn named(self, name: impl Into<String>) -> Self {
+        Self {
+            actor_name: Some(name.into()),
+            ..self
+        }
+    }
+
+    /// The person who just signed in through this caller, acting on themselves (what a login
+    /// answers is read as them).
+    pub fn signed_in(&self, user: Uuid) -> Self {
+        Self {
+            actor: Actor::User(user).to_string(),
+            actor_name: None,
+            acting_user: Some(user),
+            authority: Authority::Visitor,
+            ..self.clone()
+        }
+    }
+
+    /// The operator, from the command line.
+    pub fn operator(tenant: Uuid) -> Self {
+        Self::new(
+            tenant,
+            Actor::Operator,
+            Authority::Everything,
+            Channel::Cli,
+            None,
+        )
+    }
+
+    /// Roster acting by itself in a tenant (a scheduled change).
+    pub fn system(tenant: Uuid) -> Self {
+        Self::new(
+            tenant,
+            Actor::System,
+            Authority::Everything,
+            Channel::Scheduler,
+            None,
+        )
+    }
+
+    pub fn channel(&self) -> Channel {
+        self.channel
+    }
+
+    /// Refuses the call unless the caller holds what `need` asks.
+    pub fn require(&self, need: Need) -> Result<()> {
+        let held = match &self.authority {
+            Authority::Everything => return Ok(()),
+            Authority::Key(scopes) => scopes.permissions(),
+            Authority::User(permissions) => permissions.clone(),
+            Authority::Visitor => Permissions::default(),
+        };
+        if need.met_by(&held) {
+            return Ok(());
+        }
+        let scope = matches!(self.authority, Authority::Key(_)).then(|| Scope::narrowest_for(need));
+        Err(Error::Forbidden(Missing {
+            permission: need.primary(),
+            scope,
+        }))
+    }
+
+    /// [`Self::require`] for an action that needs one permission.
+    pub fn require_one(&self, p: &'static [Permission; 1]) -> Result<()> {
+        self.require(Need(p))
+    }
+
+    /// Whether the caller is this user, acting on themselves.
+    pub fn is_self(&self, user: Uuid) -> bool {
+        self.acting_user == Some(user)
+    }
+
+    /// Whether the caller is an API key (a platform's backend) rather than a person.
+    pub fn is_key(&self) -> bool {
+        matches!(self.authority, Authority::Key(_))
     }
 
     fn origin<'a>(&'a self, note: &'a Note, at: DateTime<Utc>) -> EventOrigin<'a> {
         EventOrigin {
             tenant: self.tenant,
             actor: &self.actor,
+            actor_name: self.actor_name.as_deref(),
+            channel: self.channel.as_str(),
             request_id: self.request_id.as_deref(),
             note,
             recorded_at: at,

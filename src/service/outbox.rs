@@ -2,6 +2,7 @@
 
 use super::{Context, Error, Result, Services};
 use crate::domain::outbox::EmailDelivery;
+use crate::domain::permission::Permission;
 use crate::domain::Entity;
 use crate::store::ClaimedEmail;
 use chrono::{DateTime, Utc};
@@ -46,6 +47,7 @@ impl Services {
     /// Delivery status of every email about a user.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn emails_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<EmailDelivery>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)
             .await?

@@ -4,6 +4,7 @@ use super::error::taken_as;
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
+use crate::domain::permission::Permission;
 use crate::domain::plan::{Plan, PlanGrant, UserPlan};
 use crate::store::Tx;
 use chrono::{DateTime, Utc};
@@ -21,6 +22,7 @@ pub struct UserWithPlans {
 impl Services {
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn create_plan(&self, ctx: &Context, name: DisplayName) -> Result<Plan> {
+        ctx.require_one(&[Permission::ManageCatalogue])?;
         let mut tx = self.store.write().await?;
         let plan = tx
             .insert_plan(ctx.tenant, name.as_str(), self.now())
@@ -32,6 +34,7 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn plans(&self, ctx: &Context) -> Result<Vec<Plan>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         Ok(self.store.read().await?.plans(ctx.tenant).await?)
     }
 }

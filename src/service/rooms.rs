@@ -4,16 +4,17 @@ use super::error::taken_as;
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
+use crate::domain::permission::Permission;
 use crate::domain::room::{MemberRole, Room, RoomKind, RoomMember};
 use crate::domain::Entity;
 use serde_json::json;
 use uuid::Uuid;
 
 /// Whether a membership change expects the user to be a member already.
-#[derive(Clone, Copy)]
-enum Membership {
+#[derive(Debug, Clone, Copy)]
+pub enum RoomSeat {
     New,
-    Existing,
+    Taken,
 }
 
 impl Services {
@@ -24,6 +25,7 @@ impl Services {
         name: DisplayName,
         kind: RoomKind,
     ) -> Result<Room> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let mut tx = self.store.write().await?;
         let room = tx
             .insert_room(ctx.tenant, Uuid::now_v7(), name.as_str(), kind, self.now())
@@ -35,11 +37,13 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn rooms(&self, ctx: &Context) -> Result<Vec<Room>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         Ok(self.store.read().await?.rooms(ctx.tenant).await?)
     }
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn room(&self, ctx: &Context, id: Uuid) -> Result<(Room, Vec<RoomMember>)> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let room = tx
             .room(ctx.tenant, id, false)
@@ -49,40 +53,18 @@ impl Services {
         Ok((room, members))
     }
 
-    /// Adds the user to the room with `role`; a member already there is a conflict.
+    /// Puts the user in the room with `role`: as a new member ([`RoomSeat::New`]; one already
+    /// there is a conflict) or as one already there whose role changes ([`RoomSeat::Taken`]).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
-    pub async fn add_room_member(
+    pub async fn put_room_member(
         &self,
         ctx: &Context,
         room: Uuid,
         user: Uuid,
         role: MemberRole,
+        expected: RoomSeat,
     ) -> Result<(Room, Vec<RoomMember>)> {
-        self.put_room_member(ctx, room, user, role, Membership::New)
-            .await
-    }
-
-    /// Sets the role of a member of the room.
-    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
-    pub async fn set_room_role(
-        &self,
-        ctx: &Context,
-        room: Uuid,
-        user: Uuid,
-        role: MemberRole,
-    ) -> Result<(Room, Vec<RoomMember>)> {
-        self.put_room_member(ctx, room, user, role, Membership::Existing)
-            .await
-    }
-
-    async fn put_room_member(
-        &self,
-        ctx: &Context,
-        room: Uuid,
-        user: Uuid,
-        role: MemberRole,
-        expected: Membership,
-    ) -> Result<(Room, Vec<RoomMember>)> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         // The user, then the room: the order deactivation locks them in, so a membership change
@@ -97,8 +79,8 @@ impl Services {
         let before = tx.room_members(ctx.tenant, room).await?;
         let previous = before.iter().find(|m| m.user_id == user).map(|m| m.role);
         match (expected, previous) {
-            (Membership::New, Some(_)) => return Err(Error::Exists(Entity::RoomMember)),
-            (Membership::Existing, None) => return Err(Error::NotFound(Entity::RoomMember)),
+            (RoomSeat::New, Some(_)) => return Err(Error::Exists(Entity::RoomMember)),
+            (RoomSeat::Taken, None) => return Err(Error::NotFound(Entity::RoomMember)),
             _ => {}
         }
         if previous != Some(role) {
@@ -122,6 +104,7 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn remove_room_member(&self, ctx: &Context, room: Uuid, user: Uuid) -> Result<()> {
+        ctx.require_one(&[Permission::ManageRooms])?;
         let at = self.now();
         let mut tx = self.store.write().await?;
         let r = tx

@@ -4,6 +4,7 @@ use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, Settings, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::email_key;
+use crate::domain::permission::Permission;
 use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::domain::username::lookup_key;
@@ -49,6 +50,11 @@ impl Services {
     /// a user who may not log in) is the same [`Error::BadCredentials`], in the same time.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn login(&self, ctx: &Context, name: LoginName<'_>, password: &str) -> Result<Login> {
+        // A person signing in proves who they are with the password; a platform signing them
+        // in with its key needs the permission to.
+        if ctx.is_key() {
+            ctx.require_one(&[Permission::SignIn])?;
+        }
         let (email_key, username_key) = name.keys();
         let (user, stored) = match self
             .store
@@ -116,6 +122,9 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn live_sessions(&self, ctx: &Context, user: Uuid) -> Result<Vec<Session>> {
+        if !ctx.is_self(user) {
+            ctx.require_one(&[Permission::ViewUsers])?;
+        }
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, user, false)
             .await?

@@ -2,12 +2,16 @@
 
 use super::error::taken_as;
 use super::secrets::{self, API_KEY_PREFIX};
-use super::{Error, Result, Services};
+use super::{Context, Error, Result, Services};
+use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, Slug};
+use crate::domain::permission::{BuiltinRole, Permission, Permissions, Scopes};
 use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
+use crate::domain::user::User;
 use crate::domain::Entity;
-use crate::store::Tx;
+use crate::store::{KeyRecord, Tx};
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use uuid::Uuid;
 
 /// A new API key: the secret (shown only now) and its record.
@@ -30,7 +34,8 @@ impl Services {
             .insert_tenant(Uuid::now_v7(), slug.as_str(), name.as_str(), at)
             .await
             .map_err(taken_as("slug"))?;
-        let key = issue_key(&mut tx, tenant.id, at).await?;
+        // A tenant's first key can do everything: it is how its admins start.
+        let key = issue_key(&mut tx, tenant.id, "default", &Scopes::full(), at).await?;
         tx.commit().await?;
         Ok((tenant, key))
     }
@@ -58,37 +63,152 @@ impl Services {
         found.ok_or(Error::NotFound(Entity::Tenant))
     }
 
+    /// Issues a key for a tenant, as the operator.
     #[tracing::instrument(skip_all)]
-    pub async fn create_api_key(&self, tenant: Uuid) -> Result<NewApiKey> {
+    pub async fn create_api_key(
+        &self,
+        tenant: Uuid,
+        name: &str,
+        scopes: &Scopes,
+    ) -> Result<NewApiKey> {
         let mut tx = self.store.write().await?;
         tx.tenant_by_id(tenant)
             .await?
             .ok_or(Error::NotFound(Entity::Tenant))?;
-        let key = issue_key(&mut tx, tenant, self.now()).await?;
+        let key = issue_key(&mut tx, tenant, name, scopes, self.now()).await?;
         tx.commit().await?;
         Ok(key)
     }
 
-    #[tracing::instrument(skip_all, fields(user = %id))]
+    /// Revokes any tenant's key, as the operator.
+    #[tracing::instrument(skip_all, fields(key = %id))]
     pub async fn revoke_api_key(&self, id: Uuid) -> Result<ApiKey> {
         let mut tx = self.store.write().await?;
         let key = tx
-            .revoke_api_key(id, self.now())
+            .revoke_api_key(None, id, self.now())
             .await?
             .ok_or(Error::NotFound(Entity::ApiKey))?;
         tx.commit().await?;
         Ok(key)
     }
 
-    /// The tenant behind a presented API key, if the key is live.
+    /// The caller's tenant's keys, never their secrets.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn api_keys(&self, ctx: &Context) -> Result<Vec<ApiKey>> {
+        ctx.require_one(&[Permission::ManageKeys])?;
+        Ok(self.store.read().await?.api_keys(ctx.tenant).await?)
+    }
+
+    /// Issues another key of the caller's tenant; audited.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn issue_api_key(
+        &self,
+        ctx: &Context,
+        name: &DisplayName,
+        scopes: &Scopes,
+    ) -> Result<NewApiKey> {
+        ctx.require_one(&[Permission::ManageKeys])?;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        let key = issue_key(&mut tx, ctx.tenant, name.as_str(), scopes, at).await?;
+        key_event(&mut tx, ctx, "api_key_created", &key.record, at).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Revokes a key of the caller's tenant at once; audited.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, key = %id))]
+    pub async fn revoke_tenant_key(&self, ctx: &Context, id: Uuid) -> Result<ApiKey> {
+        ctx.require_one(&[Permission::ManageKeys])?;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        let key = tx
+            .revoke_api_key(Some(ctx.tenant), id, at)
+            .await?
+            .ok_or(Error::NotFound(Entity::ApiKey))?;
+        key_event(&mut tx, ctx, "api_key_revoked", &key, at).await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Replaces a key with a new one of the same name and scopes; the old one keeps working
+    /// until `overlap_until` (now, for no overlap). One transaction, audited.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, key = %id))]
+    pub async fn rotate_api_key(
+        &self,
+        ctx: &Context,
+        id: Uuid,
+        overlap_until: DateTime<Utc>,
+    ) -> Result<(NewApiKey, ApiKey)> {
+        ctx.require_one(&[Permission::ManageKeys])?;
+        let at = self.now();
+        if overlap_until < at {
+            return Err(Error::invalid("overlap_until", "must not be in the past"));
+        }
+        let mut tx = self.store.write().await?;
+        let old = tx
+            .expire_api_key(ctx.tenant, id, at, overlap_until)
+            .await?
+            .ok_or(Error::NotFound(Entity::ApiKey))?;
+        let new = issue_key(&mut tx, ctx.tenant, &old.name, &old.scopes, at).await?;
+        let details = json!({ "replaced": old.id, "old_key_expires_at": old.expires_at });
+        tx.append_event(
+            &ctx.origin(&Note::default(), at),
+            &NewEvent::tenant_wide("api_key_rotated").details(key_details(&new.record, details)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((new, old))
+    }
+
+    /// The tenant behind a presented API key, if the key is live. Records its use, at most
+    /// once a minute per key, so a busy key costs no write per call.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate_key(&self, secret: &str) -> Result<Option<KeyOwner>> {
-        Ok(self
+        let at = self.now();
+        let owner = self
             .store
             .read_one()
             .await?
-            .key_owner(&secrets::hash(secret))
-            .await?)
+            .key_owner(&secrets::hash(secret), at)
+            .await?;
+        if let Some(owner) = &owner {
+            let stale = owner
+                .last_used_at
+                .is_none_or(|last| at - last >= chrono::Duration::minutes(1));
+            if stale {
+                if let Err(e) = self.touch_key(owner.key_id, at).await {
+                    tracing::warn!(error = %e, "could not record an API key's use");
+                }
+            }
+        }
+        Ok(owner)
+    }
+
+    /// What a user may do: what their built-in roles grant (every person holds `user`), and
+    /// their tenant's custom roles.
+    #[tracing::instrument(skip_all, fields(user = %user.id))]
+    pub async fn permissions_of(&self, user: &User) -> Result<Permissions> {
+        let mut held = user.roles.builtin_permissions();
+        held.extend(&BuiltinRole::User.permissions());
+        let custom: Vec<&str> = user.roles.custom().map(|r| r.as_str()).collect();
+        if !custom.is_empty() {
+            let granted = self
+                .store
+                .read()
+                .await?
+                .custom_role_permissions(user.tenant_id, &custom)
+                .await?;
+            held.extend(&granted);
+        }
+        Ok(held)
+    }
+
+    async fn touch_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.store.write().await?;
+        tx.touch_api_key(id, at).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// On an empty database, creates the tenant `default` and answers it with its key.
@@ -108,20 +228,54 @@ impl Services {
     }
 }
 
-async fn issue_key(tx: &mut Tx, tenant: Uuid, at: DateTime<Utc>) -> Result<NewApiKey> {
+async fn issue_key(
+    tx: &mut Tx,
+    tenant: Uuid,
+    name: &str,
+    scopes: &Scopes,
+    at: DateTime<Utc>,
+) -> Result<NewApiKey> {
     let minted = secrets::mint(API_KEY_PREFIX);
-    let id = Uuid::now_v7();
     let prefix = secrets::display_prefix(&minted.secret);
-    tx.insert_api_key(id, tenant, &prefix, &minted.hash, at)
+    let record = tx
+        .insert_api_key(&KeyRecord {
+            id: Uuid::now_v7(),
+            tenant_id: tenant,
+            name,
+            scopes,
+            prefix: &prefix,
+            secret_hash: &minted.hash,
+            at,
+        })
         .await?;
     Ok(NewApiKey {
         secret: minted.secret,
-        record: ApiKey {
-            id,
-            tenant_id: tenant,
-            prefix,
-            created_at: at,
-            revoked_at: None,
-        },
+        record,
     })
+}
+
+/// What the audit log says of a key: never its secret.
+fn key_details(key: &ApiKey, mut extra: serde_json::Value) -> serde_json::Value {
+    extra["key"] = json!({
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": key.scopes.names(),
+    });
+    extra
+}
+
+async fn key_event(
+    tx: &mut Tx,
+    ctx: &Context,
+    action: &'static str,
+    key: &ApiKey,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    tx.append_event(
+        &ctx.origin(&Note::default(), at),
+        &NewEvent::tenant_wide(action).details(key_details(key, json!({}))),
+    )
+    .await?;
+    Ok(())
 }

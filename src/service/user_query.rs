@@ -5,6 +5,7 @@ use super::{view, Error};
 use super::{with_groups, Context, Result, Services, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::extension::Extension;
+use crate::domain::permission::Permission;
 use crate::domain::query::{UserOrder, UserQuery};
 use crate::domain::Entity;
 use crate::store::Tx;
@@ -29,6 +30,7 @@ impl Services {
         limit: u32,
         extension: &str,
     ) -> Result<(NumberedPage<UserView>, Extensions)> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let (users, total) = tx
             .users_matching(ctx.tenant, query, order, offset, limit)
@@ -46,6 +48,7 @@ impl Services {
     /// The user, unless their identity provider deleted them (see [`Services::deprovision`]).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn provisioned_user(&self, ctx: &Context, id: Uuid) -> Result<UserView> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let user = tx
             .user(ctx.tenant, id, false)
@@ -65,6 +68,7 @@ impl Services {
         users: &[Uuid],
         schema: &str,
     ) -> Result<Extensions> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         Ok(tx
             .extensions_of(ctx.tenant, users, schema)

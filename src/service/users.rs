@@ -8,9 +8,11 @@ use crate::domain::event::EventCursor;
 use crate::domain::event::{Event, NewEvent, Note};
 use crate::domain::extension::Extension;
 use crate::domain::fields::email_key;
+use crate::domain::permission::BuiltinRole;
+use crate::domain::permission::Permission;
 use crate::domain::plan::PlanGrant;
 use crate::domain::user::UserFilter;
-use crate::domain::user::{NewUser, Role, User, UserPatch};
+use crate::domain::user::{NewUser, Roles, User, UserPatch};
 use crate::domain::username::username_key;
 use crate::domain::Entity;
 use crate::domain::{Status, Transition};
@@ -78,6 +80,10 @@ impl Services {
         creation: Creation,
         on_existing: OnExisting,
     ) -> Result<CreateOutcome> {
+        ctx.require_one(&[Permission::CreateUsers])?;
+        if new.roles != Roles::default() {
+            ctx.require_one(&[Permission::ManageRoles])?;
+        }
         // Hash before the transaction: argon2 takes tens of milliseconds, a lock should not.
         let password_hash = match &new.password {
             Some(p) => Some(self.passwords.hash(p).await?),
@@ -133,6 +139,7 @@ impl Services {
     /// The user with this email (matched case-insensitively).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn user_by_email(&self, ctx: &Context, email: &str) -> Result<UserView> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let user = tx
             .user_by_email(ctx.tenant, &email_key(email), false)
@@ -143,6 +150,9 @@ impl Services {
 
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn user(&self, ctx: &Context, id: Uuid) -> Result<UserView> {
+        if !ctx.is_self(id) {
+            ctx.require_one(&[Permission::ViewUsers])?;
+        }
         let mut tx = self.store.read().await?;
         let user = tx
             .user(ctx.tenant, id, false)
@@ -158,6 +168,9 @@ impl Services {
         let user = user_by_ref(&mut tx, ctx, r)
             .await?
             .ok_or(Error::NotFound(Entity::User))?;
+        if !ctx.is_self(user.id) {
+            ctx.require_one(&[Permission::ViewUsers])?;
+        }
         let user = view(&mut tx, ctx.tenant, user).await?;
         let mut found = with_plans(&mut tx, ctx.tenant, vec![user]).await?;
         Ok(found.pop().expect("one user in, one out"))
@@ -173,6 +186,7 @@ impl Services {
         page: u64,
         per_page: u32,
     ) -> Result<NumberedPage<UserWithPlans>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let total = tx.count_users(ctx.tenant, filter).await?;
         let offset = page.saturating_sub(1).saturating_mul(u64::from(per_page));
@@ -196,9 +210,10 @@ impl Services {
         ctx: &Context,
         who: impl Into<UserRef<'a>>,
         mut patch: UserPatch,
-        roles: &[(Role, bool)],
+        roles: &[(BuiltinRole, bool)],
         plan: Option<PlanGrant>,
     ) -> Result<UserView> {
+        ctx.require_one(&[Permission::EditProfiles])?;
         let password_hash = match &patch.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
@@ -233,6 +248,7 @@ impl Services {
         after: Option<i64>,
         limit: u32,
     ) -> Result<Page<UserView, i64>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
         let mut tx = self.store.read().await?;
         let users = tx.users(ctx.tenant, filter, after, limit).await?;
         let next = (users.len() == limit as usize)
@@ -251,6 +267,7 @@ impl Services {
         patch: UserPatch,
         expected_version: Option<i64>,
     ) -> Result<UserView> {
+        ctx.require_one(&[Permission::EditProfiles])?;
         let password_hash = match &patch.password {
             Some(p) => Some(self.passwords.hash(p).await?),
             None => None,
@@ -283,12 +300,14 @@ impl Services {
         id: Uuid,
         after: i64,
         limit: u32,
+        actor: Option<&str>,
     ) -> Result<Page<Event, i64>> {
+        ctx.require_one(&[Permission::ViewAudit])?;
         let mut tx = self.store.read().await?;
         tx.user(ctx.tenant, id, false)
             .await?
             .ok_or(Error::NotFound(Entity::User))?;
-        let items = tx.user_events(ctx.tenant, id, after, limit).await?;
+        let items = tx.user_events(ctx.tenant, id, after, limit, actor).await?;
         let next = items
             .last()
             .map(|e| e.seq)
@@ -303,9 +322,11 @@ impl Services {
         ctx: &Context,
         after: EventCursor,
         limit: u32,
+        actor: Option<&str>,
     ) -> Result<Page<Event, EventCursor>> {
+        ctx.require_one(&[Permission::ViewAudit])?;
         let mut tx = self.store.read().await?;
-        let items = tx.feed(ctx.tenant, after, limit).await?;
+        let items = tx.feed(ctx.tenant, after, limit, actor).await?;
         let next = Some(items.last().map_or(after, |e| EventCursor {
             tx_order: e.tx_order,
             seq: e.seq,
@@ -336,6 +357,10 @@ pub(crate) async fn patch_locked(
         }
     }
     let change = patch.apply(&user);
+    if change.profile.roles != user.roles {
+        ctx.require_one(&[Permission::ManageRoles])?;
+        super::roles::check_roles_exist(tx, ctx.tenant, &change.profile.roles).await?;
+    }
     if change.is_empty() && password_hash.is_none() {
         return view(tx, ctx.tenant, user).await;
     }
@@ -401,6 +426,7 @@ pub(crate) async fn insert_user(
     creation: &Creation,
     at: DateTime<Utc>,
 ) -> Result<UserView> {
+    super::roles::check_roles_exist(tx, ctx.tenant, &new.roles).await?;
     let email_key = new.email.as_ref().map(|e| e.key());
     let username_key = new.username.as_ref().map(|u| u.key());
     let values = UniqueValues {
@@ -449,19 +475,12 @@ pub(crate) async fn insert_user(
     let record = UserRecord {
         id: Uuid::now_v7(),
         tenant_id: ctx.tenant,
-        email: new.email.as_ref().map(|e| e.as_str().to_owned()),
-        username: new.username.as_ref().map(|u| u.as_str().to_owned()),
-        external_id: new.external_id.as_ref().map(|x| x.as_str().to_owned()),
-        first_name: new.first_name.as_ref().map(|n| n.as_str().to_owned()),
-        last_name: new.last_name.as_ref().map(|n| n.as_str().to_owned()),
-        phone_number: new.phone_number.as_ref().map(|p| p.as_str().to_owned()),
+        profile: new.profile(),
         password_hash,
         status: new.status,
-        roles: new.roles.clone(),
         referral_code: super::secrets::referral_code(),
         parent_id: new.parent_id,
         referred_by,
-        sessions_limit: new.sessions_limit,
         at,
     };
     let user = tx.insert_user(&record).await?;

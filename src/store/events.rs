@@ -15,6 +15,8 @@ struct EventRow {
     from_status: Option<String>,
     to_status: Option<String>,
     actor: String,
+    actor_name: Option<String>,
+    channel: Option<String>,
     reference_id: Option<String>,
     description: Option<String>,
     details: Option<String>,
@@ -39,6 +41,8 @@ impl EventRow {
             from_status: self.from_status,
             to_status: self.to_status,
             actor: self.actor,
+            actor_name: self.actor_name,
+            channel: self.channel,
             reference_id: self.reference_id,
             description: self.description,
             details,
@@ -54,12 +58,16 @@ fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
 }
 
 const EVENT_COLUMNS: &str = "seq, tx_order, id, user_id, action, from_status, to_status, actor, \
-    reference_id, description, details, occurred_at, recorded_at, request_id";
+    actor_name, channel, reference_id, description, details, occurred_at, recorded_at, request_id";
 
 /// Who and why, as the service knows it for the whole request.
 pub struct EventOrigin<'a> {
     pub tenant: Uuid,
     pub actor: &'a str,
+    /// The actor's name where it has one (an API key's).
+    pub actor_name: Option<&'a str>,
+    /// The API the change came through.
+    pub channel: &'a str,
     pub request_id: Option<&'a str>,
     pub note: &'a Note,
     pub recorded_at: DateTime<Utc>,
@@ -76,7 +84,7 @@ impl Tx {
         origin: &EventOrigin<'_>,
         events: &[NewEvent],
     ) -> Result<()> {
-        const COLUMNS: usize = 13;
+        const COLUMNS: usize = 15;
         for chunk in events.chunks(100) {
             let rows = (0..chunk.len())
                 .map(|i| {
@@ -90,7 +98,8 @@ impl Tx {
                 .join(", ");
             let sql = format!(
                 "INSERT INTO events (id, tenant_id, user_id, action, from_status, to_status, actor, \
-                 reference_id, description, details, occurred_at, recorded_at, request_id) VALUES {rows}"
+                 actor_name, channel, reference_id, description, details, occurred_at, recorded_at, \
+                 request_id) VALUES {rows}"
             );
             with_conn!(self, |c| {
                 let mut q = sqlx::query(&sql);
@@ -103,6 +112,8 @@ impl Tx {
                         .bind(e.from_status.map(|s| s.as_str()))
                         .bind(e.to_status.map(|s| s.as_str()))
                         .bind(origin.actor)
+                        .bind(origin.actor_name)
+                        .bind(origin.channel)
                         .bind(&origin.note.reference_id)
                         .bind(&origin.note.reason)
                         .bind(e.details.as_ref().map(|d| d.to_string()))
@@ -123,15 +134,18 @@ impl Tx {
         user: Uuid,
         after_seq: i64,
         limit: u32,
+        actor: Option<&str>,
     ) -> Result<Vec<Event>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events \
-             WHERE tenant_id = $1 AND user_id = $2 AND seq > $3 ORDER BY seq LIMIT {limit}"
+             WHERE tenant_id = $1 AND user_id = $2 AND seq > $3 AND ($4 IS NULL OR actor = $4) \
+             ORDER BY seq LIMIT {limit}"
         );
         let rows: Vec<EventRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(user)
             .bind(after_seq)
+            .bind(actor)
             .fetch_all(c)
             .await?);
         events(rows)
@@ -145,10 +159,11 @@ impl Tx {
         tenant: Uuid,
         after: EventCursor,
         limit: u32,
+        actor: Option<&str>,
     ) -> Result<Vec<Event>> {
         let base = format!(
             "SELECT {EVENT_COLUMNS} FROM events \
-             WHERE tenant_id = $1 AND (tx_order, seq) > ($2, $3)"
+             WHERE tenant_id = $1 AND (tx_order, seq) > ($2, $3) AND ($4 IS NULL OR actor = $4)"
         );
         let order = format!(" ORDER BY tx_order, seq LIMIT {limit}");
         let pg = format!(
@@ -159,6 +174,7 @@ impl Tx {
             .bind(tenant)
             .bind(after.tx_order)
             .bind(after.seq)
+            .bind(actor)
             .fetch_all(c)
             .await?);
         events(rows)

@@ -18,6 +18,7 @@ mod plans;
 mod postgres;
 mod products;
 mod rate_limits;
+mod roles;
 mod rooms;
 mod sessions;
 mod sqlite;
@@ -27,6 +28,7 @@ mod users;
 
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
+pub use tenants::KeyRecord;
 pub use users::{UniqueValues, UserRecord};
 
 use chrono::{DateTime, Utc};

@@ -1,7 +1,8 @@
 //! Users.
 
 use super::{parse_stored, with_conn, Result, StoreError, Tx};
-use crate::domain::user::{search_text, Profile, Role, Roles, User, UserFilter, UserRef};
+use crate::domain::permission::BuiltinRole;
+use crate::domain::user::{search_text, Profile, Roles, User, UserFilter, UserRef};
 use crate::domain::username::{lookup_key, username_key};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
@@ -81,24 +82,17 @@ fn users(rows: Vec<UserRow>) -> Result<Vec<User>> {
     rows.into_iter().map(UserRow::into_user).collect()
 }
 
-/// The columns of a user about to be inserted.
+/// The columns of a user about to be inserted: their profile and what only a creation sets.
 #[derive(Debug, Clone)]
 pub struct UserRecord {
     pub id: Uuid,
     pub tenant_id: Uuid,
-    pub email: Option<String>,
-    pub username: Option<String>,
-    pub external_id: Option<String>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub phone_number: Option<String>,
+    pub profile: Profile,
     pub password_hash: Option<String>,
     pub status: Status,
-    pub roles: Roles,
     pub referral_code: String,
     pub parent_id: Option<Uuid>,
     pub referred_by: Option<Uuid>,
-    pub sessions_limit: Option<i32>,
     pub at: DateTime<Utc>,
 }
 
@@ -198,32 +192,33 @@ impl Tx {
              $18, $19) \
              RETURNING {USER_COLUMNS}"
         );
-        let email_key = u.email.as_deref().map(crate::domain::fields::email_key);
-        let username_key = u.username.as_deref().map(username_key);
+        let p = &u.profile;
+        let email_key = p.email.as_deref().map(crate::domain::fields::email_key);
+        let username_key = p.username.as_deref().map(username_key);
         let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(u.id)
             .bind(u.tenant_id)
-            .bind(&u.email)
+            .bind(&p.email)
             .bind(&email_key)
-            .bind(&u.external_id)
-            .bind(&u.first_name)
-            .bind(&u.last_name)
-            .bind(&u.phone_number)
+            .bind(&p.external_id)
+            .bind(&p.first_name)
+            .bind(&p.last_name)
+            .bind(&p.phone_number)
             .bind(&u.password_hash)
             .bind(u.status.as_str())
-            .bind(u.roles.to_stored())
+            .bind(p.roles.to_stored())
             .bind(&u.referral_code)
             .bind(u.parent_id)
-            .bind(u.sessions_limit.map(i64::from))
+            .bind(p.sessions_limit.map(i64::from))
             .bind(u.at)
             .bind(search_text(
-                u.email.as_deref(),
-                u.username.as_deref(),
-                u.first_name.as_deref(),
-                u.last_name.as_deref(),
+                p.email.as_deref(),
+                p.username.as_deref(),
+                p.first_name.as_deref(),
+                p.last_name.as_deref(),
             ))
             .bind(u.referred_by)
-            .bind(&u.username)
+            .bind(&p.username)
             .bind(&username_key)
             .fetch_one(c)
             .await?);
@@ -642,7 +637,7 @@ macro_rules! bind_filter {
 use bind_filter;
 
 /// Matches one role name in the comma-separated `roles` column.
-fn role_pattern(role: Role) -> String {
+fn role_pattern(role: BuiltinRole) -> String {
     format!("%,{},%", role.as_str().replace('_', "\\_"))
 }
 
@@ -652,7 +647,7 @@ mod tests {
     fn like_patterns_escape_wildcards() {
         assert_eq!(super::like_pattern("50%_Off"), "%50\\%\\_off%");
         assert_eq!(
-            super::role_pattern(crate::domain::user::Role::PlanAdmin),
+            super::role_pattern(crate::domain::permission::BuiltinRole::PlanAdmin),
             "%,plan\\_admin,%"
         );
     }

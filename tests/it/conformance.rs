@@ -6,11 +6,12 @@ use chrono::{Duration, Utc};
 use roster::domain::clock::Clock;
 use roster::domain::event::{EventCursor, NewEvent, Note};
 use roster::domain::idempotency::{IdempotencyClaim, StoredResponse};
+use roster::domain::permission::{Scope, Scopes};
 use roster::domain::room::{MemberRole, RoomKind};
 use roster::domain::session::Session;
 use roster::domain::user::{Profile, Roles, UserFilter, UserRef};
 use roster::domain::Status;
-use roster::store::{EventOrigin, Store, StoreError, UniqueValues, UserRecord};
+use roster::store::{EventOrigin, KeyRecord, Store, StoreError, UniqueValues, UserRecord};
 use uuid::Uuid;
 
 /// The time at the stores' precision, as roster's clock reads it.
@@ -52,19 +53,21 @@ fn record(tenant: Uuid, email: &str) -> UserRecord {
     UserRecord {
         id: Uuid::now_v7(),
         tenant_id: tenant,
-        email: Some(email.to_owned()),
-        username: None,
-        external_id: None,
-        first_name: Some("Ada".into()),
-        last_name: None,
-        phone_number: None,
+        profile: Profile {
+            email: Some(email.to_owned()),
+            username: None,
+            external_id: None,
+            first_name: Some("Ada".into()),
+            last_name: None,
+            phone_number: None,
+            roles: Roles::default(),
+            sessions_limit: Some(3),
+        },
         password_hash: Some("$argon2id$stub".into()),
         status: Status::Invited,
-        roles: Roles::default(),
         referral_code: Uuid::new_v4().simple().to_string()[..10].to_owned(),
         parent_id: None,
         referred_by: None,
-        sessions_limit: Some(3),
         at: now(),
     }
 }
@@ -79,19 +82,49 @@ async fn tenants_and_keys(b: Backend) {
     assert_eq!(tx.tenant_by_slug("t-one").await.unwrap().unwrap().id, id);
     assert!(tx.tenant_by_slug("nope").await.unwrap().is_none());
     let key = Uuid::now_v7();
-    tx.insert_api_key(key, id, "rst_abc", b"hash-1", now())
+    tx.insert_api_key(&KeyRecord {
+        id: key,
+        tenant_id: id,
+        name: "ci",
+        scopes: &Scopes::new([Scope::Read]),
+        prefix: "rst_abc",
+        secret_hash: b"hash-1",
+        at: now(),
+    })
+    .await
+    .unwrap();
+    let owner = tx.key_owner(b"hash-1", now()).await.unwrap().unwrap();
+    assert_eq!(
+        (owner.key_name.as_str(), &owner.scopes),
+        ("ci", &Scopes::new([Scope::Read]))
+    );
+    // A rotated key works until its end, then is unknown.
+    let end = now() + Duration::hours(1);
+    tx.expire_api_key(id, key, now(), end)
         .await
+        .unwrap()
         .unwrap();
-    let owner = tx.key_owner(b"hash-1").await.unwrap().unwrap();
+    assert!(tx.key_owner(b"hash-1", now()).await.unwrap().is_some());
+    assert!(tx
+        .key_owner(b"hash-1", end + Duration::seconds(1))
+        .await
+        .unwrap()
+        .is_none());
+    // Another tenant cannot revoke it.
+    assert!(tx
+        .revoke_api_key(Some(Uuid::now_v7()), key, now())
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
         (owner.key_id, owner.tenant_id, owner.tenant_slug.as_str()),
         (key, id, "t-one")
     );
-    let revoked = tx.revoke_api_key(key, now()).await.unwrap().unwrap();
+    let revoked = tx.revoke_api_key(None, key, now()).await.unwrap().unwrap();
     assert!(revoked.revoked_at.is_some());
-    assert!(tx.key_owner(b"hash-1").await.unwrap().is_none());
+    assert!(tx.key_owner(b"hash-1", now()).await.unwrap().is_none());
     assert!(tx
-        .revoke_api_key(Uuid::now_v7(), now())
+        .revoke_api_key(None, Uuid::now_v7(), now())
         .await
         .unwrap()
         .is_none());
@@ -105,8 +138,8 @@ async fn users_insert_find_update(b: Backend) {
     let other = tenant(&store, "others").await;
     let mut tx = store.write().await.unwrap();
     let mut r = record(t, "Ada@Example.com");
-    r.external_id = Some("x-1".into());
-    r.username = Some("Ada.L".into());
+    r.profile.external_id = Some("x-1".into());
+    r.profile.username = Some("Ada.L".into());
     let u = tx.insert_user(&r).await.unwrap();
     assert_eq!(
         (u.email.as_deref(), u.status, u.version, u.has_password),
@@ -188,7 +221,7 @@ async fn users_insert_find_update(b: Backend) {
     );
     // A name that is one user's username and another's email finds the email's user.
     let mut squatter = record(t, "squatter@example.com");
-    squatter.username = Some("grace@example.com".into());
+    squatter.profile.username = Some("grace@example.com".into());
     let squatter = tx.insert_user(&squatter).await.unwrap();
     let grace = tx
         .insert_user(&record(t, "grace@example.com"))
@@ -293,10 +326,10 @@ async fn unique_keys_conflict(b: Backend) {
     drop(tx);
     let mut tx = store.write().await.unwrap();
     let mut first = record(t, "first@example.com");
-    first.username = Some("Dup".into());
+    first.profile.username = Some("Dup".into());
     tx.insert_user(&first).await.unwrap();
     let mut second = record(t, "second@example.com");
-    second.username = Some("dUP".into());
+    second.profile.username = Some("dUP".into());
     let err = tx.insert_user(&second).await.unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
     if b == Backend::Postgres {
@@ -425,6 +458,8 @@ async fn events_append_and_page(b: Backend) {
         let origin = EventOrigin {
             tenant: tenant_id,
             actor: "system",
+            actor_name: None,
+            channel: "scheduler",
             request_id: Some("req-1"),
             note: &note,
             recorded_at: now(),
@@ -442,7 +477,7 @@ async fn events_append_and_page(b: Backend) {
         tx.commit().await.unwrap();
     }
     let mut tx = store.read().await.unwrap();
-    let timeline = tx.user_events(t, user, 0, 3).await.unwrap();
+    let timeline = tx.user_events(t, user, 0, 3, None).await.unwrap();
     assert_eq!(timeline.len(), 3);
     assert_eq!(timeline[0].description.as_deref(), Some("why"));
     assert_eq!(
@@ -451,7 +486,7 @@ async fn events_append_and_page(b: Backend) {
     );
     assert_eq!(timeline[0].details, Some(serde_json::json!({"k": 1})));
     assert_eq!(
-        tx.user_events(t, user, timeline[2].seq, 10)
+        tx.user_events(t, user, timeline[2].seq, 10, None)
             .await
             .unwrap()
             .len(),
@@ -460,7 +495,7 @@ async fn events_append_and_page(b: Backend) {
     drop(tx);
     let first = eventually(|| async {
         let mut tx = store.read().await.unwrap();
-        let page = tx.feed(t, EventCursor::default(), 4).await.unwrap();
+        let page = tx.feed(t, EventCursor::default(), 4, None).await.unwrap();
         (page.len() == 4).then_some(page)
     })
     .await;
@@ -474,12 +509,13 @@ async fn events_append_and_page(b: Backend) {
                 seq: last.seq,
             },
             10,
+            None,
         )
         .await
         .unwrap();
     assert_eq!(rest.len(), 1);
     assert_eq!(
-        tx.feed(other, EventCursor::default(), 10)
+        tx.feed(other, EventCursor::default(), 10, None)
             .await
             .unwrap()
             .len(),
@@ -495,6 +531,8 @@ async fn events_are_append_only(b: Backend) {
     let origin = EventOrigin {
         tenant: t,
         actor: "system",
+        actor_name: None,
+        channel: "scheduler",
         request_id: None,
         note: &note,
         recorded_at: now(),

@@ -15,6 +15,7 @@ mod isolation;
 mod lifecycle;
 mod mail;
 mod native_snapshots;
+mod permissions;
 mod publica;
 mod regpack;
 mod resilience;

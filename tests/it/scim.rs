@@ -677,7 +677,8 @@ async fn changes_are_audited_as_made_through_scim(b: Backend) {
         .collect();
     assert_eq!(actions, ["created", "deactivated"], "{events:?}");
     for e in events {
-        assert!(e["actor"].as_str().unwrap().ends_with(" via scim"), "{e}");
+        assert_eq!(e["channel"], "scim", "{e}");
+        assert!(e["actor"].as_str().unwrap().starts_with("api_key:"), "{e}");
     }
 }
 

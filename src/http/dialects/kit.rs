@@ -22,6 +22,7 @@
 //!    `utoipa_axum`'s `routes!`) through [`serve`], and `dialects::router` merges the result.
 
 use super::TENANT_BASE;
+use crate::domain::event::Channel;
 use crate::domain::{DomainError, FieldError};
 use crate::http::auth::Caller;
 use crate::http::json::{parse_json, parse_query, read_body, BodyError};
@@ -59,6 +60,8 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     /// The vendor's path prefixes: everything under them, at the root and under the tenant
     /// base URL, answers in this dialect's envelope.
     const PATHS: &'static [&'static str];
+    /// The API, as the audit log names it.
+    const CHANNEL: Channel;
 
     fn status(code: Self::Code) -> StatusCode;
     fn envelope(error: Failure<Self>) -> Self::Envelope;
@@ -123,6 +126,26 @@ impl<D: Dialect> Failure<D> {
     pub fn status(&self) -> StatusCode {
         D::status(self.code)
     }
+
+    /// The database cannot be reached, in roster's words (the kit adds `Retry-After`).
+    pub fn unavailable(code: D::Code) -> Self {
+        Self::new(code, "the database is unreachable; retry shortly")
+    }
+
+    /// roster failed, in roster's words: the client reads that it was logged, the log gets
+    /// the cause.
+    pub fn internal(code: D::Code, cause: anyhow::Error) -> Self {
+        Self::new(
+            code,
+            "roster failed to answer this request; it has been logged",
+        )
+        .caused_by(cause)
+    }
+
+    /// Another write won the race, in roster's words.
+    pub fn changed_meanwhile(code: D::Code) -> Self {
+        Self::new(code, "the user changed meanwhile; retry")
+    }
 }
 
 impl<D: Dialect> From<service::Error> for Failure<D> {
@@ -185,7 +208,7 @@ impl<D: KeyAuth> FromRequestParts<AppState> for KeyCaller<D> {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Failure<D>> {
         let key = D::api_key(parts).map(str::to_owned);
-        let caller = caller_for_key(parts, state, key.as_deref()).await?;
+        let caller = caller_for_key(parts, state, key.as_deref(), D::CHANNEL).await?;
         Ok(KeyCaller(caller, PhantomData))
     }
 }

@@ -28,6 +28,9 @@ struct TimelineQuery {
     cursor: Option<String>,
     /// Page size: 1 to 200, default 50 (out-of-range values are clamped).
     limit: Option<u32>,
+    /// Only the events of this actor, as events name it (`api_key:<id>`, `user:<id>`,
+    /// `operator`, `system`).
+    actor: Option<String>,
 }
 
 #[utoipa::path(
@@ -60,7 +63,13 @@ async fn timeline(
     };
     let page = state
         .services
-        .user_events(&caller.ctx, id, after, page_size(q.limit))
+        .user_events(
+            &caller.ctx,
+            id,
+            after,
+            page_size(q.limit),
+            q.actor.as_deref(),
+        )
         .await?;
     Ok(Json(List::page(page, |seq| encode_cursor("s", &[seq]))))
 }
@@ -73,6 +82,9 @@ struct FeedQuery {
     after: Option<String>,
     /// Page size: 1 to 200, default 50 (out-of-range values are clamped).
     limit: Option<u32>,
+    /// Only the events of this actor, as events name it (`api_key:<id>`, `user:<id>`,
+    /// `operator`, `system`).
+    actor: Option<String>,
 }
 
 #[utoipa::path(
@@ -110,7 +122,7 @@ async fn feed(
     };
     let page = state
         .services
-        .feed(&caller.ctx, after, page_size(q.limit))
+        .feed(&caller.ctx, after, page_size(q.limit), q.actor.as_deref())
         .await?;
     Ok(Json(List::page(page, feed_cursor)))
 }

@@ -1,13 +1,13 @@
 //! `/v1/groups`: Village segments and Regpack projects.
 
 use super::wire::{path_number, path_uuid, List};
+use crate::domain::error::both;
 use crate::domain::fields::{DisplayName, GroupKey};
 use crate::domain::group::Group;
-use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, ProblemBody};
+use crate::http::problem::{ApiResult, CreateRefusals, ProblemBody};
 use crate::http::AppState;
 use axum::extract::Path;
 use axum::extract::State;
@@ -74,11 +74,7 @@ struct CreateGroup {
     request_body = CreateGroup,
     responses(
         (status = 201, description = "Created", body = GroupBody),
-        (status = 409, description = "The key is taken", body = ProblemBody,
-            content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule (`errors` names each), or the \
-Idempotency-Key was used with another request", body = ProblemBody,
-            content_type = "application/problem+json"),
+        CreateRefusals,
     ),
     security(("api_key" = [])),
 )]
@@ -87,16 +83,10 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateGroup>,
 ) -> ApiResult<(StatusCode, Json<GroupBody>)> {
-    let mut errors = FieldErrors::new();
-    let key = errors.take(GroupKey::parse("key", &body.key));
-    let name = errors.take(DisplayName::parse(
-        "name",
-        body.name.as_deref().unwrap_or(&body.key),
-    ));
-    errors.finish()?;
-    let (Some(key), Some(name)) = (key, name) else {
-        unreachable!("finish() refused missing values")
-    };
+    let (key, name) = both(
+        GroupKey::parse("key", &body.key),
+        DisplayName::parse("name", body.name.as_deref().unwrap_or(&body.key)),
+    )?;
     let group = state.services.create_group(&caller.ctx, key, name).await?;
     Ok((StatusCode::CREATED, Json(group.into())))
 }

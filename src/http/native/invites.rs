@@ -7,7 +7,7 @@ use crate::domain::outbox::EmailDelivery;
 use crate::http::auth::{request_id, Caller};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, Problem, ProblemBody};
+use crate::http::problem::{problem_responses, ApiResult, Problem, ProblemBody, Responses};
 use crate::http::tenancy::{tenant_of_base, Refusal};
 use crate::http::AppState;
 use axum::extract::State;
@@ -70,12 +70,7 @@ the tenant's. An unknown tenant answers 404.",
         (status = 201, description = "Accepted: the user is active and logged in", body = AcceptAnswer),
         (status = 404, description = "No such tenant, or no invite of it has this token",
             body = ProblemBody, content_type = "application/problem+json"),
-        (status = 410, description = "The invite was used, replaced, revoked or has expired",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "The password breaks a rule", body = ProblemBody,
-            content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable; retry after `Retry-After` \
-seconds", body = ProblemBody, content_type = "application/problem+json"),
+        AcceptRefusals,
     ),
 )]
 async fn accept_in_tenant(
@@ -84,6 +79,25 @@ async fn accept_in_tenant(
     body: ApiJson<AcceptBody>,
 ) -> ApiResult<(StatusCode, Json<AcceptAnswer>)> {
     accept(state, parts, body).await
+}
+
+/// How an invite's acceptance is refused, whichever URL it came to.
+enum AcceptRefusals {}
+
+impl utoipa::IntoResponses for AcceptRefusals {
+    fn responses() -> Responses {
+        problem_responses(&[
+            (
+                "410",
+                "The invite was used, replaced, revoked or has expired",
+            ),
+            ("422", "The password breaks a rule"),
+            (
+                "503",
+                "The database is unreachable; retry after `Retry-After` seconds",
+            ),
+        ])
+    }
 }
 
 /// `POST [/t/{tenant}]/v1/invites/accept` `{token, password}`.
@@ -100,12 +114,7 @@ session. The token is the credential: no API key. Each token works once.",
         (status = 201, description = "Accepted: the user is active and logged in", body = AcceptAnswer),
         (status = 404, description = "No invite has this token", body = ProblemBody,
             content_type = "application/problem+json"),
-        (status = 410, description = "The invite was used, replaced, revoked or has expired",
-            body = ProblemBody, content_type = "application/problem+json"),
-        (status = 422, description = "The password breaks a rule", body = ProblemBody,
-            content_type = "application/problem+json"),
-        (status = 503, description = "The database is unreachable; retry after `Retry-After` \
-seconds", body = ProblemBody, content_type = "application/problem+json"),
+        AcceptRefusals,
     ),
 )]
 async fn accept(
@@ -126,6 +135,8 @@ async fn accept(
     let ctx = crate::service::Context::new(
         login.user.tenant_id,
         crate::domain::event::Actor::User(login.user.id),
+        crate::service::Authority::Visitor,
+        crate::domain::event::Channel::Native,
         None,
     );
     let user = state.services.user(&ctx, login.user.id).await?;

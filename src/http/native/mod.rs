@@ -6,8 +6,10 @@ mod events;
 mod groups;
 mod health;
 mod invites;
+mod keys;
 mod plans;
 mod products;
+mod roles;
 mod rooms;
 mod sessions;
 mod tenants;
@@ -43,6 +45,8 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(plans::router()))
         .merge(keyed(products::router()))
         .merge(invites::router())
+        .merge(keyed(roles::router()))
+        .merge(keys::router())
         .merge(tenants::router())
         .merge(health::router())
 }

@@ -2,13 +2,13 @@
 //! group membership). Prices are decimal strings with two decimals, never JSON numbers.
 
 use super::wire::List;
+use crate::domain::error::both;
 use crate::domain::fields::DisplayName;
 use crate::domain::membership::{Price, Product};
-use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, ProblemBody};
+use crate::http::problem::{ApiResult, CreateRefusals};
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -71,11 +71,7 @@ struct CreateProduct {
     request_body = CreateProduct,
     responses(
         (status = 201, description = "Created", body = ProductBody),
-        (status = 409, description = "The name is taken", body = ProblemBody,
-            content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule (`errors` names each), or the \
-Idempotency-Key was used with another request", body = ProblemBody,
-            content_type = "application/problem+json"),
+        CreateRefusals,
     ),
     security(("api_key" = [])),
 )]
@@ -84,13 +80,10 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateProduct>,
 ) -> ApiResult<(StatusCode, Json<ProductBody>)> {
-    let mut errors = FieldErrors::new();
-    let name = errors.take(DisplayName::parse("name", &body.name));
-    let price = errors.take(Price::parse("price", &body.price));
-    errors.finish()?;
-    let (Some(name), Some(price)) = (name, price) else {
-        unreachable!("finish() refused missing values")
-    };
+    let (name, price) = both(
+        DisplayName::parse("name", &body.name),
+        Price::parse("price", &body.price),
+    )?;
     let product = state
         .services
         .create_product(&caller.ctx, name, price)

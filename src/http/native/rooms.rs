@@ -1,14 +1,15 @@
 //! `/v1/rooms`: rooms and their members, whose ownership deactivation cares about.
 
 use super::wire::{path_uuid, List, RoomBody, RoomRole, RoomType};
+use crate::domain::error::both;
 use crate::domain::fields::DisplayName;
 use crate::domain::room::{MemberRole, RoomKind};
-use crate::domain::FieldErrors;
 use crate::http::auth::Caller;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, ProblemBody};
+use crate::http::problem::{ApiResult, CreateRefusals, ProblemBody};
 use crate::http::AppState;
+use crate::service::rooms::RoomSeat;
 use axum::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -48,11 +49,7 @@ struct CreateRoom {
     request_body = CreateRoom,
     responses(
         (status = 201, description = "Created (`members` is empty)", body = RoomBody),
-        (status = 409, description = "The name is taken", body = ProblemBody,
-            content_type = "application/problem+json"),
-        (status = 422, description = "A field breaks a rule (`errors` names each), or the \
-Idempotency-Key was used with another request", body = ProblemBody,
-            content_type = "application/problem+json"),
+        CreateRefusals,
     ),
     security(("api_key" = [])),
 )]
@@ -61,16 +58,10 @@ async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<CreateRoom>,
 ) -> ApiResult<(StatusCode, Json<RoomBody>)> {
-    let mut errors = FieldErrors::new();
-    let name = errors.take(DisplayName::parse("name", &body.name));
-    let kind = errors.take(RoomKind::parse(
-        "type",
-        body.kind.as_deref().unwrap_or("channel"),
-    ));
-    errors.finish()?;
-    let (Some(name), Some(kind)) = (name, kind) else {
-        unreachable!("finish() refused missing values")
-    };
+    let (name, kind) = both(
+        DisplayName::parse("name", &body.name),
+        RoomKind::parse("type", body.kind.as_deref().unwrap_or("channel")),
+    )?;
     let room = state.services.create_room(&caller.ctx, name, kind).await?;
     Ok((
         StatusCode::CREATED,
@@ -171,7 +162,7 @@ async fn add_member(
     let role = MemberRole::parse("role", body.role.as_deref().unwrap_or("member"))?;
     let (room, members) = state
         .services
-        .add_room_member(&caller.ctx, id, body.user_id, role)
+        .put_room_member(&caller.ctx, id, body.user_id, role, RoomSeat::New)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -211,7 +202,7 @@ async fn set_member(
     let role = MemberRole::parse("role", &body.role)?;
     let (room, members) = state
         .services
-        .set_room_role(&caller.ctx, id, user, role)
+        .put_room_member(&caller.ctx, id, user, role, RoomSeat::Taken)
         .await?;
     Ok(Json(RoomBody::new(room, Some(members))))
 }

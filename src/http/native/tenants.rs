@@ -1,13 +1,14 @@
 //! The operator's API: tenants and their API keys.
 
 use super::wire::{path_uuid, List};
+use crate::domain::error::both;
 use crate::domain::fields::{DisplayName, Slug};
+use crate::domain::permission::Scopes;
 use crate::domain::tenant::{ApiKey, Tenant};
-use crate::domain::FieldErrors;
 use crate::http::auth::Operator;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
-use crate::http::problem::{ApiResult, ProblemBody};
+use crate::http::problem::{ApiResult, OperatorRefusal, ProblemBody};
 use crate::http::AppState;
 use crate::service::tenants::NewApiKey;
 use axum::extract::Path;
@@ -74,16 +75,30 @@ impl TenantBody {
 #[schema(as = ApiKey, example = json!({
     "id": "0190f4ff-0000-7000-8000-00000000b002",
     "tenant_id": "0190f4ff-0000-7000-8000-00000000a001",
+    "name": "billing-backend",
+    "scopes": ["lifecycle"],
     "prefix": "rst_7Hd2kQ",
     "created_at": "2026-11-20T12:00:00Z",
+    "last_used_at": null,
+    "expires_at": null,
     "revoked_at": null,
     "api_key": "rst_7Hd2kQ9xB3nV6mC1zR8tY4wL0pS5fG2jTz1Hq7Nc3e"
 }))]
 pub struct ApiKeyBody {
     id: Uuid,
     tenant_id: Uuid,
+    /// What the key is for.
+    name: String,
+    /// What the key may do: `read`, `scim`, `lifecycle`, `full`.
+    #[schema(value_type = Vec<String>)]
+    scopes: Vec<&'static str>,
+    /// The first characters of the secret, to tell keys apart.
     prefix: String,
     created_at: DateTime<Utc>,
+    /// When the key last authenticated a call (to the minute).
+    last_used_at: Option<DateTime<Utc>>,
+    /// When a rotated key stops working.
+    expires_at: Option<DateTime<Utc>>,
     revoked_at: Option<DateTime<Utc>>,
     /// The key itself: only in the answer that creates it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,8 +111,12 @@ impl ApiKeyBody {
         Self {
             id: r.id,
             tenant_id: r.tenant_id,
+            name: r.name,
+            scopes: r.scopes.names(),
             prefix: r.prefix,
             created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
             revoked_at: r.revoked_at,
             api_key: secret,
         }
@@ -127,8 +146,7 @@ only. Does not honour `Idempotency-Key`: the answer holds a secret.",
     request_body = CreateTenant,
     responses(
         (status = 201, description = "Created, with `api_key` and `api_key_id`", body = TenantBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 409, description = "The slug is taken", body = ProblemBody,
             content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule; `errors` names each", body = ProblemBody,
@@ -141,16 +159,10 @@ async fn create(
     _: Operator,
     ApiJson(body): ApiJson<CreateTenant>,
 ) -> ApiResult<(StatusCode, Json<TenantBody>)> {
-    let mut errors = FieldErrors::new();
-    let slug = errors.take(Slug::parse("slug", &body.slug));
-    let name = errors.take(DisplayName::parse(
-        "name",
-        body.name.as_deref().unwrap_or(&body.slug),
-    ));
-    errors.finish()?;
-    let (Some(slug), Some(name)) = (slug, name) else {
-        unreachable!("finish() refused missing values")
-    };
+    let (slug, name) = both(
+        Slug::parse("slug", &body.slug),
+        DisplayName::parse("name", body.name.as_deref().unwrap_or(&body.slug)),
+    )?;
     let (tenant, key) = state.services.create_tenant(slug, name).await?;
     Ok((
         StatusCode::CREATED,
@@ -167,8 +179,7 @@ async fn create(
     description = "Every tenant, without keys. Operator only. Not paged: `next_cursor` is null.",
     responses(
         (status = 200, description = "The tenants", body = List<TenantBody>),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
     ),
     security(("operator" = [])),
 )]
@@ -193,8 +204,7 @@ Operator only. Takes no body. Does not honour `Idempotency-Key`: the answer hold
     params(("id" = String, Path, description = "The tenant's id (a UUID)")),
     responses(
         (status = 201, description = "Created, with `api_key`", body = ApiKeyBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 404, description = "No tenant has this id (or it is not a UUID)",
             body = ProblemBody, content_type = "application/problem+json"),
     ),
@@ -206,7 +216,10 @@ async fn create_key(
     Path(id): Path<String>,
 ) -> ApiResult<(StatusCode, Json<ApiKeyBody>)> {
     let tenant = path_uuid(&id, "tenant")?;
-    let key = state.services.create_api_key(tenant).await?;
+    let key = state
+        .services
+        .create_api_key(tenant, "default", &Scopes::full())
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(ApiKeyBody::new(key.record, Some(key.secret))),
@@ -224,8 +237,7 @@ answers it unchanged. Operator only.",
     params(("id" = String, Path, description = "The API key's id (a UUID)")),
     responses(
         (status = 200, description = "The key, with `revoked_at`", body = ApiKeyBody),
-        (status = 401, description = "No operator token, a wrong one, or the operator API is \
-disabled (no `ROSTER_OPERATOR_TOKEN`)", body = ProblemBody, content_type = "application/problem+json"),
+        OperatorRefusal,
         (status = 404, description = "No API key has this id (or it is not a UUID)",
             body = ProblemBody, content_type = "application/problem+json"),
     ),

@@ -6,7 +6,7 @@ use super::wire::{
 };
 use crate::domain::fields::{email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone};
 use crate::domain::user::UserFilter;
-use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
+use crate::domain::user::{self, Change, NewUser, RoleName, Roles, UserPatch};
 use crate::domain::username::Username;
 use crate::domain::{FieldError, FieldErrors};
 use crate::http::auth::Caller;
@@ -89,10 +89,10 @@ struct CreateUser {
 }
 
 fn parse_roles(raw: Vec<String>, errors: &mut FieldErrors) -> Roles {
-    Roles::new(
+    Roles::of(
         raw.iter()
             .enumerate()
-            .filter_map(|(i, r)| errors.take(Role::parse(&format!("roles[{i}]"), r))),
+            .filter_map(|(i, r)| errors.take(RoleName::parse(&format!("roles[{i}]"), r))),
     )
 }
 

@@ -88,7 +88,7 @@ pub struct UserBody {
     pub phone_number: Option<String>,
     pub status: StatusName,
     #[schema(value_type = Vec<String>, example = json!(["admin"]))]
-    pub roles: Vec<&'static str>,
+    pub roles: Vec<String>,
     pub referral_code: String,
     pub parent_id: Option<Uuid>,
     pub referred_by: Option<Uuid>,
@@ -153,6 +153,8 @@ impl From<UserView> for UserBody {
     "from_status": "active",
     "to_status": "banned",
     "actor": "api_key:0190f4ff-0000-7000-8000-000000000001",
+    "actor_name": "billing-backend",
+    "channel": "village",
     "reference_id": "TICKET-4821",
     "description": "chargeback fraud",
     "details": null,
@@ -169,8 +171,16 @@ pub struct EventBody {
     pub action: String,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
-    /// Who did it: `api_key:<id>`, `user:<id>`, `system`...
+    /// Who did it: `api_key:<id>` (with `for <person>` when the client names one),
+    /// `user:<id>`, `operator`, `system`.
     pub actor: String,
+    /// The actor's name where it has one: an API key's. Null on events recorded before
+    /// actors had names.
+    pub actor_name: Option<String>,
+    /// The API the change came through: `native`, `village`, `publica`, `rocketchat`,
+    /// `regpack`, `scim`, `console`, `cli` or `scheduler`. Null on events recorded before
+    /// channels.
+    pub channel: Option<String>,
     /// The client's own reference for the change (`reference_id` of the request).
     pub reference_id: Option<String>,
     /// The client's reason for the change (`reason` of the request).
@@ -192,6 +202,8 @@ impl From<Event> for EventBody {
             from_status: e.from_status,
             to_status: e.to_status,
             actor: e.actor,
+            actor_name: e.actor_name,
+            channel: e.channel,
             reference_id: e.reference_id,
             description: e.description,
             details: e.details,

@@ -139,25 +139,17 @@ fn request_item(doc: &Value, path: &str, method: &str, op: &Value, dialect: bool
             None => s.to_owned(),
         }
     }));
-    let query: Vec<Value> = of_kind("query")
-        .map(|p| {
-            json!({
-                "key": p["name"],
-                "value": example_text(doc, p),
-                "description": p["description"].as_str().unwrap_or_default(),
-                "disabled": p["required"] != true,
-            })
+    // A parameter as Postman lists it: an optional one is there to switch on, not sent.
+    let variable = |p: &Value| {
+        json!({
+            "key": p["name"],
+            "value": example_text(doc, p),
+            "description": p["description"].as_str().unwrap_or_default(),
+            "disabled": p["required"] != true,
         })
-        .collect();
-    let path_variables: Vec<Value> = of_kind("path")
-        .map(|p| {
-            json!({
-                "key": p["name"],
-                "value": example_text(doc, p),
-                "description": p["description"].as_str().unwrap_or_default(),
-            })
-        })
-        .collect();
+    };
+    let query: Vec<Value> = of_kind("query").map(variable).collect();
+    let path_variables: Vec<Value> = of_kind("path").map(variable).collect();
     let query_text = query
         .iter()
         .filter(|q| q["disabled"] == false)
@@ -174,16 +166,7 @@ fn request_item(doc: &Value, path: &str, method: &str, op: &Value, dialect: bool
         raw = format!("{raw}?{}", query_text.join("&"));
     }
 
-    let mut headers: Vec<Value> = of_kind("header")
-        .map(|p| {
-            json!({
-                "key": p["name"],
-                "value": example_text(doc, p),
-                "description": p["description"].as_str().unwrap_or_default(),
-                "disabled": p["required"] != true,
-            })
-        })
-        .collect();
+    let mut headers: Vec<Value> = of_kind("header").map(variable).collect();
     let mut auth = json!({"type": "noauth"});
     let requirements = op["security"].as_array().into_iter().flatten();
     // The first requirement is the one a client would use.

@@ -4,6 +4,7 @@
 
 use super::rate::limit_headers;
 use super::TOKEN_HEADER;
+use crate::domain::event::Channel;
 use crate::domain::rate_limit::RateWindow;
 use crate::domain::Entity;
 use crate::domain::FieldError;
@@ -38,6 +39,7 @@ impl Dialect for Publica {
     type Envelope = Envelope;
 
     const PATHS: &'static [&'static str] = &["/integration-api"];
+    const CHANNEL: Channel = Channel::Publica;
 
     fn status(code: StatusCode) -> StatusCode {
         code
@@ -97,6 +99,10 @@ impl Dialect for Publica {
             Error::Gone(reason) => {
                 Failure::new(StatusCode::GONE, format!("{}.", capitalized(reason)))
             }
+            Error::Forbidden(missing) => Failure::new(
+                StatusCode::FORBIDDEN,
+                format!("This action is unauthorized: {missing}."),
+            ),
             Error::BadCredentials => Self::unauthenticated(),
             Error::Unavailable => {
                 Failure::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable.")

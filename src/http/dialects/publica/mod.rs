@@ -7,9 +7,10 @@ mod wire;
 
 use crate::domain::event::Note;
 use crate::domain::fields::{Email, ExternalId, Password};
+use crate::domain::permission::BuiltinRole;
 use crate::domain::plan::{self, PlanGrant};
 use crate::domain::user::UserFilter;
-use crate::domain::user::{self, Change, NewUser, Role, Roles, UserPatch};
+use crate::domain::user::{self, Change, NewUser, Roles, UserPatch};
 use crate::domain::{FieldError, FieldErrors, Status, Transition};
 use crate::http::auth::Caller;
 use crate::http::dialects::kit::{self, KeyCaller, OptionalBody, Query};
@@ -218,11 +219,11 @@ fn common(body: &CreateUser, update: bool) -> Result<Common, PublicaError> {
 
 impl Common {
     /// The roles this request turns on or off; flags it leaves out keep their value.
-    fn role_changes(&self) -> Vec<(Role, bool)> {
+    fn role_changes(&self) -> Vec<(BuiltinRole, bool)> {
         [
-            (Role::Admin, self.admin),
-            (Role::PlanAdmin, self.plan_admin),
-            (Role::OnlySeesReadable, self.only_sees_readable),
+            (BuiltinRole::Admin, self.admin),
+            (BuiltinRole::PlanAdmin, self.plan_admin),
+            (BuiltinRole::OnlySeesReadable, self.only_sees_readable),
         ]
         .into_iter()
         .filter_map(|(role, flag)| flag.map(|on| (role, on)))
@@ -331,7 +332,7 @@ async fn list(
     match q.query.as_deref().filter(|s| !s.is_empty()) {
         None => {}
         Some("deactivated") => filter.status = Some(Status::Deactivated),
-        Some("admins") => filter.role = Some(Role::Admin),
+        Some("admins") => filter.role = Some(BuiltinRole::Admin),
         Some(_) => {
             return Err(PublicaError::invalid(vec![FieldError::new(
                 "query",

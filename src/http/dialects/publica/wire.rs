@@ -2,8 +2,8 @@
 //! has always sent them: it built these bodies as sorted JSON maps, so they read
 //! alphabetically, and clients have seen no other order.
 
+use crate::domain::permission::BuiltinRole;
 use crate::domain::plan;
-use crate::domain::user::Role;
 use crate::domain::Status;
 pub use crate::http::dialects::kit::Member;
 use crate::service::plans::UserWithPlans;
@@ -100,9 +100,9 @@ impl From<UserView> for PublicaUser {
             id: u.number,
             picture: gravatar(u.email.as_deref()),
             uuid: u.id,
-            admin: u.roles.contains(Role::Admin),
-            plan_admin: u.roles.contains(Role::PlanAdmin),
-            only_sees_readable: u.roles.contains(Role::OnlySeesReadable),
+            admin: u.roles.contains(BuiltinRole::Admin),
+            plan_admin: u.roles.contains(BuiltinRole::PlanAdmin),
+            only_sees_readable: u.roles.contains(BuiltinRole::OnlySeesReadable),
             sessions_limit: u.sessions_limit,
             created_at: u.created_at.into(),
             updated_at: u.updated_at.into(),
@@ -217,7 +217,7 @@ impl ListUser {
     pub fn new(u: &UserWithPlans, today: NaiveDate) -> Self {
         let user = &u.user.user;
         Self {
-            admin: user.roles.contains(Role::Admin),
+            admin: user.roles.contains(BuiltinRole::Admin),
             can_be_edited: true,
             created_at: iso(user.created_at),
             created_at_date_string: user.created_at.format("%Y-%m-%d").to_string(),
@@ -227,9 +227,9 @@ impl ListUser {
             id: user.number,
             impersonate: None,
             ip_ranges: Vec::new(),
-            only_sees_readable: i32::from(user.roles.contains(Role::OnlySeesReadable)),
+            only_sees_readable: i32::from(user.roles.contains(BuiltinRole::OnlySeesReadable)),
             picture: gravatar(user.email.as_deref()),
-            plan_admin: user.roles.contains(Role::PlanAdmin),
+            plan_admin: user.roles.contains(BuiltinRole::PlanAdmin),
             purchased_issues_with_cancelled: Vec::new(),
             purchased_issues_with_cancelled_count: 0,
             referrers: Vec::new(),

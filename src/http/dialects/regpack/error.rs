@@ -2,9 +2,11 @@
 //! `msg_type: "error"`; roster adds `errors` (`[{field, message}]`) when it can name fields.
 //! Its members are in the order roster has always sent them: it built it as a sorted JSON map.
 
+use crate::domain::event::Channel;
 use crate::domain::FieldError;
 use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
+use crate::http::problem::FieldBody;
 use crate::service::Error;
 use axum::http::{Method, StatusCode};
 use serde::Serialize;
@@ -23,6 +25,7 @@ impl Dialect for Regpack {
     type Envelope = ErrorBody;
 
     const PATHS: &'static [&'static str] = &["/reg"];
+    const CHANNEL: Channel = Channel::Regpack;
 
     fn status(code: StatusCode) -> StatusCode {
         code
@@ -53,30 +56,17 @@ impl Dialect for Regpack {
             Error::Exists(what) => {
                 Failure::new(StatusCode::CONFLICT, format!("{what} already exists"))
             }
-            Error::Transition {
-                current,
-                transition,
-            } => Failure::new(
-                StatusCode::CONFLICT,
-                format!("cannot {transition} a user who is {current}"),
-            ),
-            Error::VersionMismatch { .. } | Error::Conflict => {
-                Failure::new(StatusCode::CONFLICT, "the user changed meanwhile; retry")
-            }
-            Error::LastAdmin | Error::LastOwner { .. } => {
+            Error::Transition { .. } | Error::LastAdmin | Error::LastOwner { .. } => {
                 Failure::new(StatusCode::CONFLICT, e.to_string())
             }
+            Error::VersionMismatch { .. } | Error::Conflict => {
+                Failure::changed_meanwhile(StatusCode::CONFLICT)
+            }
             Error::Gone(reason) => Failure::new(StatusCode::GONE, reason),
+            Error::Forbidden(missing) => Failure::new(StatusCode::FORBIDDEN, missing.to_string()),
             Error::BadCredentials => RegpackError::unauthorized("wrong email or password"),
-            Error::Unavailable => Failure::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "the database is unreachable; retry shortly",
-            ),
-            Error::Internal(e) => Failure::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "roster failed to answer this request; it has been logged",
-            )
-            .caused_by(e),
+            Error::Unavailable => Failure::unavailable(StatusCode::SERVICE_UNAVAILABLE),
+            Error::Internal(e) => Failure::internal(StatusCode::INTERNAL_SERVER_ERROR, e),
         }
     }
 
@@ -184,23 +174,4 @@ pub struct ErrorBody {
 #[serde(rename_all = "lowercase")]
 enum ErrorType {
     Error,
-}
-
-/// A field the request got wrong, named by its path (`doc.email`).
-#[derive(Serialize, ToSchema)]
-#[schema(as = RegpackFieldError)]
-struct FieldBody {
-    #[schema(example = "doc.email")]
-    field: String,
-    #[schema(example = "is required")]
-    message: String,
-}
-
-impl From<FieldError> for FieldBody {
-    fn from(f: FieldError) -> Self {
-        Self {
-            field: f.field,
-            message: f.message,
-        }
-    }
 }

@@ -6,7 +6,7 @@ mod command;
 mod error;
 mod wire;
 
-use crate::domain::event::Actor;
+use crate::domain::event::{Actor, Channel};
 use crate::domain::fields::{DisplayName, Email};
 use crate::domain::membership::Color;
 use crate::domain::{Entity, FieldErrors};
@@ -16,7 +16,7 @@ use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::memberships::Enrollee;
-use crate::service::{Context, Error};
+use crate::service::{Authority, Context, Error};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -89,17 +89,22 @@ impl FromRequestParts<AppState> for RegpackCaller {
             ));
         }
         let token = header(parts, "api-token").map(str::to_owned);
-        let caller = caller_for_key(parts, state, token.as_deref()).await?;
+        let caller = caller_for_key(parts, state, token.as_deref(), Channel::Regpack).await?;
         require_tenant(&caller, &api_id)?;
         let actor = Actor::ApiKeyFor {
             key: caller.owner.key_id,
             user,
         };
-        Ok(RegpackCaller(Context::new(
-            caller.owner.tenant_id,
-            actor,
-            request_id(parts),
-        )))
+        Ok(RegpackCaller(
+            Context::new(
+                caller.owner.tenant_id,
+                actor,
+                Authority::Key(caller.owner.scopes.clone()),
+                Channel::Regpack,
+                request_id(parts),
+            )
+            .named(caller.owner.key_name.clone()),
+        ))
     }
 }
 

@@ -2,6 +2,7 @@
 //! members are in the order roster has always sent them: it built them as sorted JSON maps.
 
 use super::wire::{always_false, error_word};
+use crate::domain::event::Channel;
 use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
 use crate::service::Error;
@@ -68,6 +69,7 @@ impl Dialect for RocketChat {
     type Envelope = Envelope;
 
     const PATHS: &'static [&'static str] = &["/api"];
+    const CHANNEL: Channel = Channel::RocketChat;
 
     fn status(code: Code) -> StatusCode {
         match code {
@@ -145,6 +147,8 @@ impl Dialect for RocketChat {
             | Error::VersionMismatch { .. }
             | Error::Conflict => RcError::not_allowed("the user changed meanwhile; retry"),
             Error::Gone(reason) => RcError::not_allowed(reason),
+            // Rocket.Chat's own refusal of a call its permissions do not allow.
+            Error::Forbidden(_) => RcError::forbidden(),
             Error::BadCredentials => Self::unauthenticated(),
             Error::Unavailable => Failure::new(
                 Code::Unavailable,

@@ -5,8 +5,7 @@
 mod error;
 mod wire;
 
-use crate::domain::authority::may_change_status;
-use crate::domain::event::{Actor, Note};
+use crate::domain::event::{Actor, Channel, Note};
 use crate::domain::session::Session;
 use crate::http::auth::{header, request_id};
 use crate::http::dialects::kit::{self, Body, Dialect, Member, Query};
@@ -15,7 +14,7 @@ use crate::http::tenancy::{base_tenant, names_tenant, tenant_of_base, Refusal};
 use crate::http::AppState;
 use crate::service::lifecycle::Deactivation;
 use crate::service::users::UserRef;
-use crate::service::{Context, Error, UserView};
+use crate::service::{Authority, Context, Error, UserView};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::{Json, Router};
@@ -83,10 +82,13 @@ impl FromRequestParts<AppState> for RcCaller {
                 return Err(RocketChat::unknown_tenant());
             }
         }
+        let permissions = state.services.permissions_of(&user.user).await?;
         Ok(RcCaller {
             ctx: Context::new(
                 session.tenant_id,
                 Actor::User(session.user_id),
+                Authority::User(permissions),
+                Channel::RocketChat,
                 request_id(parts),
             ),
             token,
@@ -112,6 +114,8 @@ impl FromRequestParts<AppState> for LoginTenant {
         Ok(LoginTenant(Context::new(
             tenant.id,
             Actor::System,
+            Authority::Visitor,
+            Channel::RocketChat,
             request_id(parts),
         )))
     }
@@ -177,7 +181,10 @@ async fn login(
             Error::BadCredentials => RcError::login_failed(),
             other => other.into(),
         })?;
-    let me = state.services.user(&ctx, login.user.id).await?;
+    let me = state
+        .services
+        .user(&ctx.signed_in(login.user.id), login.user.id)
+        .await?;
     Ok(Json(LoginAnswer {
         status: "success",
         data: LoginData {
@@ -396,8 +403,9 @@ fn active_status_params(body: &SetActiveStatusBody) -> Result<(bool, Uuid, bool)
     tag = tag::ROCKETCHAT,
     operation_id = "rocketchatSetActiveStatus",
     summary = "Activate or deactivate a user",
-    description = "Needs Rocket.Chat's `edit-other-user-active-status` permission: the caller must \
-be an admin (403 otherwise). As in Rocket.Chat, the params are checked first, so a bad body is a \
+    description = "Needs, as in Rocket.Chat, `edit-other-user-active-status` or \
+`manage-moderation-actions` (either one; held through the caller's roles: `admin`, `moderator`, \
+or a custom role), 403 otherwise. As in Rocket.Chat, the params are checked first, so a bad body is a \
 400 whoever sends it. `activeStatus` and `confirmRelinquish` take a boolean or the string \
 `\"true\"` or `\"false\"`. `activeStatus: true` makes the user active: an invited user joins, \
 a deactivated one is reactivated (which gives back no room ownership, no removed room and no session); a \
@@ -443,7 +451,8 @@ Deactivating a deactivated user, or activating an active one, changes nothing an
                 "errorType": "error-invalid-user"
             }))),
         )),
-        (status = 403, description = "The caller is not an admin", body = ErrorBody, example = json!({
+        (status = 403, description = "The caller holds neither `edit-other-user-active-status` nor \
+`manage-moderation-actions` (Rocket.Chat's hasAny rule)", body = ErrorBody, example = json!({
             "success": false,
             "error": "User does not have the permissions required for this action [error-unauthorized]"
         })),
@@ -455,11 +464,9 @@ async fn set_active_status(
     caller: RcCaller,
     Body(body, _): Body<RocketChat, SetActiveStatusBody>,
 ) -> Result<Json<ActiveStatusAnswer>, RcError> {
-    // Rocket.Chat validates the params before it checks the permission.
+    // Rocket.Chat validates the params before it checks the permission, which the service
+    // checks (domain::permission::needed_for) before it reads the user.
     let (active, user_id, confirm) = active_status_params(&body)?;
-    if !may_change_status(&caller.user.user) {
-        return Err(RcError::forbidden());
-    }
     let services = &state.services;
     let user = if active {
         services

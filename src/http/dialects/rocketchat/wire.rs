@@ -113,7 +113,7 @@ pub struct RcUser {
     pub active: bool,
     /// `user`, then the user's roster roles (`admin`, `plan_admin`, `only_sees_readable`).
     #[schema(value_type = Vec<String>)]
-    pub roles: Vec<&'static str>,
+    pub roles: Vec<String>,
     #[serde(rename = "createdAt")]
     pub created_at: DateTime<Utc>,
     #[serde(rename = "_updatedAt")]
@@ -135,8 +135,9 @@ impl From<&UserView> for RcUser {
             .flatten()
             .collect::<Vec<_>>()
             .join(" ");
-        let mut roles = vec!["user"];
-        roles.extend(u.roles.names());
+        // Every Rocket.Chat user has the role `user`, listed first.
+        let mut roles = vec!["user".to_owned()];
+        roles.extend(u.roles.names().into_iter().filter(|r| r != "user"));
         Self {
             id: u.id,
             username: rc_username(u),

@@ -1,6 +1,7 @@
 //! SCIM's error schema (RFC 7644 3.12): `status` as a string, `scimType` for the kinds of 400
 //! (and 409) it names, `detail` for people.
 
+use crate::domain::event::Channel;
 use crate::domain::FieldError;
 use crate::http::dialects::kit::{Dialect, Failure};
 use crate::http::json::BodyError;
@@ -58,6 +59,7 @@ impl Dialect for Scim {
     type Envelope = ErrorBody;
 
     const PATHS: &'static [&'static str] = &["/scim/v2"];
+    const CHANNEL: Channel = Channel::Scim;
 
     fn status(code: Code) -> StatusCode {
         code.status
@@ -105,6 +107,9 @@ impl Dialect for Scim {
                 ScimError::plain(StatusCode::CONFLICT, "the user changed meanwhile; retry")
             }
             Error::Gone(reason) => ScimError::plain(StatusCode::GONE, reason),
+            Error::Forbidden(missing) => {
+                ScimError::plain(StatusCode::FORBIDDEN, missing.to_string())
+            }
             Error::BadCredentials => {
                 ScimError::plain(StatusCode::UNAUTHORIZED, "invalid credentials")
             }

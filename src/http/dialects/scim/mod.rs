@@ -13,9 +13,9 @@ mod query;
 mod schema;
 mod user;
 
-use crate::domain::event::{Actor, Note};
+use crate::domain::event::Note;
 use crate::domain::query::{UserOrder, UserQuery};
-use crate::http::auth::{bearer, header, request_id};
+use crate::http::auth::{bearer, header};
 use crate::http::dialects::kit::{self, Body, KeyAuth, KeyCaller, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::AppState;
@@ -81,7 +81,8 @@ impl KeyAuth for Scim {
     }
 }
 
-/// A caller with the tenant's API key; its events are marked as made through SCIM.
+/// A caller with the tenant's API key, as the kit builds it: its events record the SCIM
+/// channel, and its key's scopes decide what it may do.
 struct ScimCaller(Context);
 
 impl FromRequestParts<AppState> for ScimCaller {
@@ -89,15 +90,7 @@ impl FromRequestParts<AppState> for ScimCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ScimError> {
         let KeyCaller(caller, _) = KeyCaller::<Scim>::from_request_parts(parts, state).await?;
-        let actor = Actor::ApiKeyVia {
-            key: caller.owner.key_id,
-            api: "scim",
-        };
-        Ok(ScimCaller(Context::new(
-            caller.owner.tenant_id,
-            actor,
-            request_id(parts),
-        )))
+        Ok(ScimCaller(caller.ctx))
     }
 }
 

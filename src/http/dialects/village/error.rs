@@ -2,10 +2,12 @@
 //! error of this dialect, malformed JSON included, with one documented shape:
 //! `{"error": {"code": "...", "message": "...", "fields": [{"field", "message"}]}}`.
 
+use crate::domain::event::Channel;
 use crate::domain::{FieldError, Status};
 use crate::http::auth::bearer;
 use crate::http::dialects::kit::{Dialect, Failure, KeyAuth};
 use crate::http::json::BodyError;
+use crate::http::problem::FieldBody;
 use crate::service::Error;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -31,6 +33,8 @@ pub enum Code {
     UnsupportedMediaType,
     /// 401.
     Unauthorized,
+    /// 403: the API key's scopes do not allow the call.
+    Forbidden,
     /// 404: the network or user, or a path Village does not serve.
     NotFound,
     /// 405: a Village path that does not answer the request's method.
@@ -52,6 +56,7 @@ impl Dialect for Village {
     type Envelope = ErrorBody;
 
     const PATHS: &'static [&'static str] = &["/networks"];
+    const CHANNEL: Channel = Channel::Village;
 
     fn status(code: Code) -> StatusCode {
         match code {
@@ -59,6 +64,7 @@ impl Dialect for Village {
             Code::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Code::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::Unauthorized => StatusCode::UNAUTHORIZED,
+            Code::Forbidden => StatusCode::FORBIDDEN,
             Code::NotFound => StatusCode::NOT_FOUND,
             Code::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Code::Conflict => StatusCode::CONFLICT,
@@ -93,28 +99,17 @@ impl Dialect for Village {
                     .collect(),
             ),
             Error::Exists(what) => Failure::new(Code::Conflict, format!("{what} already exists")),
-            Error::Transition {
-                current,
-                transition,
-            } => Failure::new(
-                Code::Conflict,
-                format!("cannot {transition} a user who is {current}"),
-            )
-            .with_detail(current),
+            Error::Transition { current, .. } => {
+                Failure::new(Code::Conflict, e.to_string()).with_detail(current)
+            }
             Error::VersionMismatch { .. } | Error::Conflict => {
-                Failure::new(Code::Conflict, "the user changed meanwhile; retry")
+                Failure::changed_meanwhile(Code::Conflict)
             }
             Error::Gone(reason) => Failure::new(Code::Gone, reason),
+            Error::Forbidden(missing) => Failure::new(Code::Forbidden, missing.to_string()),
             Error::BadCredentials => Failure::new(Code::Unauthorized, "invalid credentials"),
-            Error::Unavailable => Failure::new(
-                Code::Unavailable,
-                "the database is unreachable; retry shortly",
-            ),
-            Error::Internal(e) => Failure::new(
-                Code::Internal,
-                "roster failed to answer this request; it has been logged",
-            )
-            .caused_by(e),
+            Error::Unavailable => Failure::unavailable(Code::Unavailable),
+            Error::Internal(e) => Failure::internal(Code::Internal, e),
         }
     }
 
@@ -228,22 +223,4 @@ fn current_status() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     status.description =
         "The user's status, when a status change was refused because of it (409).".into();
     status.into()
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = VillageFieldError)]
-struct FieldBody {
-    /// The field's path in the request, e.g. `segment_adds[0]` or `metadata.description`; `.`
-    /// for the body as a whole.
-    field: String,
-    message: String,
-}
-
-impl From<FieldError> for FieldBody {
-    fn from(f: FieldError) -> Self {
-        Self {
-            field: f.field,
-            message: f.message,
-        }
-    }
 }

@@ -91,21 +91,26 @@ pub fn status_schema() -> RefOr<Schema> {
     Ref::from_schema_name("Status").into()
 }
 
+/// A user as this dialect shows one, as the examples show them.
+fn user_example() -> Value {
+    serde_json::json!({
+        "id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
+        "email": "jane.doe@example.com",
+        "first_name": "Jane",
+        "last_name": "Doe",
+        "phone_number": "+15555555555",
+        "status": "invited",
+        "referral_code": "H3WQ9T2KNB",
+        "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
+        "segments": ["new-hires"],
+        "created_at": "2026-11-22T23:40:00Z",
+        "updated_at": "2026-11-22T23:40:00Z"
+    })
+}
+
 /// A user as this dialect shows one.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[schema(example = json!({
-    "id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-    "email": "jane.doe@example.com",
-    "first_name": "Jane",
-    "last_name": "Doe",
-    "phone_number": "+15555555555",
-    "status": "invited",
-    "referral_code": "H3WQ9T2KNB",
-    "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
-    "segments": ["new-hires"],
-    "created_at": "2026-11-22T23:40:00Z",
-    "updated_at": "2026-11-22T23:40:00Z"
-}))]
+#[schema(example = user_example)]
 pub struct VillageUser {
     pub id: Uuid,
     pub email: Option<String>,
@@ -147,19 +152,7 @@ impl From<UserView> for VillageUser {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = VillageUserStatus, example = json!({
     "status_change": "create_user",
-    "user": {
-        "id": "0193a1f2-7c4e-7d31-9b2a-5f0e8c6d4a10",
-        "email": "jane.doe@example.com",
-        "first_name": null,
-        "last_name": null,
-        "phone_number": null,
-        "status": "invited",
-        "referral_code": "H3WQ9T2KNB",
-        "referred_by": "0193a1e0-11aa-7b6c-8d2e-3f4a5b6c7d8e",
-        "segments": ["new-hires"],
-        "created_at": "2026-11-22T23:40:00Z",
-        "updated_at": "2026-11-22T23:40:00Z"
-    },
+    "user": user_example(),
     "created": true,
     "ignored_fields": []
 }))]
