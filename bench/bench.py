@@ -37,7 +37,7 @@ RUN_ID = f"{os.getpid()}_{int(time.time())}"
 
 # Every row the bench seeds is one of these pools; ids and emails are derived from the index,
 # so the wrk scripts can name them without a lookup.
-ID_PREFIX = {"b": "bbbbbbbb", "d": "dddddddd", "p": "aaaaaaaa", "e": "eeeeeeee",
+ID_PREFIX = {"b": "bbbbbbbb", "w": "99999999", "d": "dddddddd", "p": "aaaaaaaa", "e": "eeeeeeee",
              "l": "11111111", "r": "77777777", "h": "88888888", "s": "5ca1ed00"}
 
 
@@ -72,7 +72,9 @@ class Roster:
         env = dict(os.environ, DATABASE_URL=database_url, ROSTER_LOG_FORMAT="json", RUST_LOG="warn",
                    # The Publica.la dialect's per-key limit (100/min by default) would answer
                    # 429 to a load test; the bench lifts it, the counter is still written.
-                   ROSTER_PUBLICA_RATE_LIMIT="1000000000")
+                   ROSTER_PUBLICA_RATE_LIMIT="1000000000",
+                   # Scenario 2c delivers webhooks to a receiver on loopback.
+                   ROSTER_WEBHOOKS_ALLOW_PRIVATE="1")
         self.err = open(self.stderr_path, "a")
         self.proc = subprocess.Popen([ROSTER, "serve", "--bind", f"127.0.0.1:{port}"], env=env,
                                      stdout=subprocess.PIPE, stderr=self.err, text=True)
@@ -128,6 +130,36 @@ class Roster:
         except urllib.error.HTTPError as e:
             status, text = e.code, e.read().decode()
         return status, text, (time.perf_counter() - t) * 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# a webhook receiver on loopback (scenario 2c)
+
+class Receiver:
+    """Answers every delivery 204 and counts them: the far end of one subscribed endpoint."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        counter = self
+        self.count = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                counter.count += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,8 +365,9 @@ def cursor_after(number):
 # ---------------------------------------------------------------------------------------------
 # one backend
 
-def run_backend(name, cfg, workdir, port, login_hash):
-    """Runs scenarios 1 to 6 against roster on one backend; on Postgres also the pgbench limit."""
+def run_backend(name, cfg, workdir, port, login_hash, only_webhooks=False):
+    """Runs scenarios 1 to 6 against roster on one backend; on Postgres also the pgbench limit.
+    With `only_webhooks`, only 2a and 2c: a ban without and with a subscribed webhook."""
     out = {"backend": name, "scenarios": {}}
     if name == "postgres":
         dbname = f"roster_bench_{RUN_ID}"
@@ -353,6 +386,7 @@ def run_backend(name, cfg, workdir, port, login_hash):
         n_points = len(CONCURRENCIES)
         log(name, "seeding", 2 * n_points * slice_ + 2 * cfg["pool"], "users")
         seed.users("b", 1, n_points * slice_)
+        seed.users("w", 1, n_points * slice_)
         seed.users("d", 1, n_points * slice_)
         seed.users("p", 1, cfg["pool"])
         seed.users("e", 1, cfg["pool"])
@@ -401,6 +435,9 @@ def run_backend(name, cfg, workdir, port, login_hash):
         limit = {"create": "create.sql", "ban": "ban.sql", "patch": "patch.sql"}
         defines = {"tenant": getattr(seed, "tenant", ""), "pool": cfg["pool"]}
 
+        if only_webhooks:
+            run_webhook_points(roster, point, per, slice_, D)
+            return out
         for i, c in enumerate(CONCURRENCIES):
             point("1. Village create_user (new email, no password)", "create", c,
                   wrk(roster, "village_create.lua", c, D, (i * 10_000_000, 5_000_000, 0)))
@@ -417,6 +454,7 @@ def run_backend(name, cfg, workdir, port, login_hash):
             if name == "postgres":
                 point("2. limit: pgbench, same statements as ban", "ban_pgbench", c,
                       pgbench(url, limit["ban"], c, D, defines, workdir))
+        run_webhook_points(roster, point, per, slice_, D, with_plain=False)
         for c in CONCURRENCIES:
             point("3. Village PATCH (profile)", "patch", c,
                   wrk(roster, "village_patch.lua", c, D, (0, 0, cfg["pool"])))
@@ -471,6 +509,29 @@ def run_backend(name, cfg, workdir, port, login_hash):
             roster.stop()
         if dbname:
             psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+
+
+def run_webhook_points(roster, point, per, slice_, duration, with_plain=True):
+    """2c: the Village ban again, on its own users, with one endpoint subscribed to `banned`
+    and a receiver on loopback; 2a beside it (unless the full run measured it already)."""
+    receiver = Receiver()
+    try:
+        if with_plain:
+            for i, c in enumerate(CONCURRENCIES):
+                point("2a. Village ban (audit + session revocation)", "ban", c,
+                      wrk(roster, "village_ban.lua", c, duration, (i * slice_, per, 0)))
+        status, text, _ = roster.call("POST", "/v1/webhooks",
+                                      {"url": receiver.url, "event_types": ["banned"]})
+        if status // 100 != 2:
+            raise RuntimeError(f"webhook endpoint refused: {status} {text[:200]}")
+        endpoint = json.loads(text)["id"]
+        for i, c in enumerate(CONCURRENCIES):
+            r = wrk(roster, "village_ban_hooked.lua", c, duration, (i * slice_, per, 0))
+            r["deliveries_received_so_far"] = receiver.count
+            point("2c. Village ban, one webhook endpoint subscribed", "ban_webhook", c, r)
+        roster.call("DELETE", f"/v1/webhooks/{endpoint}")
+    finally:
+        receiver.stop()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -569,6 +630,12 @@ def verdicts(res):
     v = []
     pg = res["backends"].get("postgres", {}).get("scenarios", {})
     lite = res["backends"].get("sqlite", {}).get("scenarios", {})
+    for b, sc in (("postgres", pg), ("sqlite", lite)):
+        if "ban" in sc and "ban_webhook" in sc:
+            plain, hooked = at(sc["ban"]["points"], 32), at(sc["ban_webhook"]["points"], 32)
+            ratio = hooked["rps"] / plain["rps"]
+            v.append((f"{b} c=32: a ban with one webhook endpoint ≥ 85% of a ban without",
+                      f"{ratio:.0%} ({hooked['rps']:.0f} vs {plain['rps']:.0f}/s)", ratio >= 0.85))
     for key, lim in [("create", "create_pgbench"), ("ban", "ban_pgbench"), ("deactivate", "ban_pgbench"),
                      ("patch", "patch_pgbench")]:
         if key in pg and lim in pg:
@@ -682,7 +749,8 @@ def write_report(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a short smoke run (2 s points, small pools)")
-    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling"], action="append")
+    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling", "webhooks"], action="append",
+                    help="webhooks: on both backends, only the ban without and with a subscribed webhook")
     ap.add_argument("--no-report", action="store_true", help="write results/ only, leave BENCHMARKS.md alone")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite BENCHMARKS.md's table from bench/results/latest.json; run nothing")
@@ -705,6 +773,11 @@ def main():
     workdir = tempfile.mkdtemp(prefix="roster-bench-")
     try:
         port = 18000 + os.getpid() % 1000
+        if only == ["webhooks"]:
+            for b in ("postgres", "sqlite"):
+                res["backends"][b] = run_backend(b, cfg, workdir, port, login_hash, only_webhooks=True)
+                port += 1
+            only = []
         if "sqlite" in only:
             res["sqlite_commit_rate"] = sqlite_commit_rate(workdir, 2 if a.quick else 5)
             log("sqlite commit rate", res["sqlite_commit_rate"])
@@ -723,9 +796,11 @@ def main():
             log("logs kept in", workdir)
     res["verdicts"] = [{"target": n, "measured": v, "pass": ok} for n, v, ok in verdicts(res)]
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "latest.json"), "w") as f:
+    # The webhook-only run is a side measurement: it leaves the full run's results alone.
+    name = "webhooks.json" if a.only == ["webhooks"] else "latest.json"
+    with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(res, f, indent=1)
-    if not a.no_report:
+    if not a.no_report and name == "latest.json":
         write_report(res)
     for n, v, ok in verdicts(res):
         print(f"{'PASS' if ok else 'FAIL'}  {n}: {v}")

@@ -65,6 +65,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage a tenant's webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
     /// Print the OpenAPI document (or, with --postman, the Postman collection) and exit.
     Openapi {
         /// Print the Postman collection (v2.1) generated from the document instead.
@@ -92,6 +95,53 @@ pub struct ServeArgs {
     pub publica_rate_limit: u32,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub worker: WorkerArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Accept webhook URLs that are plain http or on private, loopback or link-local
+    /// addresses. Off by default: only https to public addresses.
+    #[arg(long, env = "ROSTER_WEBHOOKS_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+    pub webhooks_allow_private: bool,
+    /// How often the worker looks for due webhook deliveries and scheduled status changes.
+    #[arg(long, env = "ROSTER_WORKER_TICK", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub worker_tick: Duration,
+    /// How long a claimed delivery or change is its worker's before another may take it.
+    #[arg(long, env = "ROSTER_WORKER_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
+    pub worker_lease: Duration,
+    /// How long one webhook attempt may take, answer included.
+    #[arg(long, env = "ROSTER_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub webhook_timeout: Duration,
+    /// First retry delay of a failed delivery; it doubles with each attempt up to the cap,
+    /// less a random part of up to half (jitter).
+    #[arg(long, env = "ROSTER_WEBHOOK_RETRY_BASE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub webhook_retry_base: Duration,
+    #[arg(long, env = "ROSTER_WEBHOOK_RETRY_CAP", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub webhook_retry_cap: Duration,
+    /// Failed attempts in a row after which an endpoint is paused (until resumed).
+    #[arg(long, env = "ROSTER_WEBHOOK_PAUSE_AFTER", default_value_t = 50, value_parser = clap::value_parser!(i64).range(1..))]
+    pub webhook_pause_after: i64,
+}
+
+impl WorkerArgs {
+    pub fn settings(&self) -> crate::webhooks::WorkerSettings {
+        crate::webhooks::WorkerSettings {
+            tick: self.worker_tick,
+            lease: self
+                .worker_lease
+                .max(self.webhook_timeout + Duration::from_secs(5)),
+            timeout: self.webhook_timeout,
+            retry: crate::domain::webhook::RetryPolicy {
+                base: self.webhook_retry_base,
+                cap: self.webhook_retry_cap,
+                pause_after: self.webhook_pause_after,
+            },
+            allow_private: self.webhooks_allow_private,
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +208,50 @@ pub enum TenantCommand {
     },
     /// List tenants as JSON.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Register an endpoint and print it with its signing secret (shown once), as JSON.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        url: String,
+        /// Audit actions it receives, comma-separated; `*` (the default) for every one.
+        #[arg(long, default_value = "*", value_delimiter = ',')]
+        event_types: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// Accept an http URL or a private address (as ROSTER_WEBHOOKS_ALLOW_PRIVATE does).
+        #[arg(long, env = "ROSTER_WEBHOOKS_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+        allow_private: bool,
+    },
+    /// List a tenant's endpoints as JSON.
+    List {
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Pause an endpoint: deliveries wait until it is resumed.
+    Pause {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Resume a paused endpoint.
+    Resume {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+    },
+    /// Remove an endpoint with its deliveries.
+    Delete {
+        #[arg(long)]
+        tenant: String,
+        id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,3 +6,4 @@ pub mod http;
 pub mod mail;
 pub mod service;
 pub mod store;
+pub mod webhooks;

@@ -1,13 +1,18 @@
 use anyhow::Context as _;
 use clap::Parser;
-use roster::config::{Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand};
+use roster::config::{
+    Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand, WebhookCommand,
+};
 use roster::domain::fields::{DisplayName, Slug};
 use roster::domain::permission::{Scope, Scopes};
+use roster::domain::webhook::Endpoint;
 use roster::http::{self, AppState};
 use roster::mail;
+use roster::service::webhooks::EndpointInput;
 use roster::service::Context;
 use roster::service::{Services, Settings};
 use roster::store::{PoolOptions, Store};
+use roster::webhooks;
 use serde_json::json;
 use tracing_subscriber::EnvFilter;
 
@@ -27,6 +32,7 @@ async fn main() -> anyhow::Result<()> {
                 invite_ttl: chrono::Duration::from_std(args.mail.invite_ttl)
                     .context("ROSTER_INVITE_TTL")?,
                 publica_rate_limit: args.publica_rate_limit,
+                webhooks_allow_private: args.worker.webhooks_allow_private,
             };
             let transport =
                 mail::Transport::from_url(args.mail.smtp_url.as_ref().map(|s| s.expose()))?;
@@ -48,6 +54,11 @@ async fn main() -> anyhow::Result<()> {
                 transport,
                 args.mail.settings(),
                 Default::default(),
+                stopped.clone(),
+            ));
+            let hooks = tokio::spawn(webhooks::run(
+                services.clone(),
+                args.worker.settings(),
                 stopped,
             ));
             let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
@@ -58,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             // The worker finishes the email in hand; an unsent claimed one is retried later.
             let _ = worker.await;
+            let _ = hooks.await;
             store.close().await;
             tracing::info!("roster stopped");
         }
@@ -138,8 +150,91 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Webhook(cmd) => webhook_command(&cli.database, cmd).await?,
     }
     Ok(())
+}
+
+/// The `webhook` subcommands, acting for the tenant as the operator.
+async fn webhook_command(db: &DatabaseArgs, cmd: WebhookCommand) -> anyhow::Result<()> {
+    let services = services(db).await?;
+    let (tenant, allow_private) = match &cmd {
+        WebhookCommand::Create {
+            tenant,
+            allow_private,
+            ..
+        } => (tenant, *allow_private),
+        WebhookCommand::List { tenant }
+        | WebhookCommand::Pause { tenant, .. }
+        | WebhookCommand::Resume { tenant, .. }
+        | WebhookCommand::Delete { tenant, .. } => (tenant, false),
+    };
+    let tenant = services.tenant(tenant).await?;
+    let services = Services::new(
+        services.store().clone(),
+        Settings {
+            webhooks_allow_private: allow_private,
+            ..Settings::default()
+        },
+    );
+    let ctx = Context::operator(tenant.id);
+    let show = |e: Endpoint| {
+        json!({
+            "id": e.id, "url": e.url, "event_types": e.event_types.names(),
+            "description": e.description, "paused_at": e.paused_at, "paused_reason": e.paused_reason,
+            "consecutive_failures": e.consecutive_failures, "created_at": e.created_at,
+        })
+    };
+    let out = match cmd {
+        WebhookCommand::Create {
+            url,
+            event_types,
+            description,
+            ..
+        } => {
+            let input = EndpointInput {
+                url: Some(url),
+                event_types: Some(event_types),
+                description: description.map(Some),
+            };
+            let created = services
+                .create_webhook(&ctx, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", field_errors(&e)))?;
+            let mut out = show(created.endpoint);
+            out["secret"] = json!(created.secret);
+            out
+        }
+        WebhookCommand::List { .. } => json!(services
+            .webhooks(&ctx)
+            .await?
+            .into_iter()
+            .map(show)
+            .collect::<Vec<_>>()),
+        WebhookCommand::Pause { id, reason, .. } => {
+            let reason = reason.unwrap_or_else(|| "paused by the operator".to_owned());
+            show(services.pause_webhook(&ctx, id, Some(&reason)).await?)
+        }
+        WebhookCommand::Resume { id, .. } => show(services.pause_webhook(&ctx, id, None).await?),
+        WebhookCommand::Delete { id, .. } => {
+            services.delete_webhook(&ctx, id).await?;
+            json!({ "id": id, "deleted": true })
+        }
+    };
+    print_json(&out);
+    Ok(())
+}
+
+/// A refusal's fields, one per line, for the terminal.
+fn field_errors(e: &roster::service::Error) -> String {
+    match e {
+        roster::service::Error::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
+    }
 }
 
 async fn open(db: &DatabaseArgs) -> anyhow::Result<Store> {

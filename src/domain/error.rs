@@ -104,6 +104,9 @@ pub enum Entity {
     Tenant,
     ApiKey,
     Role,
+    Webhook,
+    WebhookDelivery,
+    ScheduledChange,
 }
 
 impl Entity {
@@ -118,6 +121,9 @@ impl Entity {
             Entity::Tenant => "tenant",
             Entity::ApiKey => "API key",
             Entity::Role => "role",
+            Entity::Webhook => "webhook endpoint",
+            Entity::WebhookDelivery => "webhook delivery",
+            Entity::ScheduledChange => "scheduled change",
         }
     }
 }

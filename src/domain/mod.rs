@@ -17,11 +17,13 @@ pub mod query;
 pub mod rate_limit;
 pub mod role;
 pub mod room;
+pub mod schedule;
 pub mod session;
 pub mod status;
 pub mod tenant;
 pub mod user;
 pub mod username;
+pub mod webhook;
 
 pub use error::{DomainError, Entity, FieldError, FieldErrors};
 pub use status::{Outcome, Status, Transition};

@@ -65,6 +65,8 @@ permissions! {
     ManageKeys = "manage-api-keys",
     /// Read the audit log: a user's timeline and the tenant feed.
     ViewAudit = "view-audit-log",
+    /// Add, change, pause and replay webhook endpoints (they receive every change).
+    ManageWebhooks = "manage-webhooks",
 }
 
 impl Permission {
@@ -228,7 +230,7 @@ pub enum Scope {
     Read,
     /// What an identity provider needs over SCIM: read, create, edit, (de)activate, groups.
     Scim,
-    /// Every change to users, their groups, rooms and plans; not roles or keys.
+    /// Every change to users, their groups, rooms and plans; not roles, keys or webhooks.
     Lifecycle,
     /// Everything, including roles and keys. A tenant's first key has it.
     Full,
@@ -275,7 +277,7 @@ impl Scope {
                 Permission::ALL
                     .iter()
                     .copied()
-                    .filter(|p| !matches!(p, ManageRoles | ManageKeys)),
+                    .filter(|p| !matches!(p, ManageRoles | ManageKeys | ManageWebhooks)),
             ),
             Scope::Full => Permissions::all(),
         }

@@ -19,6 +19,8 @@ use uuid::Uuid;
 /// Options of a deactivation.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Deactivation {
+    /// Reactivate the user by themselves at this time.
+    pub until: Option<DateTime<Utc>>,
     /// Hand over (or remove) the rooms the user alone owns, instead of refusing.
     pub relinquish: bool,
     /// Answer the plan; change nothing.
@@ -286,7 +288,21 @@ impl Services {
             if deprovision {
                 tx.mark_deprovisioned(ctx.tenant, id, self.now()).await?;
             }
-            if deprovision || edited {
+            let lift = options.until.filter(|_| !options.dry_run);
+            if let Some(until) = lift {
+                // An end time for a deactivation already in force.
+                super::schedules::set_lift(
+                    &mut tx,
+                    ctx,
+                    id,
+                    Transition::Reactivate,
+                    until,
+                    note,
+                    self.now(),
+                )
+                .await?;
+            }
+            if deprovision || edited || lift.is_some() {
                 tx.commit().await?;
             }
             return Ok(Deactivated {
@@ -324,6 +340,10 @@ impl Services {
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
         if deprovision {
             tx.mark_deprovisioned(ctx.tenant, id, at).await?;
+        }
+        if let Some(until) = options.until {
+            super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at)
+                .await?;
         }
         tx.commit().await?;
         Ok(Deactivated {

@@ -13,11 +13,13 @@ pub mod plans;
 mod rate_limit;
 pub mod roles;
 pub mod rooms;
+pub mod schedules;
 pub mod secrets;
 pub mod sessions;
 pub mod tenants;
 pub mod user_query;
 pub mod users;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use passwords::Passwords;
@@ -38,6 +40,9 @@ pub struct Settings {
     pub invite_ttl: chrono::Duration,
     /// Calls per minute per API key on the Publica.la dialect.
     pub publica_rate_limit: u32,
+    /// Let webhook endpoints be plain `http` and on private or loopback addresses (tests, a
+    /// closed network). Off by default.
+    pub webhooks_allow_private: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +51,7 @@ impl Default for Settings {
             session_ttl: chrono::Duration::days(30),
             invite_ttl: chrono::Duration::days(7),
             publica_rate_limit: 100,
+            webhooks_allow_private: false,
         }
     }
 }
@@ -85,6 +91,11 @@ impl Services {
             tracing::warn!(error = %e, "not ready");
             Error::Unavailable
         })
+    }
+
+    /// The store these services use (the CLI builds services with other settings on it).
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn settings(&self) -> &Settings {
@@ -219,6 +230,11 @@ impl Context {
     /// Whether the caller is an API key (a platform's backend) rather than a person.
     pub fn is_key(&self) -> bool {
         matches!(self.authority, Authority::Key(_))
+    }
+
+    /// Who is asking, as events record it.
+    pub fn actor(&self) -> &str {
+        &self.actor
     }
 
     fn origin<'a>(&'a self, note: &'a Note, at: DateTime<Utc>) -> EventOrigin<'a> {

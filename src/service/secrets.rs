@@ -34,6 +34,14 @@ pub fn display_prefix(secret: &str) -> String {
     secret.chars().take(API_KEY_PREFIX.len() + 6).collect()
 }
 
+/// A webhook signing secret: `whsec_` + 32 random bytes in base64. It signs every delivery, so
+/// it is stored as issued and not hashed (see README, "Webhooks").
+pub fn webhook_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    crate::domain::webhook::secret_from(&bytes)
+}
+
 /// A referral code: 10 characters from an alphabet without look-alikes.
 pub fn referral_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
+pub(super) struct EventRow {
     seq: i64,
     tx_order: i64,
     id: Uuid,
@@ -26,7 +26,7 @@ struct EventRow {
 }
 
 impl EventRow {
-    fn into_event(self) -> Result<Event> {
+    pub(super) fn into_event(self) -> Result<Event> {
         let details = self
             .details
             .map(|d| serde_json::from_str(&d))

@@ -20,16 +20,20 @@ mod products;
 mod rate_limits;
 mod roles;
 mod rooms;
+mod schedules;
 mod sessions;
 mod sqlite;
 mod tenants;
 mod user_query;
 mod users;
+mod webhooks;
 
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
+pub use schedules::DueChange;
 pub use tenants::KeyRecord;
 pub use users::{UniqueValues, UserRecord};
+pub use webhooks::{AttemptRecord, ClaimedDelivery};
 
 use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};

@@ -31,6 +31,7 @@ backend_tests!(
     rollback_leaves_nothing,
     cancelled_begins_leave_the_writer_usable,
     old_email_keys_are_rekeyed_by_migration_0004,
+    webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order,
 );
 
 async fn store(b: Backend) -> (TestDb, Store) {
@@ -923,4 +924,145 @@ async fn old_email_keys_are_rekeyed_by_migration_0004(b: Backend) {
         tx.user_by_email(t, "ada@bücher.de", false).await.unwrap(),
         None
     );
+}
+
+async fn webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order(b: Backend) {
+    use roster::domain::webhook::EventTypes;
+    let (_db, store) = store(b).await;
+    let t = tenant(&store, "hooks").await;
+    let other = tenant(&store, "hooks-other").await;
+    let at = now();
+    let all = Uuid::now_v7();
+    let bans = Uuid::now_v7();
+    let mut tx = store.write().await.unwrap();
+    tx.insert_webhook(
+        t,
+        all,
+        "https://a.example/h",
+        "whsec_AAAA",
+        &EventTypes::All,
+        None,
+        at,
+    )
+    .await
+    .unwrap();
+    let only = EventTypes::Only(vec!["unbanned".into()]);
+    tx.insert_webhook(
+        t,
+        bans,
+        "https://b.example/h",
+        "whsec_AAAA",
+        &only,
+        None,
+        at,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (u1, u2) = (Uuid::now_v7(), Uuid::now_v7());
+    let note = Note::default();
+    let append = |tenant: Uuid, events: Vec<NewEvent>, commit: bool| {
+        let store = store.clone();
+        let note = note.clone();
+        async move {
+            let mut tx = store.write().await.unwrap();
+            let origin = EventOrigin {
+                tenant,
+                actor: "system",
+                actor_name: None,
+                channel: "scheduler",
+                request_id: None,
+                note: &note,
+                recorded_at: at,
+            };
+            tx.append_events(&origin, &events).await.unwrap();
+            if commit {
+                tx.commit().await.unwrap();
+            } else {
+                tx.rollback().await.unwrap();
+            }
+        }
+    };
+    append(
+        t,
+        vec![NewEvent::about(u1, "banned"), NewEvent::about(u2, "banned")],
+        true,
+    )
+    .await;
+    append(t, vec![NewEvent::about(u1, "unbanned")], true).await;
+    // Another tenant's events, and a rolled-back event, make no delivery.
+    append(other, vec![NewEvent::about(u1, "banned")], true).await;
+    append(t, vec![NewEvent::about(u2, "unbanned")], false).await;
+
+    let claim = |now: chrono::DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            let mut tx = store.write().await.unwrap();
+            let c = tx
+                .claim_webhook_deliveries(now, now + Duration::seconds(60), 10)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            c
+        }
+    };
+    // The first of each user's per endpoint: u1's ban and u2's ban to `all`, u1's unban to `bans`.
+    let first = claim(at).await;
+    let seen: Vec<(Uuid, Option<Uuid>, &str)> = first
+        .iter()
+        .map(|d| (d.endpoint_id, d.event.user_id, d.event.action.as_str()))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen.contains(&(all, Some(u1), "banned")));
+    assert!(seen.contains(&(all, Some(u2), "banned")));
+    assert!(seen.contains(&(bans, Some(u1), "unbanned")));
+    assert!(first.iter().all(|d| d.attempts == 1 && d.tenant_id == t));
+    // Leased: nobody else takes them; u1's unban to `all` waits for u1's ban.
+    assert!(claim(at + Duration::seconds(1)).await.is_empty());
+    // A lease that ran out (its worker died) lets them be taken again, as a new attempt.
+    let again = claim(at + Duration::seconds(61)).await;
+    assert_eq!(again.len(), 3);
+    assert!(again.iter().all(|d| d.attempts == 2));
+    let u1_ban = again
+        .iter()
+        .find(|d| d.endpoint_id == all && d.event.user_id == Some(u1))
+        .unwrap();
+    let mut tx = store.write().await.unwrap();
+    tx.settle_webhook_delivery(u1_ban.id, u1_ban.claim, Some(200), None, None, at)
+        .await
+        .unwrap();
+    // A retry is due later; pausing an endpoint holds its deliveries.
+    let u2_ban = again
+        .iter()
+        .find(|d| d.endpoint_id == all && d.event.user_id == Some(u2))
+        .unwrap();
+    tx.settle_webhook_delivery(
+        u2_ban.id,
+        u2_ban.claim,
+        Some(500),
+        Some("HTTP 500"),
+        Some(at + Duration::seconds(300)),
+        at,
+    )
+    .await
+    .unwrap();
+    let b_del = again.iter().find(|d| d.endpoint_id == bans).unwrap();
+    tx.settle_webhook_delivery(
+        b_del.id,
+        b_del.claim,
+        Some(500),
+        Some("HTTP 500"),
+        Some(at),
+        at,
+    )
+    .await
+    .unwrap();
+    tx.set_webhook_paused(t, bans, Some(("test", at)), at)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let next = claim(at + Duration::seconds(62)).await;
+    assert_eq!(next.len(), 1, "only u1's unban to `all`");
+    assert_eq!(next[0].event.action, "unbanned");
+    assert_eq!(next[0].endpoint_id, all);
 }

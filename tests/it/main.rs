@@ -28,3 +28,4 @@ mod tenants;
 mod unrouted;
 mod users;
 mod village;
+mod webhooks;

@@ -21,6 +21,7 @@ backend_tests!(
     bulk_runs_operations_in_order_with_references,
     a_refused_deactivation_changes_nothing,
     a_filter_is_one_query,
+    a_key_does_what_its_scopes_allow,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -942,4 +943,66 @@ async fn a_filter_is_one_query(b: Backend) {
     let reads: Vec<_> = txs.iter().filter(|t| t.kind == TxKind::Read).collect();
     assert_eq!(reads.len(), 1, "{txs:#?}");
     assert_eq!(reads[0].statements, 3, "{txs:#?}");
+}
+
+/// A key with the `scim` scope provisions; a read-only key reads and is refused a change.
+async fn a_key_does_what_its_scopes_allow(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let key = |scopes: Value| {
+        let app = &app;
+        async move {
+            let r = app
+                .post("/v1/keys", json!({"name": "idp", "scopes": scopes}))
+                .await;
+            assert_eq!(r.status, 201, "{:?}", r.body);
+            r.body["api_key"].as_str().unwrap().to_owned()
+        }
+    };
+    let (scim_key, read_key) = (key(json!(["scim"])).await, key(json!(["read"])).await);
+    let users = format!("{BASE}/Users");
+    let r = app
+        .call_as(
+            Some(&scim_key),
+            Method::POST,
+            &users,
+            Some(json!({"userName": "scoped"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    let path = format!("{users}/{}", r.body["id"].as_str().unwrap());
+    let deactivate = json!({"Operations": [{"op": "replace", "value": {"active": false}}]});
+    let r = app
+        .call_as(
+            Some(&read_key),
+            Method::PATCH,
+            &path,
+            Some(deactivate.clone()),
+        )
+        .await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    assert_eq!(r.body["status"], "403");
+    let r = app
+        .call_as(
+            Some(&read_key),
+            Method::POST,
+            &users,
+            Some(json!({"userName": "nope"})),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    let r = app.call_as(Some(&read_key), Method::GET, &path, None).await;
+    assert_eq!(r.body["active"], true, "the refused change changed nothing");
+    let r = app
+        .call_as(Some(&scim_key), Method::PATCH, &path, Some(deactivate))
+        .await;
+    assert_eq!(r.body["active"], false, "{:?}", r.body);
+    let r = app
+        .call_as(
+            Some(&scim_key),
+            Method::POST,
+            &format!("{BASE}/Groups"),
+            Some(json!({"displayName": "Scoped"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
 }

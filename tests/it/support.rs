@@ -206,6 +206,25 @@ impl TestApp {
         (Self::serve(db, services).await, hand)
     }
 
+    /// Serves with these settings and, if given, a manual clock standing at `at`.
+    pub async fn spawn_configured(
+        backend: Backend,
+        settings: Settings,
+        at: Option<DateTime<Utc>>,
+    ) -> (Self, Option<ClockHand>) {
+        let db = TestDb::new(backend).await;
+        let store = db.store().await;
+        let services = Services::new(store, settings);
+        let (services, hand) = match at {
+            Some(at) => {
+                let (clock, hand) = Clock::manual(at);
+                (services.with_clock(clock), Some(hand))
+            }
+            None => (services, None),
+        };
+        (Self::serve(db, services).await, hand)
+    }
+
     /// Serves over `store`, which the caller opened on `db` (or on a path to it).
     pub async fn spawn_with(db: TestDb, store: Store) -> Self {
         Self::serve(db, Services::new(store, Settings::default())).await

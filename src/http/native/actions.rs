@@ -53,6 +53,9 @@ struct DeactivateBody {
     /// Hand the rooms the user alone owns to their oldest active member (or remove rooms with
     /// no other member). Without it, such rooms refuse the deactivation (409 `last-owner`).
     relinquish: Option<bool>,
+    /// Ban and deactivate only: when roster lifts the change by itself (unban, reactivate),
+    /// recorded with actor `system` and this change's reason. A later status change cancels it.
+    until: Option<DateTime<Utc>>,
 }
 
 /// The body every other action accepts: the client's account of the change. `relinquish`
@@ -61,7 +64,8 @@ struct DeactivateBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = ActionRequest, example = json!({
     "reason": "chargeback fraud",
-    "reference_id": "TICKET-4821"
+    "reference_id": "TICKET-4821",
+    "until": "2026-12-08T00:00:00Z"
 }))]
 struct ActionBody {
     /// Why: recorded as the event's `description`.
@@ -72,6 +76,9 @@ struct ActionBody {
     reference_id: Option<String>,
     /// When the change really happened, if not now.
     occurred_at: Option<DateTime<Utc>>,
+    /// Ban and deactivate only: when roster lifts the change by itself (unban, reactivate),
+    /// recorded with actor `system` and this change's reason. A later status change cancels it.
+    until: Option<DateTime<Utc>>,
     /// Read only to refuse it by name, rather than as an unknown field.
     #[schema(ignore)]
     relinquish: Option<bool>,
@@ -148,12 +155,26 @@ impl<S: Send + Sync> FromRequest<S> for Action {
 }
 
 impl Action {
+    /// For the actions that are not status changes: `until` has nothing to end.
+    fn without_until(self) -> Result<Self, Problem> {
+        let mut errors = FieldErrors::new();
+        if self.body.until.is_some() {
+            errors.push(FieldError::new(
+                "until",
+                "applies to ban and deactivate only",
+            ));
+        }
+        errors.finish()?;
+        Ok(self)
+    }
+
     /// The user and the client's account of the change, checked.
     fn noted(self) -> Result<(Uuid, Note), Problem> {
         let ActionBody {
             reason,
             reference_id,
             occurred_at,
+            until: _,
             relinquish: _,
         } = self.body;
         Ok((self.id, checked_note(reason, reference_id, occurred_at)?))
@@ -183,7 +204,8 @@ macro_rules! transition {
 (`invalid-transition`, with `current_status`), or a concurrent change conflicted (`conflict`)",
                     body = ProblemBody, content_type = "application/problem+json"),
                 (status = 422, description = "A field breaks a rule (`relinquish` and `dry_run` \
-apply to deactivate only), or the Idempotency-Key was used with another request",
+apply to deactivate only, `until` to ban only and must be in the future), or the \
+Idempotency-Key was used with another request",
                     body = ProblemBody, content_type = "application/problem+json"),
             ),
             security(("api_key" = [])),
@@ -193,10 +215,11 @@ apply to deactivate only), or the Idempotency-Key was used with another request"
             caller: Caller,
             action: Action,
         ) -> ApiResult<UserAnswer> {
+            let until = action.body.until;
             let (id, note) = action.noted()?;
             let change = state
                 .services
-                .change_status(&caller.ctx, id, $transition, &note)
+                .change_status_until(&caller.ctx, id, $transition, &note, until)
                 .await?;
             Ok(UserAnswer(StatusCode::OK, change.user.into()))
         }
@@ -227,7 +250,9 @@ transition!(
     "/v1/users/{id}/ban",
     "banUser",
     "Ban a user",
-    "Any status → `banned`, ending every session of the user."
+    "Any status → `banned`, ending every session of the user. With `until`, roster unbans \
+the user at that time by itself (actor `system`, this ban's reason), unless their status \
+changed meanwhile: then the lift is skipped and recorded (`status_change_skipped`)."
 );
 transition!(
     unban,
@@ -288,6 +313,7 @@ async fn invite(
     caller: Caller,
     action: Action,
 ) -> ApiResult<(StatusCode, Json<InviteQueued>)> {
+    let action = action.without_until()?;
     let email = state.services.resend_invite(&caller.ctx, action.id).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -323,7 +349,7 @@ async fn logout(
     caller: Caller,
     action: Action,
 ) -> ApiResult<Json<SessionsRevoked>> {
-    let (id, note) = action.noted()?;
+    let (id, note) = action.without_until()?.noted()?;
     let revoked = state.services.logout(&caller.ctx, id, &note).await?;
     Ok(Json(SessionsRevoked {
         sessions_revoked: revoked,
@@ -397,7 +423,8 @@ impl IntoResponse for DeactivateAnswer {
 pass to their oldest active member, or are removed when there is none; that needs \
 `{\"relinquish\": true}`, and without it the call is refused (409 `last-owner`, naming the rooms \
 in `should_change_owner` and `should_be_removed`) and nothing changes. With `?dry_run=true`, \
-answers the plan and changes nothing.",
+answers the plan and changes nothing. With `until`, roster reactivates the user at that time \
+by itself unless their status changed meanwhile.",
     request_body(content = Option<DeactivateBody>, description = "Optional: the client's account of the change, and `relinquish`"),
     params(("id" = String, Path, description = "The user's id (a UUID)"), ActionQuery),
     responses(
@@ -427,7 +454,16 @@ async fn deactivate(
     let options = Deactivation {
         relinquish: body.relinquish.unwrap_or(false),
         dry_run: query.dry_run.unwrap_or(false),
+        until: body.until,
     };
+    if let Some(until) = body.until {
+        crate::domain::schedule::check_until(
+            crate::domain::Transition::Deactivate,
+            state.services.now(),
+            until,
+        )
+        .map_err(|e| Problem::from(crate::service::Error::Invalid(vec![e])))?;
+    }
     let note = checked_note(body.reason, body.reference_id, body.occurred_at)?;
     let done = state
         .services

@@ -1,7 +1,8 @@
 //! The audit log: one user's timeline, and the tenant's feed.
 
-use super::wire::{decode_cursor, encode_cursor, feed_cursor, path_uuid, EventBody, List};
-use crate::domain::event::EventCursor;
+use super::wire::{
+    decode_cursor, encode_cursor, feed_cursor, feed_position, path_uuid, EventBody, List,
+};
 use crate::http::auth::Caller;
 use crate::http::json::ApiQuery;
 use crate::http::openapi::tag;
@@ -110,16 +111,7 @@ async fn feed(
     caller: Caller,
     ApiQuery(q): ApiQuery<FeedQuery>,
 ) -> ApiResult<Json<List<EventBody>>> {
-    let after = match &q.after {
-        Some(c) => {
-            let n = decode_cursor("after", "e", c, 2)?;
-            EventCursor {
-                tx_order: n[0],
-                seq: n[1],
-            }
-        }
-        None => EventCursor::default(),
-    };
+    let after = feed_position("after", q.after.as_deref())?;
     let page = state
         .services
         .feed(&caller.ctx, after, page_size(q.limit), q.actor.as_deref())

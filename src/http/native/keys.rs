@@ -47,8 +47,6 @@ struct CreateKey {
 Needs `manage-api-keys` (scope `full`).",
     responses(
         (status = 200, description = "The keys", body = List<ApiKeyBody>),
-        (status = 403, description = "The key lacks the scope `full`", body = ProblemBody,
-            content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
 )]
@@ -70,8 +68,6 @@ this answer only. Needs `manage-api-keys` (scope `full`). Audited (`api_key_crea
     request_body = CreateKey,
     responses(
         (status = 201, description = "Issued, with `api_key`", body = ApiKeyBody),
-        (status = 403, description = "The key lacks the scope `full`", body = ProblemBody,
-            content_type = "application/problem+json"),
         (status = 422, description = "A field breaks a rule; `errors` names each", body = ProblemBody,
             content_type = "application/problem+json"),
     ),
@@ -119,8 +115,6 @@ async fn create(
     params(("id" = String, Path, description = "The key's id (a UUID)")),
     responses(
         (status = 200, description = "The key, with `revoked_at`", body = ApiKeyBody),
-        (status = 403, description = "The key lacks the scope `full`", body = ProblemBody,
-            content_type = "application/problem+json"),
         (status = 404, description = "No key of this tenant has this id", body = ProblemBody,
             content_type = "application/problem+json"),
     ),
@@ -168,8 +162,6 @@ struct Rotation {
     request_body(content = RotateKey, description = "Optional"),
     responses(
         (status = 201, description = "The new key (with `api_key`) and the old one", body = Rotation),
-        (status = 403, description = "The key lacks the scope `full`", body = ProblemBody,
-            content_type = "application/problem+json"),
         (status = 404, description = "No live key of this tenant has this id", body = ProblemBody,
             content_type = "application/problem+json"),
         (status = 422, description = "`overlap_seconds` is out of range", body = ProblemBody,

@@ -11,9 +11,11 @@ mod plans;
 mod products;
 mod roles;
 mod rooms;
+mod schedules;
 mod sessions;
 mod tenants;
 mod users;
+mod webhooks;
 mod wire;
 
 use super::idempotency::{self, idempotency};
@@ -44,6 +46,8 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
         .merge(keyed(products::router()))
+        .merge(keyed(schedules::router()))
+        .merge(webhooks::router())
         .merge(invites::router())
         .merge(keyed(roles::router()))
         .merge(keys::router())
@@ -88,6 +92,7 @@ pub fn openapi() -> OpenApi {
                 when: When::Authenticated,
             },
             Common::TOO_LARGE,
+            Common::FORBIDDEN,
             Common {
                 status: "415",
                 description: "The body is not JSON (`application/json` or another `+json` type)",

@@ -242,10 +242,7 @@ async fn grant(
     caller: Caller,
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<Json<UserBody>> {
-    let id = path_uuid(&id, "user")?;
-    let role = RoleName::parse("role", &role)?;
-    let user = state.services.grant_role(&caller.ctx, id, &role).await?;
-    Ok(Json(user.into()))
+    set_role(&state, &caller, &id, &role, true).await
 }
 
 #[utoipa::path(
@@ -275,8 +272,22 @@ async fn take(
     caller: Caller,
     Path((id, role)): Path<(String, String)>,
 ) -> ApiResult<Json<UserBody>> {
-    let id = path_uuid(&id, "user")?;
-    let role = RoleName::parse("role", &role)?;
-    let user = state.services.take_role(&caller.ctx, id, &role).await?;
+    set_role(&state, &caller, &id, &role, false).await
+}
+
+/// Grants (`on`) or takes a role named in the path.
+async fn set_role(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    role: &str,
+    on: bool,
+) -> ApiResult<Json<UserBody>> {
+    let id = path_uuid(id, "user")?;
+    let role = RoleName::parse("role", role)?;
+    let user = match on {
+        true => state.services.grant_role(&caller.ctx, id, &role).await?,
+        false => state.services.take_role(&caller.ctx, id, &role).await?,
+    };
     Ok(Json(user.into()))
 }

@@ -395,6 +395,18 @@ pub fn feed_cursor(c: EventCursor) -> String {
     encode_cursor("e", &[c.tx_order, c.seq])
 }
 
+/// A position in the tenant feed from a `next_cursor` the feed gave out; the start without one.
+pub fn feed_position(field: &str, raw: Option<&str>) -> Result<EventCursor, Problem> {
+    let Some(raw) = raw else {
+        return Ok(EventCursor::default());
+    };
+    let n = decode_cursor(field, "e", raw, 2)?;
+    Ok(EventCursor {
+        tx_order: n[0],
+        seq: n[1],
+    })
+}
+
 /// Parses a path id; a malformed one is simply not found.
 pub fn path_uuid(raw: &str, what: &'static str) -> Result<Uuid, Problem> {
     Uuid::parse_str(raw).map_err(|_| Problem::not_found(what))

@@ -164,6 +164,8 @@ pub enum When {
     Always,
     /// Operations that need a credential.
     Authenticated,
+    /// Operations that need a credential other than the operator's token.
+    KeyHolder,
     /// Operations that take a request body.
     Body,
 }
@@ -183,6 +185,13 @@ impl Common {
         description: "The database is unreachable; retry after `Retry-After` seconds",
         when: When::Always,
     };
+    /// An API key whose scopes do not allow the call (domain::permission): every API answers
+    /// 403 in its envelope and names what is missing.
+    pub const FORBIDDEN: Common = Common {
+        status: "403",
+        description: "The API key's scopes do not allow this call; the answer names the missing scope and permission",
+        when: When::KeyHolder,
+    };
     /// Every API reads bodies through `http::json`, with one size limit.
     pub const TOO_LARGE: Common = Common {
         status: "413",
@@ -197,11 +206,14 @@ pub fn add_common_errors(doc: &mut OpenApi, schema: &str, content_type: &str, co
     for item in doc.paths.paths.values_mut() {
         for op in operations(item) {
             let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let operator_only = serde_json::to_value(&op.security)
+                .is_ok_and(|s| s.to_string().contains("\"operator\""));
             let has_body = op.request_body.is_some();
             for error in common {
                 let applies = match error.when {
                     When::Always => true,
                     When::Authenticated => authenticated,
+                    When::KeyHolder => authenticated && !operator_only,
                     When::Body => has_body,
                 };
                 if !applies {

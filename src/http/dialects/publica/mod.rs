@@ -671,6 +671,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                 when: When::Authenticated,
             },
             CommonError::TOO_LARGE,
+            CommonError::FORBIDDEN,
             CommonError {
                 status: "415",
                 description: "The body is not `application/json`",

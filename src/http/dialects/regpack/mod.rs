@@ -376,6 +376,7 @@ than 5 minutes from the server clock, `Api-user` not an email, `Api-id` not a nu
                 when: When::Authenticated,
             },
             Common::TOO_LARGE,
+            Common::FORBIDDEN,
             Common {
                 status: "415",
                 description: "The body is not `application/json`",

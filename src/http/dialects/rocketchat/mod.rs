@@ -476,7 +476,7 @@ async fn set_active_status(
     } else {
         let options = Deactivation {
             relinquish: confirm,
-            dry_run: false,
+            ..Deactivation::default()
         };
         services
             .deactivate(&caller.ctx, user_id, &Note::default(), options)

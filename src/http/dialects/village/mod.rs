@@ -357,6 +357,7 @@ revoked",
                 when: When::Authenticated,
             },
             Common::TOO_LARGE,
+            Common::FORBIDDEN,
             Common {
                 status: "415",
                 description: "The body is not `application/json`",
