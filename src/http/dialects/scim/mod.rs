@@ -781,6 +781,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
                     "No API key as `Authorization: Bearer`, or one that is unknown or revoked",
                 when: When::Authenticated,
             },
+            Common::FORBIDDEN,
             Common::TOO_LARGE,
             Common {
                 status: "415",
