@@ -8,6 +8,8 @@ pub struct Group {
     pub id: i64,
     pub key: String,
     pub name: String,
+    /// The group's id in the identity provider that created it (SCIM's `externalId`).
+    pub external_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 

@@ -1,11 +1,14 @@
 //! Status changes and logging a user out.
 
+use super::user_query::set_extension_locked;
+use super::users::patch_locked;
 use super::{Context, Error, Result, Services, UserView};
 use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
+use crate::domain::extension::Extension;
 use crate::domain::permission::{self, Permission};
 use crate::domain::room::{relinquish_plan, MemberRole, RelinquishPlan};
-use crate::domain::user::UserRef;
+use crate::domain::user::{UserPatch, UserRef};
 use crate::domain::Entity;
 use crate::domain::{status, Outcome, Status, Transition};
 use crate::store::Tx;
@@ -22,6 +25,16 @@ pub struct Deactivation {
     pub relinquish: bool,
     /// Answer the plan; change nothing.
     pub dry_run: bool,
+}
+
+/// A profile edit made together with a status change.
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub patch: UserPatch,
+    /// The version the client read (`If-Match`): the edit requires it.
+    pub expected_version: Option<i64>,
+    /// An extension's attributes the user ends with.
+    pub extension: Option<Extension>,
 }
 
 /// What a deactivation did, or (dry run) would do, to the user and their rooms.
@@ -150,12 +163,103 @@ impl Services {
         options: Deactivation,
     ) -> Result<Deactivated> {
         ctx.require(permission::needed_for(Transition::Deactivate))?;
+        self.deactivate_as(ctx, who.into(), note, options, false, None)
+            .await
+    }
+
+    /// Deactivates a user their identity provider deleted (SCIM's DELETE), under the same
+    /// rules, and records the deletion in the same transaction: the provider no longer sees
+    /// them. A user already deactivated is only marked.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn deprovision<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        note: &Note,
+    ) -> Result<Deactivated> {
+        ctx.require(permission::needed_for(Transition::Deactivate))?;
+        self.deactivate_as(ctx, who.into(), note, Deactivation::default(), true, None)
+            .await
+    }
+
+    /// Edits a profile and, when `active` says so, deactivates or (re)activates the user, in
+    /// one transaction: a deactivation refused by its rules (the last admin, a room's last
+    /// owner) leaves the profile as it was. An identity provider's PUT and PATCH.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn edit_and_set_active<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+        edit: Edit,
+        active: Option<bool>,
+        note: &Note,
+    ) -> Result<UserView> {
+        ctx.require_one(&[Permission::EditProfiles])?;
+        match active {
+            Some(false) => ctx.require(permission::needed_for(Transition::Deactivate))?,
+            Some(true) => ctx.require(permission::needed_for(Transition::Reactivate))?,
+            None => {}
+        }
+        let password_hash = match &edit.patch.password {
+            Some(p) => Some(self.passwords.hash(p).await?),
+            None => None,
+        };
+        let edit = (edit, password_hash);
+        if active == Some(false) {
+            let done = self
+                .deactivate_as(
+                    ctx,
+                    who.into(),
+                    note,
+                    Deactivation::default(),
+                    false,
+                    Some(edit),
+                )
+                .await?;
+            return Ok(done.user);
+        }
+        let (edit, password_hash) = edit;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        let locked = lock_view(&mut tx, ctx.tenant, who.into()).await?;
+        let mut user = patch_locked(
+            &mut tx,
+            ctx,
+            locked.user,
+            edit.patch,
+            password_hash,
+            edit.expected_version,
+            at,
+        )
+        .await?;
+        if let Some(ext) = &edit.extension {
+            user = set_extension_locked(&mut tx, ctx, user, ext, at).await?;
+        }
+        if active == Some(true) && user.user.status != Status::Active {
+            let transition = status::activation_for(user.user.status);
+            user = transition_locked(&mut tx, ctx, user, transition, note, at)
+                .await?
+                .user;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn deactivate_as(
+        &self,
+        ctx: &Context,
+        who: UserRef<'_>,
+        note: &Note,
+        options: Deactivation,
+        deprovision: bool,
+        edit: Option<(Edit, Option<String>)>,
+    ) -> Result<Deactivated> {
         let mut tx = self.store.write().await?;
         // Locks are taken in one order (the tenant's admins, the user, the user's rooms), so two
         // deactivations that meet on an admin or a room wait for each other and never deadlock.
         // Most users are not admins: lock the user first, and start over with the admins
         // locked first only when the user turns out to be one.
-        let mut locked = lock_view(&mut tx, ctx.tenant, who.into()).await?;
+        let mut locked = lock_view(&mut tx, ctx.tenant, who).await?;
         let id = locked.user.id;
         let mut admins = None;
         if is_active_admin(&locked.user) {
@@ -164,8 +268,28 @@ impl Services {
             admins = Some(tx.lock_active_admins(ctx.tenant).await?);
             locked = lock_view(&mut tx, ctx.tenant, UserRef::Id(id)).await?;
         }
+        let edited = edit.is_some();
+        if let Some((edit, password_hash)) = edit {
+            locked = patch_locked(
+                &mut tx,
+                ctx,
+                locked.user,
+                edit.patch,
+                password_hash,
+                edit.expected_version,
+                self.now(),
+            )
+            .await?;
+            if let Some(ext) = &edit.extension {
+                locked = set_extension_locked(&mut tx, ctx, locked, ext, self.now()).await?;
+            }
+        }
         if status::apply(locked.user.status, Transition::Deactivate)? == Outcome::Unchanged {
-            if let Some(until) = options.until.filter(|_| !options.dry_run) {
+            if deprovision {
+                tx.mark_deprovisioned(ctx.tenant, id, self.now()).await?;
+            }
+            let lift = options.until.filter(|_| !options.dry_run);
+            if let Some(until) = lift {
                 // An end time for a deactivation already in force.
                 super::schedules::set_lift(
                     &mut tx,
@@ -177,6 +301,8 @@ impl Services {
                     self.now(),
                 )
                 .await?;
+            }
+            if deprovision || edited || lift.is_some() {
                 tx.commit().await?;
             }
             return Ok(Deactivated {
@@ -212,6 +338,9 @@ impl Services {
         apply_plan(&mut tx, ctx, id, &plan, note, at).await?;
         let change =
             transition_locked(&mut tx, ctx, locked, Transition::Deactivate, note, at).await?;
+        if deprovision {
+            tx.mark_deprovisioned(ctx.tenant, id, at).await?;
+        }
         if let Some(until) = options.until {
             super::schedules::set_lift(&mut tx, ctx, id, Transition::Reactivate, until, note, at)
                 .await?;

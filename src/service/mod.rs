@@ -17,6 +17,7 @@ pub mod schedules;
 pub mod secrets;
 pub mod sessions;
 pub mod tenants;
+pub mod user_query;
 pub mod users;
 pub mod webhooks;
 

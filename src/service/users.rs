@@ -6,6 +6,7 @@ use super::plans::{grant_plan, with_plans, UserWithPlans};
 use super::{view, with_groups, Context, Error, Page, Result, Services, Settings, UserView};
 use crate::domain::event::EventCursor;
 use crate::domain::event::{Event, NewEvent, Note};
+use crate::domain::extension::Extension;
 use crate::domain::fields::email_key;
 use crate::domain::permission::BuiltinRole;
 use crate::domain::permission::Permission;
@@ -55,6 +56,8 @@ pub struct Creation {
     pub send_invite: bool,
     /// A plan to give the new user (Publica.la's `assign_new_plan`).
     pub plan: Option<PlanGrant>,
+    /// Attributes of an extension to keep for the new user (SCIM's Enterprise User).
+    pub extension: Option<Extension>,
 }
 
 pub use crate::domain::user::UserRef;
@@ -335,7 +338,7 @@ impl Services {
 /// Applies a profile patch inside `tx`: locks the user, checks the version and the unique
 /// values, writes, revokes every session on a new password, appends the event.
 /// Applies a profile patch to a user whose row `tx` holds locked.
-async fn patch_locked(
+pub(crate) async fn patch_locked(
     tx: &mut Tx,
     ctx: &Context,
     user: User,
@@ -481,6 +484,9 @@ pub(crate) async fn insert_user(
         at,
     };
     let user = tx.insert_user(&record).await?;
+    if let Some(ext) = &creation.extension {
+        tx.set_extension(ctx.tenant, user.id, ext).await?;
+    }
     for group in &groups {
         tx.add_group_member(ctx.tenant, group.id, user.id, at)
             .await?;

@@ -10,6 +10,7 @@ struct GroupRow {
     id: i64,
     key: String,
     name: String,
+    external_id: Option<String>,
     created_at: DateTime<Utc>,
 }
 
@@ -19,6 +20,7 @@ impl From<GroupRow> for Group {
             id: r.id,
             key: r.key,
             name: r.name,
+            external_id: r.external_id,
             created_at: r.created_at,
         }
     }
@@ -42,7 +44,7 @@ impl Tx {
     ) -> Result<Group> {
         let row: GroupRow = with_conn!(self, |c| sqlx::query_as(
             "INSERT INTO groups (tenant_id, key, name, created_at) VALUES ($1, $2, $3, $4) \
-             RETURNING id, key, name, created_at"
+             RETURNING id, key, name, external_id, created_at"
         )
         .bind(tenant)
         .bind(key)
@@ -54,23 +56,27 @@ impl Tx {
     }
 
     pub async fn groups(&mut self, tenant: Uuid) -> Result<Vec<Group>> {
-        let rows: Vec<GroupRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 ORDER BY id"
+        let rows: Vec<GroupRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 ORDER BY id"
         )
         .bind(tenant)
         .fetch_all(c)
-        .await?);
+        .await?
+        });
         Ok(rows.into_iter().map(Group::from).collect())
     }
 
     pub async fn group(&mut self, tenant: Uuid, id: i64) -> Result<Option<Group>> {
-        let row: Option<GroupRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 AND id = $2"
+        let row: Option<GroupRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 AND id = $2"
         )
         .bind(tenant)
         .bind(id)
         .fetch_optional(c)
-        .await?);
+        .await?
+        });
         Ok(row.map(Group::from))
     }
 
@@ -80,7 +86,7 @@ impl Tx {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT id, key, name, created_at FROM groups WHERE tenant_id = $1 AND key IN ({})",
+            "SELECT id, key, name, external_id, created_at FROM groups WHERE tenant_id = $1 AND key IN ({})",
             placeholders(2, keys.len())
         );
         let rows: Vec<GroupRow> = with_conn!(self, |c| {
@@ -115,6 +121,48 @@ impl Tx {
             > 0))
     }
 
+    /// Writes a group's name and external id.
+    pub async fn update_group(
+        &mut self,
+        tenant: Uuid,
+        id: i64,
+        name: &str,
+        external_id: Option<&str>,
+    ) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "UPDATE groups SET name = $3, external_id = $4 WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(name)
+        .bind(external_id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
+    /// Deletes a group and its memberships.
+    pub async fn delete_group(&mut self, tenant: Uuid, id: i64) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "DELETE FROM group_members WHERE tenant_id = $1 AND group_id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        with_conn!(self, |c| sqlx::query(
+            "DELETE FROM groups WHERE tenant_id = $1 AND id = $2"
+        )
+        .bind(tenant)
+        .bind(id)
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     pub async fn remove_group_member(
         &mut self,
         tenant: Uuid,
@@ -145,6 +193,21 @@ impl Tx {
         Ok(rows
             .into_iter()
             .map(|(user_id, joined_at)| GroupMember { user_id, joined_at })
+            .collect())
+    }
+
+    /// Every membership of the tenant's groups: (group id, member), in join order.
+    pub async fn all_group_members(&mut self, tenant: Uuid) -> Result<Vec<(i64, GroupMember)>> {
+        let rows: Vec<(i64, Uuid, DateTime<Utc>)> = with_conn!(self, |c| sqlx::query_as(
+            "SELECT group_id, user_id, joined_at FROM group_members \
+             WHERE tenant_id = $1 ORDER BY joined_at, user_id"
+        )
+        .bind(tenant)
+        .fetch_all(c)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(group, user_id, joined_at)| (group, GroupMember { user_id, joined_at }))
             .collect())
     }
 

@@ -24,6 +24,7 @@ mod schedules;
 mod sessions;
 mod sqlite;
 mod tenants;
+mod user_query;
 mod users;
 mod webhooks;
 

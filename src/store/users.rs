@@ -8,12 +8,12 @@ use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-const USER_COLUMNS: &str = "id, number, tenant_id, email, username, external_id, first_name, last_name, \
+pub(super) const USER_COLUMNS: &str = "id, number, tenant_id, email, username, external_id, first_name, last_name, \
     phone_number, status, roles, referral_code, parent_id, referred_by, sessions_limit, \
     (password_hash IS NOT NULL) AS has_password, created_at, updated_at, status_changed_at, version";
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(super) struct UserRow {
     id: Uuid,
     number: i64,
     tenant_id: Uuid,
@@ -37,7 +37,7 @@ struct UserRow {
 }
 
 impl UserRow {
-    fn into_user(self) -> Result<User> {
+    pub(super) fn into_user(self) -> Result<User> {
         Ok(User {
             id: self.id,
             number: self.number,
@@ -105,7 +105,7 @@ pub struct UniqueValues<'a> {
 }
 
 /// Escapes LIKE's wildcards so a search for `50%` finds the text `50%`.
-fn like_pattern(text: &str) -> String {
+pub(super) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
     for c in text.to_lowercase().chars() {

@@ -11,7 +11,14 @@ use std::path::PathBuf;
 
 const OPENAPI_FILE: &str = "docs/openapi.json";
 const POSTMAN_FILE: &str = "docs/roster.postman_collection.json";
-const TAGS: [&str; 5] = ["native", "Village", "Publica.la", "Rocket.Chat", "Regpack"];
+const TAGS: [&str; 6] = [
+    "native",
+    "Village",
+    "Publica.la",
+    "Rocket.Chat",
+    "Regpack",
+    "SCIM",
+];
 
 fn committed(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(path)

@@ -21,6 +21,7 @@ mod regpack;
 mod resilience;
 mod rocketchat;
 mod round_trips;
+mod scim;
 mod sessions;
 mod smtp;
 mod tenants;

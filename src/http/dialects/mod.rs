@@ -8,6 +8,7 @@ pub mod kit;
 mod publica;
 mod regpack;
 mod rocketchat;
+mod scim;
 mod village;
 
 use super::AppState;
@@ -23,6 +24,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(publica::router(state))
         .merge(rocketchat::router())
         .merge(regpack::router())
+        .merge(scim::router())
 }
 
 /// The dialects' part of the contract: each documents its vendor's paths at the root.
@@ -33,6 +35,7 @@ pub fn openapi() -> OpenApi {
         rocketchat::openapi(),
         publica::openapi(),
         regpack::openapi(),
+        scim::openapi(),
     ] {
         doc.merge(part);
     }

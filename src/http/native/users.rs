@@ -171,6 +171,7 @@ impl CreateUser {
                 referrer: self.referrer,
                 send_invite: self.send_invite.unwrap_or(false),
                 plan: None,
+                extension: None,
             },
         ))
     }

@@ -19,6 +19,7 @@ pub mod tag {
     pub const PUBLICA: &str = "Publica.la";
     pub const ROCKETCHAT: &str = "Rocket.Chat";
     pub const REGPACK: &str = "Regpack";
+    pub const SCIM: &str = "SCIM";
 }
 
 /// The security schemes' names, as operations cite them in `security(...)`.
@@ -58,6 +59,7 @@ number), so a vendor client only changes its base URL.",
         (name = "Publica.la", description = "Publica.la's users API: CRUD, deactivate, reactivate, force logout, plans. Authenticated with a tenant API key as `X-User-Token`; Laravel-style errors."),
         (name = "Rocket.Chat", description = "Rocket.Chat's login, logout, me, users.info and users.setActiveStatus. Authenticated with `X-User-Id` and `X-Auth-Token` from a login; `{success: false, error}` errors."),
         (name = "Regpack", description = "Regpack's action-dispatch users endpoint. Authenticated with the `Api-Token`, `Api-Id`, `Api-User` and `Timestamp` headers."),
+        (name = "SCIM", description = "SCIM 2.0 (RFC 7643, RFC 7644) for identity providers (Okta, Entra ID): discovery, Users, Groups, filters, ETags, Bulk. Authenticated with a tenant API key as `Authorization: Bearer`; SCIM errors (`application/scim+json`)."),
     ),
 )]
 struct Root;

@@ -197,6 +197,7 @@ fn creation(email: Email, body: &UserStatusBody) -> Result<(NewUser, Creation), 
             referrer: body.referrer.clone(),
             send_invite: body.send_email.unwrap_or(false),
             plan: None,
+            extension: None,
         },
     ))
 }
