@@ -161,6 +161,15 @@ impl Context {
         }
     }
 
+    /// The same caller, recorded as `actor` on the events it causes (a key used on behalf of
+    /// a person the client names).
+    pub fn acting_as(self, actor: Actor) -> Self {
+        Self {
+            actor: actor.to_string(),
+            ..self
+        }
+    }
+
     /// The person who just signed in through this caller, acting on themselves (what a login
     /// answers is read as them).
     pub fn signed_in(&self, user: Uuid) -> Self {

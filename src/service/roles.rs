@@ -6,7 +6,7 @@ use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::DisplayName;
 use crate::domain::permission::{BuiltinRole, Permission, Permissions};
 use crate::domain::role::{CustomRole, RoleView};
-use crate::domain::user::{RoleName, Roles, UserRef};
+use crate::domain::user::{RoleName, Roles, User, UserRef};
 use crate::domain::Entity;
 use crate::store::Tx;
 use serde_json::json;
@@ -23,6 +23,25 @@ impl Services {
             .map(RoleView::from)
             .chain(custom.into_iter().map(RoleView::from))
             .collect())
+    }
+
+    /// What a user may do: what their built-in roles grant (every person holds `user`), and
+    /// their tenant's custom roles.
+    #[tracing::instrument(skip_all, fields(user = %user.id))]
+    pub async fn permissions_of(&self, user: &User) -> Result<Permissions> {
+        let mut held = user.roles.builtin_permissions();
+        held.extend(&BuiltinRole::User.permissions());
+        let custom: Vec<&str> = user.roles.custom().map(|r| r.as_str()).collect();
+        if !custom.is_empty() {
+            let granted = self
+                .store
+                .read()
+                .await?
+                .custom_role_permissions(user.tenant_id, &custom)
+                .await?;
+            held.extend(&granted);
+        }
+        Ok(held)
     }
 
     /// Defines a role; a built-in name or one the tenant has is taken.

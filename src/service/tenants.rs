@@ -5,9 +5,8 @@ use super::secrets::{self, API_KEY_PREFIX};
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, Slug};
-use crate::domain::permission::{BuiltinRole, Permission, Permissions, Scopes};
+use crate::domain::permission::{Permission, Scopes};
 use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
-use crate::domain::user::User;
 use crate::domain::Entity;
 use crate::store::{KeyRecord, Tx};
 use chrono::{DateTime, Utc};
@@ -183,25 +182,6 @@ impl Services {
             }
         }
         Ok(owner)
-    }
-
-    /// What a user may do: what their built-in roles grant (every person holds `user`), and
-    /// their tenant's custom roles.
-    #[tracing::instrument(skip_all, fields(user = %user.id))]
-    pub async fn permissions_of(&self, user: &User) -> Result<Permissions> {
-        let mut held = user.roles.builtin_permissions();
-        held.extend(&BuiltinRole::User.permissions());
-        let custom: Vec<&str> = user.roles.custom().map(|r| r.as_str()).collect();
-        if !custom.is_empty() {
-            let granted = self
-                .store
-                .read()
-                .await?
-                .custom_role_permissions(user.tenant_id, &custom)
-                .await?;
-            held.extend(&granted);
-        }
-        Ok(held)
     }
 
     async fn touch_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {

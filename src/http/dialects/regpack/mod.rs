@@ -10,13 +10,13 @@ use crate::domain::event::{Actor, Channel};
 use crate::domain::fields::{DisplayName, Email};
 use crate::domain::membership::Color;
 use crate::domain::{Entity, FieldErrors};
-use crate::http::auth::{header, request_id};
+use crate::http::auth::header;
 use crate::http::dialects::kit::{self, Body, Failure};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::tenancy::{caller_for_key, require_tenant};
 use crate::http::AppState;
 use crate::service::memberships::Enrollee;
-use crate::service::{Authority, Context, Error};
+use crate::service::{Context, Error};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -95,16 +95,7 @@ impl FromRequestParts<AppState> for RegpackCaller {
             key: caller.owner.key_id,
             user,
         };
-        Ok(RegpackCaller(
-            Context::new(
-                caller.owner.tenant_id,
-                actor,
-                Authority::Key(caller.owner.scopes.clone()),
-                Channel::Regpack,
-                request_id(parts),
-            )
-            .named(caller.owner.key_name.clone()),
-        ))
+        Ok(RegpackCaller(caller.ctx.acting_as(actor)))
     }
 }
 
