@@ -168,15 +168,15 @@ impl Wanted {
         }
         if let Some(name) = member(r, "name").filter(|n| !n.is_null()) {
             if let Some(g) = text(member(name, "givenName"), "name.givenName", &mut errors) {
-                w.first_name = errors.take(PersonName::parse("name.givenName", g));
+                w.first_name = errors.take(PersonName::from_directory("name.givenName", g));
             }
             if let Some(f) = text(member(name, "familyName"), "name.familyName", &mut errors) {
-                w.last_name = errors.take(PersonName::parse("name.familyName", f));
+                w.last_name = errors.take(PersonName::from_directory("name.familyName", f));
             }
         }
         let phone = primary(member(r, "phoneNumbers"), "phoneNumbers", &mut errors);
         if let Some(p) = text(phone, "phoneNumbers.value", &mut errors) {
-            w.phone = errors.take(Phone::parse("phoneNumbers", p));
+            w.phone = errors.take(Phone::from_directory("phoneNumbers", p));
         }
         match member(r, ENTERPRISE_USER) {
             None | Some(Value::Null) => {}
