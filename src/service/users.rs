@@ -356,7 +356,7 @@ pub(crate) async fn patch_locked(
             });
         }
     }
-    let change = patch.apply(&user);
+    let change = patch.apply(&user).map_err(crate::domain::DomainError::from)?;
     if change.profile.roles != user.roles {
         ctx.require_one(&[Permission::ManageRoles])?;
         super::roles::check_roles_exist(tx, ctx.tenant, &change.profile.roles).await?;

@@ -22,6 +22,7 @@ backend_tests!(
     a_refused_deactivation_changes_nothing,
     a_filter_is_one_query,
     a_key_does_what_its_scopes_allow,
+    remove_follows_what_roster_keeps,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -1005,4 +1006,52 @@ async fn a_key_does_what_its_scopes_allow(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+/// PATCH remove: a user with a userName can lose their email; `active` cannot be removed
+/// (every roster user is active or not); a user is never left with neither email nor username.
+async fn remove_follows_what_roster_keeps(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let u = provision(
+        &app,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace.h",
+            "emails": [{"value": "grace@example.com", "primary": true}],
+            "name": {"givenName": "Grace", "familyName": "Hopper"},
+        }),
+    )
+    .await;
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    assert!(u["name"].get("formatted").is_none(), "{u}");
+
+    let r = patch(&app, &path, json!([{"op": "remove", "path": "active"}])).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["scimType"], "mutability");
+
+    let r = patch(&app, &path, json!([{"op": "remove", "path": "emails"}])).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(r.body.get("emails").is_none(), "{:?}", r.body);
+    let r = scim(&app, Method::GET, &path, None).await;
+    assert!(r.body.get("emails").is_none(), "{:?}", r.body);
+    assert_eq!(r.body["userName"], "grace.h");
+
+    // The email is free again for someone else.
+    let other = provision(
+        &app,
+        json!({"userName": "grace.other", "emails": [{"value": "grace@example.com"}]}),
+    )
+    .await;
+    assert_eq!(other["emails"][0]["value"], "grace@example.com");
+
+    // Through the native API, the last identifier cannot go.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{}", u["id"].as_str().unwrap()),
+            Some(json!({"username": null})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "username", "{:?}", r.body);
 }

@@ -30,7 +30,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use error::{Scim, ScimError, ScimType};
-use filter::filter_param;
+use filter::{filter_param, member};
 use patch::{apply_patch, operations};
 use schema::{ENTERPRISE_USER, LIST, MAX_RESULTS};
 use serde::Deserialize;
@@ -718,6 +718,13 @@ async fn patch_user(
         let read = user_answer(&state, &ctx, StatusCode::OK, &current, &base).await?;
         let mut r = patch_target(&read.body);
         apply_patch(&mut r, &operations)?;
+        if member(&r, "active").is_none_or(Value::is_null) {
+            return Err(ScimError::bad(
+                ScimType::Mutability,
+                "active cannot be removed: a roster user is always active or not \
+                 (replace it with false to deactivate)",
+            ));
+        }
         let wanted = Wanted::read(&r)?;
         match make_user(&state, &ctx, id, &wanted, Some(current.user.version)).await {
             Err(Error::VersionMismatch { .. }) if required.is_none() => continue,

@@ -46,7 +46,6 @@ pub fn resource(view: &UserView, base: &str, enterprise: Option<&Map<String, Val
             .cloned()
             .collect::<Vec<_>>()
             .join(" ");
-        name.insert("formatted".into(), json!(formatted));
         r["displayName"] = json!(formatted);
         r["name"] = Value::Object(name);
     }
@@ -223,14 +222,14 @@ impl Wanted {
         }
     }
 
-    /// The profile edit that makes a user this: every attribute set or cleared. (An email
-    /// cannot be cleared: a user without `emails` keeps theirs.)
+    /// The profile edit that makes a user this: every attribute set or cleared (a user left
+    /// with neither an email nor a username is refused by the domain).
     pub fn replacement(&self) -> UserPatch {
         fn change<T: Clone>(v: &Option<T>) -> Change<T> {
             v.clone().map_or(Change::Clear, Change::Set)
         }
         UserPatch {
-            email: self.email.clone(),
+            email: change(&self.email),
             username: change(&self.username),
             external_id: change(&self.external_id),
             first_name: change(&self.first_name),
