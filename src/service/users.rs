@@ -58,6 +58,9 @@ pub struct Creation {
     pub plan: Option<PlanGrant>,
     /// Attributes of an extension to keep for the new user (SCIM's Enterprise User).
     pub extension: Option<Extension>,
+    /// Deactivate the new user in the same transaction: an identity provider creating a
+    /// person who is not (yet) allowed in. The history shows both steps.
+    pub deactivated: bool,
 }
 
 pub use crate::domain::user::UserRef;
@@ -81,6 +84,9 @@ impl Services {
         on_existing: OnExisting,
     ) -> Result<CreateOutcome> {
         ctx.require_one(&[Permission::CreateUsers])?;
+        if creation.deactivated {
+            ctx.require(crate::domain::permission::needed_for(Transition::Deactivate))?;
+        }
         if new.roles != Roles::default() {
             ctx.require_one(&[Permission::ManageRoles])?;
         }
@@ -511,10 +517,17 @@ pub(crate) async fn insert_user(
     if let Some(grant) = &creation.plan {
         grant_plan(tx, ctx, user.id, grant, &creation.note, at).await?;
     }
-    Ok(UserView {
+    let view = UserView {
         user,
         groups: groups.into_iter().map(|g| g.key).collect(),
-    })
+    };
+    if creation.deactivated {
+        let note = &creation.note;
+        return Ok(transition_locked(tx, ctx, view, Transition::Deactivate, note, at)
+            .await?
+            .user);
+    }
+    Ok(view)
 }
 
 /// The user `r` names in the tenant.

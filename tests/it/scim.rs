@@ -23,6 +23,7 @@ backend_tests!(
     a_filter_is_one_query,
     a_key_does_what_its_scopes_allow,
     remove_follows_what_roster_keeps,
+    an_inactive_creation_is_one_transaction,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -1054,4 +1055,44 @@ async fn remove_follows_what_roster_keeps(b: Backend) {
         .await;
     assert_eq!(r.status, 422, "{:?}", r.body);
     assert_eq!(r.body["errors"][0]["field"], "username", "{:?}", r.body);
+}
+
+/// Okta and Entra may create a person as `active: false`: created and deactivated in one write,
+/// with both steps in the history; the Enterprise User extension sent with it is kept.
+async fn an_inactive_creation_is_one_transaction(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    census.take();
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let u = provision(
+        &app,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", enterprise],
+            "userName": "later",
+            "active": false,
+            enterprise: {"employeeNumber": "701"},
+        }),
+    )
+    .await;
+    assert_eq!(u["active"], false, "{u}");
+    assert_eq!(u[enterprise]["employeeNumber"], "701", "{u}");
+    let writes: Vec<_> = census
+        .take()
+        .into_iter()
+        // The API key's last-used stamp is a write of its own.
+        .filter(|t| t.kind == TxKind::Write && t.statements > 1)
+        .collect();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    let id = u["id"].as_str().unwrap();
+    let r = app.get(&format!("/v1/users/{id}/events")).await;
+    let actions: Vec<_> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(actions.contains(&"created".to_owned()), "{actions:?}");
+    assert!(actions.contains(&"deactivated".to_owned()), "{actions:?}");
 }

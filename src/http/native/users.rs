@@ -170,8 +170,7 @@ impl CreateUser {
                 metadata: self.metadata,
                 referrer: self.referrer,
                 send_invite: self.send_invite.unwrap_or(false),
-                plan: None,
-                extension: None,
+                ..Creation::default()
             },
         ))
     }

@@ -204,7 +204,7 @@ impl Wanted {
         }
     }
 
-    /// A new user: active unless `active` is false (then deactivated after the creation).
+    /// A new user, active (an `active: false` creation deactivates them in the same transaction).
     pub fn new_user(&self) -> NewUser {
         NewUser {
             email: self.email.clone(),
