@@ -298,7 +298,7 @@ impl Tx {
         for_update: bool,
     ) -> Result<Option<(User, Vec<String>)>> {
         let column = key.column();
-        let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+        let from = "FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
              WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
         let lock = if for_update {
             " FOR UPDATE OF users"
@@ -592,7 +592,7 @@ fn filter_clauses(f: &UserFilter, first: usize) -> String {
     }
     if f.group_key.is_some() {
         arg(
-            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
              WHERE gm.tenant_id = $1 AND gm.user_id = users.id AND g.key = $?)",
         );
     }

@@ -4,6 +4,7 @@
 mod snapshot;
 mod support;
 
+mod catalog;
 mod concurrency;
 mod conformance;
 mod contract;
