@@ -805,8 +805,10 @@ def main():
             log("logs kept in", workdir)
     res["verdicts"] = [{"target": n, "measured": v, "pass": ok} for n, v, ok in verdicts(res)]
     os.makedirs(RESULTS, exist_ok=True)
-    # The webhook-only run is a side measurement: it leaves the full run's results alone.
-    name = "webhooks.json" if a.only == ["webhooks"] else "latest.json"
+    # A webhook-only or scaling-only run is a side measurement: it leaves the full run's
+    # results alone.
+    side = {"webhooks": "webhooks.json", "scaling": "scaling.json"}
+    name = side.get(a.only[0], "latest.json") if a.only and len(a.only) == 1 else "latest.json"
     with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(res, f, indent=1)
     if not a.no_report and name == "latest.json":

@@ -13,6 +13,7 @@ mod groups_rooms;
 mod hostile;
 mod idempotency;
 mod isolation;
+mod key_cache;
 mod lifecycle;
 mod mail;
 mod native_snapshots;

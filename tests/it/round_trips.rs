@@ -39,24 +39,25 @@ async fn a_village_ban_is_one_transaction(b: Backend) {
     assert_eq!(r.status, 201, "{:?}", r.body);
     assert_eq!(r.body["user"]["status"], "banned");
 
-    let txs = census.take();
-    // The API key is one statement of its own; the ban is one write transaction: lock the
-    // user by email with their groups, set the status, end the invites and the sessions,
-    // append the event.
+    let mut txs = census.take();
+    // The API key is one statement of its own (none when the key cache holds it, on
+    // Postgres); the ban is one write transaction: lock the user by email with their groups,
+    // set the status, end the invites and the sessions, append the event.
+    let key_lookup = TxRecord {
+        kind: TxKind::Single,
+        statements: 1,
+        committed: false,
+    };
+    if txs.first() == Some(&key_lookup) {
+        txs.remove(0);
+    }
     assert_eq!(
         txs,
-        vec![
-            TxRecord {
-                kind: TxKind::Single,
-                statements: 1,
-                committed: false
-            },
-            TxRecord {
-                kind: TxKind::Write,
-                statements: 5,
-                committed: true
-            },
-        ],
+        vec![TxRecord {
+            kind: TxKind::Write,
+            statements: 5,
+            committed: true
+        }],
         "{txs:#?}"
     );
 }
@@ -92,17 +93,17 @@ async fn publica_status_changes_and_force_logout_are_one_transaction_each(b: Bac
             .await
             .unwrap();
         assert_eq!(r.status(), 200, "{path}");
-        // The key's lookup and the rate count may run in either order.
+        // The key's lookup (none when the key cache holds it, on Postgres) and the rate
+        // count may run in either order.
         let mut kinds: Vec<(bool, bool)> = census
             .take()
             .iter()
             .map(|t| (t.kind == TxKind::Write, t.committed))
             .collect();
         kinds.sort();
-        assert_eq!(
-            kinds,
-            vec![(false, false), (true, true), (true, true)],
-            "{path}"
-        );
+        if kinds.first() == Some(&(false, false)) {
+            kinds.remove(0);
+        }
+        assert_eq!(kinds, vec![(true, true), (true, true)], "{path}");
     }
 }
