@@ -257,12 +257,20 @@ impl Services {
         limit: u32,
     ) -> Result<Page<UserView, i64>> {
         ctx.require_one(&[Permission::ViewUsers])?;
-        let mut tx = self.store.read().await?;
-        let users = tx.users(ctx.tenant, filter, after, limit).await?;
-        let next = (users.len() == limit as usize)
-            .then(|| users.last().map(|u| u.number))
+        // One statement needs no snapshot of its own: no transaction.
+        let rows = self
+            .store
+            .read_one()
+            .await?
+            .users(ctx.tenant, filter, after, limit)
+            .await?;
+        let next = (rows.len() == limit as usize)
+            .then(|| rows.last().map(|(u, _)| u.number))
             .flatten();
-        let items = with_groups(&mut tx, ctx.tenant, users).await?;
+        let items = rows
+            .into_iter()
+            .map(|(user, groups)| UserView { user, groups })
+            .collect();
         Ok(Page { items, next })
     }
 

@@ -180,9 +180,8 @@ impl Tx {
         secret_hash: &[u8],
         at: DateTime<Utc>,
     ) -> Result<Option<KeyOwner>> {
-        let row: Option<KeyOwnerRow> =
-            with_conn!(self, |c| {
-                sqlx::query_as(
+        let row: Option<KeyOwnerRow> = with_conn!(self, |c| {
+            sqlx::query_as(
             "SELECT k.id AS key_id, k.name AS key_name, k.scopes, k.last_used_at, k.expires_at, \
                     t.id AS tenant_id, t.number AS tenant_number, \
                     t.slug AS tenant_slug, t.name AS tenant_name \
@@ -194,7 +193,7 @@ impl Tx {
         .bind(at)
         .fetch_optional(c)
         .await?
-            });
+        });
         Ok(row.map(KeyOwner::from))
     }
 

@@ -9,7 +9,8 @@ use serde_json::json;
 
 backend_tests!(
     a_village_ban_is_one_transaction,
-    publica_status_changes_and_force_logout_are_one_transaction_each
+    publica_status_changes_and_force_logout_are_one_transaction_each,
+    a_user_page_is_one_statement,
 );
 
 async fn a_village_ban_is_one_transaction(b: Backend) {
@@ -106,4 +107,38 @@ async fn publica_status_changes_and_force_logout_are_one_transaction_each(b: Bac
         }
         assert_eq!(kinds, vec![(true, true), (true, true)], "{path}");
     }
+}
+
+/// A page of the native list, with every user's groups, is one statement outside any
+/// transaction (besides the key's lookup when the key cache does not hold it).
+async fn a_user_page_is_one_statement(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    for key in ["alpha", "beta"] {
+        assert_eq!(
+            app.post("/v1/groups", json!({"key": key})).await.status,
+            201
+        );
+    }
+    for i in 0..5 {
+        app.create_user(json!({"email": format!("p{i}@example.com"), "groups": ["beta", "alpha"]}))
+            .await;
+    }
+    app.create_user(json!({"email": "alone@example.com"})).await;
+    census.take();
+    let r = app.get("/v1/users?limit=10").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let data = r.body["data"].as_array().unwrap();
+    assert_eq!(data.len(), 6);
+    assert_eq!(data[0]["groups"], json!(["alpha", "beta"]));
+    assert_eq!(data[5]["groups"], json!([]));
+    let one = TxRecord {
+        kind: TxKind::Single,
+        statements: 1,
+        committed: false,
+    };
+    let txs = census.take();
+    assert!(txs == [one] || txs == [one, one], "{txs:#?}");
 }
