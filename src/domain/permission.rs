@@ -67,6 +67,8 @@ permissions! {
     ViewAudit = "view-audit-log",
     /// Add, change, pause and replay webhook endpoints (they receive every change).
     ManageWebhooks = "manage-webhooks",
+    /// Change the tenant's settings (such as what a SCIM DELETE does).
+    ManageSettings = "manage-settings",
 }
 
 impl Permission {
@@ -230,7 +232,7 @@ pub enum Scope {
     Read,
     /// What an identity provider needs over SCIM: read, create, edit, (de)activate, groups.
     Scim,
-    /// Every change to users, their groups, rooms and plans; not roles, keys or webhooks.
+    /// Every change to users, their groups, rooms and plans; not roles, keys, webhooks or settings.
     Lifecycle,
     /// Everything, including roles and keys. A tenant's first key has it.
     Full,
@@ -273,12 +275,12 @@ impl Scope {
                 ForceLogout,
                 ManageGroups,
             ])),
-            Scope::Lifecycle => Permissions::new(
-                Permission::ALL
-                    .iter()
-                    .copied()
-                    .filter(|p| !matches!(p, ManageRoles | ManageKeys | ManageWebhooks)),
-            ),
+            Scope::Lifecycle => Permissions::new(Permission::ALL.iter().copied().filter(|p| {
+                !matches!(
+                    p,
+                    ManageRoles | ManageKeys | ManageWebhooks | ManageSettings
+                )
+            })),
             Scope::Full => Permissions::all(),
         }
     }

@@ -1,5 +1,6 @@
 //! Tenants and the API keys that act for them.
 
+use super::error::FieldError;
 use super::permission::Scopes;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -13,6 +14,67 @@ pub struct Tenant {
     pub slug: String,
     pub name: String,
     pub created_at: DateTime<Utc>,
+}
+
+/// What an identity provider's SCIM `DELETE` does to a user: a tenant's choice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ScimDelete {
+    /// Deactivate them through the deactivation every API uses (sessions end, audited); they
+    /// leave SCIM (404 there) and stay in roster with their history. The default: nothing
+    /// is lost that a mistaken unassignment in the directory would need back.
+    #[default]
+    Deactivate,
+    /// Erase them: every personal datum goes, the audit trail stays scrubbed (see erasure).
+    Erase,
+}
+
+impl ScimDelete {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScimDelete::Deactivate => "deactivate",
+            ScimDelete::Erase => "erase",
+        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        match raw {
+            "deactivate" => Ok(ScimDelete::Deactivate),
+            "erase" => Ok(ScimDelete::Erase),
+            _ => Err(FieldError::new(
+                field,
+                "must be \"deactivate\" or \"erase\"",
+            )),
+        }
+    }
+}
+
+/// A tenant's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantSettings {
+    pub scim_delete: ScimDelete,
+}
+
+/// A change of settings: what is `None` stays.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsChange {
+    pub scim_delete: Option<ScimDelete>,
+}
+
+impl TenantSettings {
+    /// The settings after `change`, and what changed as `{"name": {"before", "after"}}`.
+    pub fn apply(&self, change: &SettingsChange) -> (TenantSettings, serde_json::Value) {
+        let after = TenantSettings {
+            scim_delete: change.scim_delete.unwrap_or(self.scim_delete),
+        };
+        let mut changed = serde_json::Map::new();
+        if after.scim_delete != self.scim_delete {
+            changed.insert(
+                "scim_delete".into(),
+                serde_json::json!({"before": self.scim_delete.as_str(), "after": after.scim_delete.as_str()}),
+            );
+        }
+        (after, serde_json::Value::Object(changed))
+    }
 }
 
 /// An API key as it may be shown: never its secret.

@@ -5,8 +5,8 @@ use super::secrets::{self, API_KEY_PREFIX};
 use super::{Context, Error, Result, Services};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::{DisplayName, Slug};
-use crate::domain::permission::{Permission, Scopes};
-use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
+use crate::domain::permission::{Need, Permission, Scopes};
+use crate::domain::tenant::{ApiKey, KeyOwner, SettingsChange, Tenant, TenantSettings};
 use crate::domain::Entity;
 use crate::store::{KeyRecord, Tx};
 use chrono::{DateTime, Utc};
@@ -192,6 +192,39 @@ impl Services {
             }
         }
         Ok(Some(owner))
+    }
+
+    /// The caller's tenant's settings.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn tenant_settings(&self, ctx: &Context) -> Result<TenantSettings> {
+        ctx.require(Need(&[Permission::ViewUsers, Permission::ManageSettings]))?;
+        let mut one = self.store.read_one().await?;
+        Ok(one.tenant_settings(ctx.tenant, false).await?)
+    }
+
+    /// Changes the caller's tenant's settings; audited (`settings_changed`, with each changed
+    /// setting before and after) when anything changes.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn change_tenant_settings(
+        &self,
+        ctx: &Context,
+        change: &SettingsChange,
+    ) -> Result<TenantSettings> {
+        ctx.require_one(&[Permission::ManageSettings])?;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        let before = tx.tenant_settings(ctx.tenant, true).await?;
+        let (after, changed) = before.apply(change);
+        if after != before {
+            tx.set_tenant_settings(ctx.tenant, &after).await?;
+            tx.append_event(
+                &ctx.origin(&Note::default(), at),
+                &NewEvent::tenant_wide("settings_changed").details(changed),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Keeps this process's key cache in step with the key changes of every process on the

@@ -1,8 +1,8 @@
 //! Tenants and their API keys.
 
-use super::{with_conn, Backend, Result, Tx};
+use super::{with_conn, Backend, Result, StoreError, Tx};
 use crate::domain::permission::Scopes;
-use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
+use crate::domain::tenant::{ApiKey, KeyOwner, ScimDelete, Tenant, TenantSettings};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -269,6 +269,37 @@ impl Tx {
         Ok(row.map(ApiKey::from))
     }
 
+    /// The tenant's settings; `for_update` locks them until the transaction ends (SQLite's
+    /// write transaction holds the whole database already).
+    pub async fn tenant_settings(
+        &mut self,
+        tenant: Uuid,
+        for_update: bool,
+    ) -> Result<TenantSettings> {
+        let lite = "SELECT scim_delete FROM tenants WHERE id = $1";
+        let pg = format!("{lite}{}", if for_update { " FOR UPDATE" } else { "" });
+        let scim_delete: Option<String> = with_conn!(self, sql = (pg.as_str(), lite), |c| {
+            sqlx::query_scalar(sql)
+                .bind(tenant)
+                .fetch_optional(c)
+                .await?
+        });
+        settings(scim_delete.as_deref().unwrap_or("deactivate"))
+    }
+
+    /// Writes the tenant's settings, locking its row until the transaction ends.
+    pub async fn set_tenant_settings(&mut self, tenant: Uuid, s: &TenantSettings) -> Result<()> {
+        with_conn!(self, |c| sqlx::query(
+            "UPDATE tenants SET scim_delete = $2 WHERE id = $1"
+        )
+        .bind(tenant)
+        .bind(s.scim_delete.as_str())
+        .execute(c)
+        .await?
+        .rows_affected());
+        Ok(())
+    }
+
     /// Tells every roster process on this Postgres that a key changed, when this transaction
     /// commits (NOTIFY is delivered at commit, and not at all on a rollback), so each empties
     /// its key cache. SQLite serves one process, which empties its own.
@@ -282,6 +313,13 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+fn settings(scim_delete: &str) -> Result<TenantSettings> {
+    Ok(TenantSettings {
+        scim_delete: ScimDelete::parse("scim_delete", scim_delete)
+            .map_err(|e| StoreError::Corrupt(format!("tenants.{}: {}", e.field, e.message)))?,
+    })
 }
 
 /// The Postgres channel on which key revocations and expiries are announced.

@@ -25,6 +25,7 @@ mod rocketchat;
 mod round_trips;
 mod scim;
 mod sessions;
+mod settings;
 mod smtp;
 mod tenants;
 mod unrouted;

@@ -909,6 +909,12 @@ fn every_write(f: &Fixture) -> Vec<Op> {
             Some(json!({"name": "k", "scopes": ["read"]})),
         ),
         op(
+            M::PATCH,
+            "/v1/settings",
+            "/v1/settings",
+            Some(json!({"scim_delete": "erase"})),
+        ),
+        op(
             M::POST,
             "/v1/keys/{id}/rotate",
             format!("/v1/keys/{}/rotate", f.key),

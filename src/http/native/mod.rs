@@ -13,6 +13,7 @@ mod roles;
 mod rooms;
 mod schedules;
 mod sessions;
+mod settings;
 mod tenants;
 mod users;
 mod webhooks;
@@ -51,6 +52,7 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(invites::router())
         .merge(keyed(roles::router()))
         .merge(keys::router())
+        .merge(settings::router())
         .merge(tenants::router())
         .merge(health::router())
 }
