@@ -31,6 +31,7 @@ Postgres only: several processes on one SQLite file is not a supported deploymen
 """
 
 import argparse
+import asyncio
 import email
 import json
 import secrets
@@ -153,15 +154,19 @@ def pipe(src, dst):
 
 
 class Sink:
-    """An SMTP server keeping every message: (Message-ID, recipients, arrival time)."""
+    """An SMTP server keeping every message: (Message-ID, recipients, arrival time). It takes
+    `delay` seconds to accept each one (a slow relay)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.messages = []
+        self.delay = 0.0
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
                 msg = email.message_from_bytes(envelope.content)
                 with sink.lock:
                     sink.messages.append((msg["Message-ID"], list(envelope.rcpt_tos), time.time()))
@@ -336,14 +341,21 @@ def settle(ready, timeout, quiet=1.5):
     return True
 
 
-def email_once(cl):
+def email_once(cl, slug="mail", n=8, delay=0.0):
     """Invites sent by whichever process: one email each."""
-    _, key = cl.tenant("mail")
+    _, key = cl.tenant(slug)
     users = {}
-    for i in range(8):
-        _, u = call(cl.base, "POST", "/v1/users", {"email": f"invitee{i}@example.com", "send_invite": True}, key)
-        users[u["id"]] = u["email"]
-    settle(lambda: all(cl.sink.to(users.values()).values()), 30)
+    cl.sink.delay = delay
+    try:
+        # All at once, so that one worker's poll finds them all queued.
+        for _, u in at_once([
+            (lambda i=i: call(cl.base, "POST", "/v1/users", {"email": f"invitee{i}@example.com", "send_invite": True}, key))
+            for i in range(n)
+        ]):
+            users[u["id"]] = u["email"]
+        settle(lambda: all(cl.sink.to(users.values()).values()), 60, quiet=1.5 + delay)
+    finally:
+        cl.sink.delay = 0.0
     got = cl.sink.to(users.values())
     counts = {r: sum(len(t) for t in mids.values()) for r, mids in got.items()}
     assert all(n == 1 for n in counts.values()), f"emails per recipient: {counts}"
@@ -352,6 +364,12 @@ def email_once(cl):
         [e] = page["data"]
         assert e["status"] == "sent" and e["attempts"] == 1, e
     return f"{len(users)} invites, each delivered once, recorded sent after one attempt"
+
+
+def email_once_slow(cl):
+    """Invites through a relay that takes half a second an email: more than the mail lease
+    (5 s here) to send a worker's whole claim, one email after the other."""
+    return email_once(cl, "mail-slow", 16, 0.5) + " (0.5 s an email)"
 
 
 def webhook_once(cl):
@@ -591,6 +609,7 @@ CHECKS = [
     ("rate-limit", rate_limit),
     ("idempotency", idempotency),
     ("email-once", email_once),
+    ("email-once-slow-smtp", email_once_slow),
     ("webhook-once", webhook_once),
     ("sessions", sessions),
     ("co-owner-race", co_owner_race),
