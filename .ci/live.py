@@ -72,8 +72,8 @@ class Roster:
             ROSTER_BIND=f"127.0.0.1:{self.port}",
             ROSTER_OPERATOR_TOKEN=self.operator,
             RUST_LOG="warn",
-            **env,
         )
+        full_env.update(env)
         self.log_path = Path(log_dir) / f"roster-{self.port}.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(

@@ -229,7 +229,10 @@ impl PersonName {
             return Err(FieldError::new(field, "must be at most 100 characters"));
         }
         if s.chars().any(char::is_control) {
-            return Err(FieldError::new(field, "must not contain control characters"));
+            return Err(FieldError::new(
+                field,
+                "must not contain control characters",
+            ));
         }
         Ok(Self(s.to_owned()))
     }

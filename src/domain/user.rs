@@ -408,7 +408,11 @@ impl UserPatch {
         .collect();
         let anonymous = profile.email.is_none() && profile.username.is_none();
         if anonymous && user.parent_id.is_none() && (b.email.is_some() || b.username.is_some()) {
-            let field = if self.email == Change::Clear { "email" } else { "username" };
+            let field = if self.email == Change::Clear {
+                "email"
+            } else {
+                "username"
+            };
             return Err(FieldError::new(
                 field,
                 "cannot be removed: a user keeps an email or a username",
@@ -517,7 +521,10 @@ mod tests {
         assert!(only_username.apply(&unnamed).is_ok(), "keeps the email");
         let mut child = named.clone();
         child.parent_id = Some(Uuid::nil());
-        assert!(nothing.apply(&child).is_ok(), "a child is found by their parent");
+        assert!(
+            nothing.apply(&child).is_ok(),
+            "a child is found by their parent"
+        );
     }
 
     #[test]

@@ -85,7 +85,9 @@ impl Services {
     ) -> Result<CreateOutcome> {
         ctx.require_one(&[Permission::CreateUsers])?;
         if creation.deactivated {
-            ctx.require(crate::domain::permission::needed_for(Transition::Deactivate))?;
+            ctx.require(crate::domain::permission::needed_for(
+                Transition::Deactivate,
+            ))?;
         }
         if new.roles != Roles::default() {
             ctx.require_one(&[Permission::ManageRoles])?;
@@ -362,7 +364,9 @@ pub(crate) async fn patch_locked(
             });
         }
     }
-    let change = patch.apply(&user).map_err(crate::domain::DomainError::from)?;
+    let change = patch
+        .apply(&user)
+        .map_err(crate::domain::DomainError::from)?;
     if change.profile.roles != user.roles {
         ctx.require_one(&[Permission::ManageRoles])?;
         super::roles::check_roles_exist(tx, ctx.tenant, &change.profile.roles).await?;
@@ -523,9 +527,11 @@ pub(crate) async fn insert_user(
     };
     if creation.deactivated {
         let note = &creation.note;
-        return Ok(transition_locked(tx, ctx, view, Transition::Deactivate, note, at)
-            .await?
-            .user);
+        return Ok(
+            transition_locked(tx, ctx, view, Transition::Deactivate, note, at)
+                .await?
+                .user,
+        );
     }
     Ok(view)
 }
