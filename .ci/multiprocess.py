@@ -580,6 +580,7 @@ def kill_run(cl, threads=4, before=4.0, after=6.0):
             "connections_refused_by_killed_process": cl.proxy.refused,
             "requests_per_process": [cl.proxy.served[r.port] for r in cl.procs],
             "users_in_database": len(listed),
+            "committed_but_not_acknowledged": len(set(listed) - set(acked)),
             "emails_expected": len(invited),
             "emails_delivered": sum(len(t) for t in by_mid.values()),
             "emails_duplicated_after_kill": mail_dups,

@@ -53,6 +53,8 @@ pub struct DatabaseArgs {
     pub db_wait: Duration,
 }
 
+// Parsed once at start and matched once: the size of `Serve` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
