@@ -13,7 +13,8 @@ check goes through it unless it must name a process. The checks, each a PASS/FAI
 - idempotency: an Idempotency-Key replayed through another process (and sent to every
   process at once) gets the first answer, and creates one user;
 - email-once: each invite reaches the SMTP sink exactly once though every process runs the
-  mail worker;
+  mail worker; email-once-slow-smtp: the same through a relay that takes 0.5 s an email, more
+  in all than the mail lease;
 - webhook-once: each event reaches the receiver once, never in flight twice at once;
 - sessions: a native session and a Rocket.Chat login opened on one process and ended on
   another (logout, deactivation), and an API key revoked on one, are refused by every process
