@@ -27,36 +27,53 @@ def free_port():
         return s.getsockname()[1]
 
 
-def call(base, method, path, body=None, headers=None):
-    """A set-up call: answers (status, JSON body); any HTTP error stops the run."""
+def request(base, method, path, body=None, headers=None, timeout=30):
+    """One call that any answer ends: (status, headers, JSON body or None). Connection errors
+    are raised (OSError)."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
     req.add_header("Content-Type", "application/json")
     for k, v in (headers or {}).items():
         req.add_header(k, v)
     try:
-        with urllib.request.urlopen(req, timeout=30) as res:
-            return res.status, json.loads(res.read() or b"null")
+        with urllib.request.urlopen(req, timeout=timeout) as res:
+            status, got, raw = res.status, res.headers, res.read()
     except urllib.error.HTTPError as e:
-        raise SystemExit(f"set-up call {method} {path} failed: {e.code} {e.read()[:500]!r}")
+        status, got, raw = e.code, e.headers, e.read()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = raw.decode(errors="replace")
+    return status, got, parsed
+
+
+def call(base, method, path, body=None, headers=None):
+    """A set-up call: answers (status, JSON body); any HTTP error stops the run."""
+    status, _, parsed = request(base, method, path, body, headers)
+    if status >= 400:
+        raise SystemExit(f"set-up call {method} {path} failed: {status} {str(parsed)[:500]!r}")
+    return status, parsed
 
 
 class Roster:
-    """A roster process on `database_url`, logging to `log_dir`, with an operator token."""
+    """A roster process on `database_url`, logging to `log_dir`, with an operator token (a
+    random one unless `env` sets ROSTER_OPERATOR_TOKEN). Email is logged unless `env` sets
+    SMTP_URL (one set in the caller's environment is ignored)."""
 
     def __init__(self, database_url, log_dir, env=None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.operator = secrets.token_urlsafe(24)
-        full_env = dict(
-            os.environ,
+        env = dict(env or {})
+        self.operator = env.pop("ROSTER_OPERATOR_TOKEN", None) or secrets.token_urlsafe(24)
+        full_env = dict(os.environ)
+        full_env.pop("SMTP_URL", None)
+        full_env.update(
             DATABASE_URL=database_url,
             ROSTER_BIND=f"127.0.0.1:{self.port}",
             ROSTER_OPERATOR_TOKEN=self.operator,
             RUST_LOG="warn",
-            **(env or {}),
         )
-        full_env.pop("SMTP_URL", None)
+        full_env.update(env)
         self.log_path = Path(log_dir) / f"roster-{self.port}.log"
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(

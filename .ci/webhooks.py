@@ -49,6 +49,7 @@ class Receiver:
         self.mode = "ok"
         self.lock = threading.Lock()
         self.arrivals = []  # (webhook-id, payload) of each verified request answered 2xx
+        self.arrived_at = {}  # webhook-id -> the times it arrived (time.time())
         self.refused = 0
         self.bad = []  # requests that did not verify
         self.in_flight = set()
@@ -89,6 +90,7 @@ class Receiver:
                         return
                     with receiver.lock:
                         receiver.arrivals.append((wid, payload))
+                        receiver.arrived_at.setdefault(wid, []).append(time.time())
                     self.send_response(204)
                     self.end_headers()
                 finally:

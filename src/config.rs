@@ -53,6 +53,8 @@ pub struct DatabaseArgs {
     pub db_wait: Duration,
 }
 
+// Parsed once at start and matched once: the size of `Serve` costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
@@ -175,9 +177,13 @@ pub struct MailArgs {
     /// How often the delivery worker looks for due emails.
     #[arg(long, env = "ROSTER_MAIL_POLL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub mail_poll: Duration,
-    /// How long a claimed email is its worker's before another may take it.
+    /// How long a claimed email is its worker's before another may take it (at least the
+    /// mail timeout + 5 s).
     #[arg(long, env = "ROSTER_MAIL_LEASE", default_value = "60s", value_parser = humantime::parse_duration)]
     pub mail_lease: Duration,
+    /// How long one send may take in all.
+    #[arg(long, env = "ROSTER_MAIL_TIMEOUT", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub mail_timeout: Duration,
     /// First retry delay; it doubles with each attempt up to ROSTER_MAIL_RETRY_CAP.
     #[arg(long, env = "ROSTER_MAIL_RETRY_BASE", default_value = "2s", value_parser = humantime::parse_duration)]
     pub mail_retry_base: Duration,
@@ -195,6 +201,7 @@ impl MailArgs {
             public_url: self.public_url.clone(),
             poll: self.mail_poll,
             lease: self.mail_lease,
+            timeout: self.mail_timeout,
             retry_base: self.mail_retry_base,
             retry_cap: self.mail_retry_cap,
             max_attempts: self.mail_max_attempts,

@@ -19,8 +19,11 @@ pub struct MailSettings {
     pub public_url: String,
     /// How often the worker looks for due emails.
     pub poll: Duration,
-    /// How long a claimed email is the claimer's before another worker may take it.
+    /// How long a claimed email is the claimer's before another worker may take it; never
+    /// less than `timeout` and 5 s (see [`MailSettings::lease`]).
     pub lease: Duration,
+    /// How long one send may take in all, from connecting to the server's last answer.
+    pub timeout: Duration,
     /// The first retry waits this long; each next one twice as long, up to `retry_cap`.
     pub retry_base: Duration,
     pub retry_cap: Duration,
@@ -35,10 +38,19 @@ impl Default for MailSettings {
             public_url: "http://127.0.0.1:8080".into(),
             poll: Duration::from_secs(1),
             lease: Duration::from_secs(60),
+            timeout: Duration::from_secs(15),
             retry_base: Duration::from_secs(2),
             retry_cap: Duration::from_secs(600),
             max_attempts: 8,
         }
+    }
+}
+
+impl MailSettings {
+    /// The lease a claim takes: long enough for the send it covers to end (or time out) and
+    /// its outcome to be recorded, so no live worker's email is ever taken by another.
+    pub fn lease(&self) -> Duration {
+        self.lease.max(self.timeout + Duration::from_secs(5))
     }
 }
 

@@ -9,8 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// Emails claimed per round.
-const BATCH: u32 = 20;
+/// Emails claimed per round: one. Emails are sent one after the other, so a claim of several
+/// would have to outlast all their sends; behind a slow server its lease ran out while this
+/// worker was still sending, another worker took the rest, and both sent them.
+const BATCH: u32 = 1;
 
 /// Running totals, logged with every outcome (the delivery metrics).
 #[derive(Debug, Default)]
@@ -28,7 +30,8 @@ pub async fn run(
     totals: Arc<Totals>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let lease = chrono::Duration::from_std(settings.lease).unwrap_or(chrono::Duration::seconds(60));
+    let lease =
+        chrono::Duration::from_std(settings.lease()).unwrap_or(chrono::Duration::seconds(60));
     while !*shutdown.borrow() {
         let claimed = match services.claim_emails(lease, BATCH).await {
             Ok(claimed) => claimed,
@@ -58,7 +61,16 @@ async fn deliver(
     email: ClaimedEmail,
 ) {
     let outcome = match build(settings, &email) {
-        Ok(message) => transport.send(message).await,
+        // Bounded in all, not only per read and write, so the send ends within its lease.
+        Ok(message) => {
+            match tokio::time::timeout(settings.timeout, transport.send(message)).await {
+                Ok(sent) => sent,
+                Err(_) => Err(Failure {
+                    permanent: false,
+                    message: format!("no answer within {:?}", settings.timeout),
+                }),
+            }
+        }
         Err(f) => Err(f),
     };
     let settled = match outcome {

@@ -17,6 +17,7 @@ backend_tests!(
     resending_replaces_the_invite,
     a_non_ascii_local_part_goes_out_with_smtputf8,
     without_smtputf8_such_an_email_fails_at_once,
+    two_workers_behind_a_slow_server_send_each_email_once,
 );
 
 /// Fast settings for tests: quick polls and retries.
@@ -32,12 +33,20 @@ fn settings() -> MailSettings {
 
 /// Starts a delivery worker for `app` sending through `sink`; it stops with the returned sender.
 fn worker(app: &TestApp, sink: &SmtpSink) -> tokio::sync::watch::Sender<bool> {
+    worker_with(app, sink, settings())
+}
+
+fn worker_with(
+    app: &TestApp,
+    sink: &SmtpSink,
+    settings: MailSettings,
+) -> tokio::sync::watch::Sender<bool> {
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let transport = Transport::from_url(Some(&sink.url())).unwrap();
     tokio::spawn(mail::run(
         app.services.clone(),
         transport,
-        settings(),
+        settings,
         Arc::default(),
         stopped,
     ));
@@ -232,6 +241,56 @@ async fn resending_replaces_the_invite(b: Backend) {
     assert_eq!(emails(&app, &user).await.len(), 2);
 }
 
+/// Two workers (as two roster processes would) drain a queue behind a server that takes 400 ms
+/// an email: together longer than a claim's lease (the 1 s timeout + 5 s). Each worker claims
+/// one email at a time, so no lease runs out while its worker is still sending, and no email
+/// goes out twice (they did when a worker claimed twenty and sent them one after the other).
+async fn two_workers_behind_a_slow_server_send_each_email_once(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let sink = SmtpSink::start(Mode::Up).await;
+    sink.slow_down(Duration::from_millis(400));
+    let mut users = Vec::new();
+    for i in 0..20 {
+        users.push(invite(&app, &format!("queued{i}@example.com")).await);
+    }
+    let slow = MailSettings {
+        lease: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+        ..settings()
+    };
+    let _first = worker_with(&app, &sink, slow.clone());
+    let _second = worker_with(&app, &sink, slow);
+    let ids = || {
+        sink.messages()
+            .iter()
+            .map(|m| {
+                m.lines()
+                    .find(|l| l.starts_with("Message-ID:"))
+                    .expect("a Message-ID")
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+    };
+    eventually(|| async {
+        let mut distinct = ids();
+        distinct.sort();
+        distinct.dedup();
+        (distinct.len() == users.len()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let all = ids();
+    let mut distinct = all.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(all.len(), distinct.len(), "an email went out twice");
+    for user in &users {
+        let e = emails(&app, user).await;
+        assert_eq!((e.len(), &e[0]["status"]), (1, &json!("sent")), "{e:?}");
+        assert_eq!(e[0]["attempts"], 1, "{e:?}");
+    }
+}
+
 /// Roster killed after claiming an email and before sending it: after a restart the email is
 /// delivered, once.
 async fn a_claimed_email_survives_a_kill(b: Backend) {
@@ -241,6 +300,8 @@ async fn a_claimed_email_survives_a_kill(b: Backend) {
     let env = [
         ("SMTP_URL", url.as_str()),
         ("ROSTER_MAIL_LEASE", "1s"),
+        // The lease is then 7 s (the timeout + 5 s): the kill comes long before the timeout.
+        ("ROSTER_MAIL_TIMEOUT", "2s"),
         ("ROSTER_MAIL_POLL", "50ms"),
     ];
     let first = Server::start(&db.url, &env);

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -22,6 +23,7 @@ pub struct SmtpSink {
     pub addr: SocketAddr,
     mode: Arc<Mutex<Mode>>,
     smtputf8: Arc<AtomicBool>,
+    delay: Arc<Mutex<Duration>>,
     received: Arc<Mutex<Vec<String>>>,
     envelopes: Arc<Mutex<Vec<String>>>,
 }
@@ -33,6 +35,7 @@ impl SmtpSink {
             addr: listener.local_addr().unwrap(),
             mode: Arc::new(Mutex::new(mode)),
             smtputf8: Arc::default(),
+            delay: Arc::default(),
             received: Arc::default(),
             envelopes: Arc::default(),
         };
@@ -48,7 +51,7 @@ impl SmtpSink {
                     Mode::Hang => {
                         tokio::spawn(async move {
                             let _held = socket;
-                            tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+                            tokio::time::sleep(Duration::from_secs(600)).await;
                         });
                     }
                     Mode::Up => {
@@ -74,6 +77,11 @@ impl SmtpSink {
     /// Whether EHLO offers SMTPUTF8 (RFC 6531) besides 8BITMIME; it does not at first.
     pub fn offer_smtputf8(&self, offer: bool) {
         self.smtputf8.store(offer, Ordering::SeqCst);
+    }
+
+    /// How long the server takes to accept each message after its DATA (a slow relay).
+    pub fn slow_down(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     /// The DATA of every message received so far.
@@ -115,6 +123,8 @@ impl SmtpSink {
                         data.push_str(&l);
                         data.push('\n');
                     }
+                    let delay = *self.delay.lock().unwrap();
+                    tokio::time::sleep(delay).await;
                     self.received.lock().unwrap().push(data);
                     b"250 queued\r\n"
                 }
