@@ -54,7 +54,6 @@ pub struct DatabaseArgs {
 }
 
 // Parsed once at start and matched once: the size of `Serve` costs nothing worth a box.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
