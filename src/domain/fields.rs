@@ -190,15 +190,19 @@ pub struct PersonName(String);
 string_value!(PersonName);
 
 impl PersonName {
-    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+    /// The trimmed text of a name, 1 to 100 characters: what every name is, whatever else
+    /// its source asks.
+    fn sized<'a>(field: &str, raw: &'a str) -> Result<&'a str, FieldError> {
         let s = raw.trim();
-        let len = s.chars().count();
-        if len == 0 {
-            return Err(FieldError::new(field, "must not be empty"));
+        match s.chars().count() {
+            0 => Err(FieldError::new(field, "must not be empty")),
+            101.. => Err(FieldError::new(field, "must be at most 100 characters")),
+            _ => Ok(s),
         }
-        if len > 100 {
-            return Err(FieldError::new(field, "must be at most 100 characters"));
-        }
+    }
+
+    pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = Self::sized(field, raw)?;
         let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.');
         if let Some(bad) = s.chars().find(|c| !allowed(*c)) {
             return Err(FieldError::new(
@@ -220,14 +224,7 @@ impl PersonName {
     /// that person, so any text is kept as sent (trimmed), up to 100 characters, without
     /// control characters. Names people type into roster's own APIs follow [`Self::parse`].
     pub fn from_directory(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let s = raw.trim();
-        let len = s.chars().count();
-        if len == 0 {
-            return Err(FieldError::new(field, "must not be empty"));
-        }
-        if len > 100 {
-            return Err(FieldError::new(field, "must be at most 100 characters"));
-        }
+        let s = Self::sized(field, raw)?;
         if s.chars().any(char::is_control) {
             return Err(FieldError::new(
                 field,
