@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod invite;
 pub mod membership;
 pub mod outbox;
+pub mod password_hash;
 pub mod permission;
 pub mod plan;
 pub mod query;

@@ -451,6 +451,29 @@ impl Tx {
             .transpose()
     }
 
+    /// Replaces the password hash `old` with `new`; false when the user's hash is no longer
+    /// `old`. Not a profile change: the version stays.
+    pub async fn replace_password_hash(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        Ok(with_conn!(self, |c| sqlx::query(
+            "UPDATE users SET password_hash = $4 \
+             WHERE tenant_id = $1 AND id = $2 AND password_hash = $3"
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(c)
+        .await?
+        .rows_affected()
+            > 0))
+    }
+
     /// Writes a profile (and, when given, a new password hash); bumps the version.
     pub async fn update_profile(
         &mut self,
