@@ -8,6 +8,7 @@ pub mod extension;
 pub mod fields;
 pub mod group;
 pub mod idempotency;
+pub mod import;
 pub mod invite;
 pub mod membership;
 pub mod outbox;
