@@ -7,6 +7,7 @@
 //! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
 //! transaction holds, so each query is written once and type-checked for both.
 
+mod bulk;
 mod email_keys;
 mod emails;
 mod events;
@@ -28,6 +29,7 @@ mod user_query;
 mod users;
 mod webhooks;
 
+pub use bulk::Matched;
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
 pub use schedules::DueChange;

@@ -37,6 +37,10 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
+    pub(super) fn user_id(&self) -> Uuid {
+        self.id
+    }
+
     pub(super) fn into_user(self) -> Result<User> {
         Ok(User {
             id: self.id,
