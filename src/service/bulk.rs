@@ -2,13 +2,13 @@
 //! transaction, results streamed line by line), export (keyset pages, streamed) and erasure.
 
 use super::invites::issue_invite;
-use super::{Context, Result, Services};
-use crate::domain::authority::is_active_admin;
+use super::{Context, Error, Result, Services};
+use crate::domain::authority::{is_active_admin, keeps_an_active_admin};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::import::{ImportUpdate, ImportUser, UserLine};
 use crate::domain::permission::{BuiltinRole, Permission};
 use crate::domain::user::{User, UserFilter};
-use crate::domain::{FieldError, Status};
+use crate::domain::{Entity, FieldError, Status};
 use crate::store::{Matched, Tx, UserRecord};
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
@@ -554,4 +554,156 @@ async fn update_one(
             .await?;
     }
     Ok(())
+}
+
+/// What an erasure did.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub user_id: Uuid,
+    pub erased_at: DateTime<Utc>,
+    /// Audit events whose personal fields were scrubbed (the `erased` event aside).
+    pub events_scrubbed: usize,
+}
+
+impl Services {
+    /// Erases a user's personal data: their email, names, phone, external id, username,
+    /// password, sessions, invites, outbox emails, memberships and extension data go; their
+    /// id and audit trail stay, with every mention of those values scrubbed; one `erased`
+    /// event records who asked and why. The user ends `revoked`. Refused while they are the
+    /// tenant's last active admin. One transaction; it cannot be undone.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
+    pub async fn erase_user(&self, ctx: &Context, id: Uuid, reason: &str) -> Result<Erasure> {
+        ctx.require_one(&[Permission::EditProfiles])?;
+        ctx.require_one(&[Permission::ChangeStatus])?;
+        let at = self.now();
+        let mut tx = self.store.write().await?;
+        // The admins' locks come first, as every change under the last-admin rule takes them.
+        let admins = tx.lock_active_admins(ctx.tenant).await?;
+        let user = tx
+            .user(ctx.tenant, id, true)
+            .await?
+            .ok_or(Error::NotFound(Entity::User))?;
+        if is_active_admin(&user) {
+            keeps_an_active_admin(&admins, id)?;
+        }
+        let values = personal_values(&user, tx.addresses_of(ctx.tenant, id).await?);
+        let events = tx.events_mentioning(ctx.tenant, id, &values).await?;
+        tx.forget_user(ctx.tenant, id, Status::Revoked.as_str(), at)
+            .await?;
+        let mut scrubbed = 0;
+        for mut e in events {
+            let before = e.clone();
+            for field in [&mut e.description, &mut e.reference_id, &mut e.actor_name] {
+                if let Some(text) = field.as_mut() {
+                    *text = scrub(text, &values);
+                }
+            }
+            e.actor = scrub(&e.actor, &values);
+            if let Some(details) = e.details.as_mut() {
+                if e.user_id == Some(id) {
+                    // Whatever a client attached to the user goes with them.
+                    if let Some(map) = details.as_object_mut() {
+                        map.remove("metadata");
+                    }
+                }
+                scrub_json(details, &values);
+            }
+            if e != before {
+                tx.scrub_event(ctx.tenant, &e, e.details.as_ref()).await?;
+                scrubbed += 1;
+            }
+        }
+        for v in &values {
+            tx.forget_cached_answers(v).await?;
+        }
+        let note = Note {
+            reason: Some(reason.to_owned()),
+            ..Note::default()
+        };
+        tx.append_event(
+            &ctx.origin(&note, at),
+            &NewEvent::about(id, "erased")
+                .status(Some(user.status), Status::Revoked)
+                .details(json!({
+                    "requested_by": ctx.actor(),
+                    "reason": reason,
+                    "events_scrubbed": scrubbed,
+                })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Erasure {
+            user_id: id,
+            erased_at: at,
+            events_scrubbed: scrubbed,
+        })
+    }
+}
+
+/// The texts an erasure removes wherever they appear: each address (as typed and as keyed),
+/// the names, phone, external id and username. Longest first, so a name inside an address is
+/// scrubbed with the address.
+fn personal_values(user: &User, emails: Vec<(String, String)>) -> Vec<String> {
+    let mut values: Vec<String> = emails
+        .into_iter()
+        .flat_map(|(typed, key)| [typed, key])
+        .chain(
+            [
+                &user.email,
+                &user.first_name,
+                &user.last_name,
+                &user.phone_number,
+                &user.external_id,
+                &user.username,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
+        )
+        .filter(|v| !v.trim().is_empty())
+        .collect();
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    values.dedup();
+    values
+}
+
+/// `text` with every occurrence of each value (in any ASCII case) replaced by `[erased]`.
+fn scrub(text: &str, values: &[String]) -> String {
+    let mut out = text.to_owned();
+    for v in values {
+        let needle = v.to_ascii_lowercase();
+        loop {
+            let hay = out.to_ascii_lowercase();
+            let Some(at) = hay.find(&needle) else { break };
+            out.replace_range(at..at + needle.len(), "[erased]");
+        }
+    }
+    out
+}
+
+/// Scrubs every string in a JSON value (keys are field names and stay).
+fn scrub_json(v: &mut serde_json::Value, values: &[String]) {
+    match v {
+        serde_json::Value::String(s) => *s = scrub(s, values),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_json(i, values)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|i| scrub_json(i, values)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubbing_replaces_every_case_of_every_value() {
+        let values = vec!["ada@example.com".to_owned(), "Ada".to_owned()];
+        assert_eq!(
+            scrub("api_key:1 for ADA@example.com; Ada, ada", &values),
+            "api_key:1 for [erased]; [erased], [erased]"
+        );
+        let mut details = json!({"first_name": {"before": "Ada", "after": null}, "n": 1});
+        scrub_json(&mut details, &values);
+        assert_eq!(details, json!({"first_name": {"before": "[erased]", "after": null}, "n": 1}));
+    }
 }

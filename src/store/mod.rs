@@ -10,6 +10,7 @@
 mod bulk;
 mod email_keys;
 mod emails;
+mod erasure;
 mod events;
 mod groups;
 mod idempotency;
