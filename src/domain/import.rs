@@ -52,6 +52,52 @@ pub const CSV_COLUMNS: [&str; 10] = [
     "password_hash",
 ];
 
+/// The formats an export writes (and the CLI imports).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    #[default]
+    Ndjson,
+    Csv,
+}
+
+impl ExportFormat {
+    /// What comes before the first line: CSV's header row.
+    pub fn header(self) -> Vec<u8> {
+        match self {
+            ExportFormat::Ndjson => Vec::new(),
+            ExportFormat::Csv => csv_rows([CSV_COLUMNS.map(str::to_owned)]),
+        }
+    }
+
+    /// Lines in this format, each ending with a newline.
+    pub fn encode(self, lines: &[UserLine]) -> Vec<u8> {
+        match self {
+            ExportFormat::Ndjson => {
+                let mut out = Vec::with_capacity(lines.len() * 200);
+                for line in lines {
+                    // A struct of strings always serializes.
+                    let _ = serde_json::to_writer(&mut out, line);
+                    out.push(b'\n');
+                }
+                out
+            }
+            ExportFormat::Csv => csv_rows(lines.iter().map(UserLine::to_cells)),
+        }
+    }
+}
+
+fn csv_rows(rows: impl IntoIterator<Item = [String; 10]>) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
 impl UserLine {
     /// The line's export form: every member of `user` (roles and groups always, possibly
     /// empty), the hash only when given.
@@ -115,6 +161,16 @@ impl UserLine {
             }
         }
         Ok(line)
+    }
+
+    /// A line from one NDJSON line (without its newline).
+    pub fn from_json(text: &[u8]) -> Result<Self, FieldError> {
+        serde_json::from_slice(text).map_err(|e| {
+            FieldError::new(
+                "line",
+                format!("is not a JSON object of an import's shape: {e}"),
+            )
+        })
     }
 
     /// Parses every member with the field rules every API uses, naming each bad one.

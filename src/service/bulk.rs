@@ -45,6 +45,18 @@ pub struct ImportLine {
     pub user: std::result::Result<ImportUser, Vec<FieldError>>,
 }
 
+impl ImportLine {
+    /// Line `number` of an NDJSON import (without its newline).
+    pub fn from_ndjson(number: u64, text: &[u8]) -> Self {
+        Self {
+            number,
+            user: UserLine::from_json(text)
+                .map_err(|e| vec![e])
+                .and_then(UserLine::parse),
+        }
+    }
+}
+
 /// What became of one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LineResult {
@@ -100,7 +112,8 @@ pub struct ExportOptions {
 }
 
 impl Services {
-    /// Imports `lines`, a chunk per transaction, sending each line's result and each chunk's
+    /// Imports `lines`, a chunk per transaction (a line that fails to be read, such as a body
+    /// cut off, ends the import with the chunk in hand rolled back), sending each line's result and each chunk's
     /// tally to `out` as soon as its chunk ends. Stops early (after the chunk in hand) when
     /// `out` is closed. Answers the final tally.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
@@ -112,7 +125,7 @@ impl Services {
         out: mpsc::Sender<ImportReport>,
     ) -> Result<ImportTally>
     where
-        S: Stream<Item = ImportLine> + Send,
+        S: Stream<Item = std::io::Result<ImportLine>> + Send,
     {
         ctx.require_one(&[Permission::CreateUsers])?;
         ctx.require_one(&[Permission::EditProfiles])?;
@@ -128,7 +141,9 @@ impl Services {
             while chunk.len() < size {
                 let Some(line) = (match carried.take() {
                     Some(l) => Some(l),
-                    None => lines.next().await,
+                    None => lines.next().await.transpose().map_err(|e| {
+                        Error::invalid("body", format!("could not be read to its end: {e}"))
+                    })?,
                 }) else {
                     break;
                 };
