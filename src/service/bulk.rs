@@ -130,7 +130,7 @@ impl Services {
         ctx.require_one(&[Permission::CreateUsers])?;
         ctx.require_one(&[Permission::EditProfiles])?;
         let size = options.chunk_size.clamp(1, 5000);
-        let mut lines = std::pin::pin!(lines);
+        let mut lines = std::pin::pin!(lines.fuse());
         let mut tally = ImportTally::default();
         let mut carried: Option<ImportLine> = None;
         loop {
@@ -601,8 +601,17 @@ impl Services {
         if is_active_admin(&user) {
             keeps_an_active_admin(&admins, id)?;
         }
-        let values = personal_values(&user, tx.addresses_of(ctx.tenant, id).await?);
-        let events = tx.events_mentioning(ctx.tenant, id, &values).await?;
+        let mut values = personal_values(&user, tx.addresses_of(ctx.tenant, id).await?);
+        let mut events = tx.events_mentioning(ctx.tenant, id, &values).await?;
+        // The user's own events hold their earlier values too (a name before a change):
+        // those are scrubbed as well, wherever they appear.
+        let earlier = earlier_values(&events, id, &values);
+        if !earlier.is_empty() {
+            values.extend(earlier);
+            values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            values.dedup();
+            events = tx.events_mentioning(ctx.tenant, id, &values).await?;
+        }
         tx.forget_user(ctx.tenant, id, Status::Revoked.as_str(), at)
             .await?;
         let mut scrubbed = 0;
@@ -680,6 +689,33 @@ fn personal_values(user: &User, emails: Vec<(String, String)>) -> Vec<String> {
     values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
     values.dedup();
     values
+}
+
+/// The personal values the user's own events recorded (`before` and `after` of a profile
+/// change) that are not among `known`.
+fn earlier_values(events: &[crate::domain::event::Event], id: Uuid, known: &[String]) -> Vec<String> {
+    const PERSONAL: [&str; 6] = [
+        "email",
+        "first_name",
+        "last_name",
+        "phone_number",
+        "external_id",
+        "username",
+    ];
+    let mut found = Vec::new();
+    for e in events.iter().filter(|e| e.user_id == Some(id)) {
+        let Some(details) = &e.details else { continue };
+        for field in PERSONAL {
+            for side in ["before", "after"] {
+                if let Some(v) = details[field][side].as_str() {
+                    if !v.trim().is_empty() && !known.iter().any(|k| k == v) {
+                        found.push(v.to_owned());
+                    }
+                }
+            }
+        }
+    }
+    found
 }
 
 /// `text` with every occurrence of each value (in any ASCII case) replaced by `[erased]`.

@@ -4,6 +4,7 @@
 mod snapshot;
 mod support;
 
+mod bulk;
 mod concurrency;
 mod conformance;
 mod contract;
