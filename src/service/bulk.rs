@@ -708,7 +708,7 @@ fn earlier_values(events: &[crate::domain::event::Event], id: Uuid, known: &[Str
         for field in PERSONAL {
             for side in ["before", "after"] {
                 if let Some(v) = details[field][side].as_str() {
-                    if !v.trim().is_empty() && !known.iter().any(|k| k == v) {
+                    if !v.trim().is_empty() && v != ERASED && !known.iter().any(|k| k == v) {
                         found.push(v.to_owned());
                     }
                 }
@@ -718,15 +718,19 @@ fn earlier_values(events: &[crate::domain::event::Event], id: Uuid, known: &[Str
     found
 }
 
+/// What an erased value reads as.
+const ERASED: &str = "[erased]";
+
 /// `text` with every occurrence of each value (in any ASCII case) replaced by `[erased]`.
 fn scrub(text: &str, values: &[String]) -> String {
     let mut out = text.to_owned();
     for v in values {
         let needle = v.to_ascii_lowercase();
-        loop {
-            let hay = out.to_ascii_lowercase();
-            let Some(at) = hay.find(&needle) else { break };
-            out.replace_range(at..at + needle.len(), "[erased]");
+        let mut from = 0;
+        while let Some(found) = out[from..].to_ascii_lowercase().find(&needle) {
+            let at = from + found;
+            out.replace_range(at..at + needle.len(), ERASED);
+            from = at + ERASED.len();
         }
     }
     out
@@ -756,5 +760,7 @@ mod tests {
         let mut details = json!({"first_name": {"before": "Ada", "after": null}, "n": 1});
         scrub_json(&mut details, &values);
         assert_eq!(details, json!({"first_name": {"before": "[erased]", "after": null}, "n": 1}));
+        // A value inside its own replacement ends.
+        assert_eq!(scrub("[erased] e", &["e".to_owned()]), "[[erased]ras[erased]d] [erased]");
     }
 }

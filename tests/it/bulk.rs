@@ -176,7 +176,7 @@ async fn bad_lines_are_refused_by_number_and_the_rest_imported(b: Backend) {
     assert_eq!(refused(7), ["email"]);
     assert_eq!(refused(8), ["password_hash"]);
     assert_eq!(summary(&answer)["refused"], 6);
-    assert_eq!(app.get("/v1/users").await.body["data"].as_array().unwrap().len(), 3);
+    assert_eq!(app.get("/v1/users").await.body["data"].as_array().unwrap().len(), 2);
     let one = app.get("/v1/users?email=one@example.com").await.body["data"][0].clone();
     assert_eq!(one["first_name"], "One");
 }
@@ -362,7 +362,8 @@ async fn csv_export_has_a_header_and_one_row_per_user(b: Backend) {
 /// `table.column`. The tables and columns come from the database's own catalogue.
 async fn columns_holding(b: Backend, url: &str, needle: &str) -> Vec<String> {
     use sqlx::Connection;
-    let needle = needle.to_lowercase().replace('\'', "''");
+    let exact = needle.replace('\'', "''");
+    let needle = exact.to_lowercase();
     let mut found = Vec::new();
     match b {
         Backend::Sqlite => {
@@ -408,7 +409,8 @@ async fn columns_holding(b: Backend, url: &str, needle: &str) -> Vec<String> {
                         format!("position('{needle}' in lower(\"{col}\"::text)) > 0")
                     }
                     "bytea" => format!(
-                        "position(convert_to('{needle}', 'UTF8') in lower(convert_from(\"{col}\", 'SQL_ASCII'))::bytea) > 0"
+                        "(position(convert_to('{needle}', 'UTF8') in \"{col}\") > 0 \
+                         OR position(convert_to('{exact}', 'UTF8') in \"{col}\") > 0)"
                     ),
                     _ => continue,
                 };
