@@ -2,7 +2,7 @@
 //! the database, acting for the tenant as the operator.
 
 use anyhow::Context as _;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use indicatif::{ProgressBar, ProgressStyle};
 use roster::domain::import::{ExportFormat, UserLine};
 use roster::domain::FieldError;
