@@ -15,11 +15,9 @@ use tokio::sync::mpsc;
 
 /// The format a file's name suggests, unless one is given.
 pub fn format_of(path: &Path, given: Option<ExportFormat>) -> ExportFormat {
-    given.unwrap_or_else(|| {
-        match path.extension().and_then(|e| e.to_str()) {
-            Some(e) if e.eq_ignore_ascii_case("csv") => ExportFormat::Csv,
-            _ => ExportFormat::Ndjson,
-        }
+    given.unwrap_or_else(|| match path.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("csv") => ExportFormat::Csv,
+        _ => ExportFormat::Ndjson,
     })
 }
 
@@ -37,10 +35,8 @@ pub async fn import(
         .with_context(|| format!("opening {}", path.display()))?;
     let size = file.metadata().await?.len();
     let bar = ProgressBar::new(size).with_style(
-        ProgressStyle::with_template(
-            "{bar:40} {bytes}/{total_bytes} {elapsed} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let lines: std::pin::Pin<Box<dyn Stream<Item = std::io::Result<ImportLine>> + Send>> =
         match format {
@@ -59,7 +55,10 @@ pub async fn import(
                             .map(|e| json!({"field": e.field, "message": e.message}))
                             .collect();
                         shown.suspend(|| {
-                            eprintln!("{}", json!({"line": o.line, "result": "refused", "errors": errors}))
+                            eprintln!(
+                                "{}",
+                                json!({"line": o.line, "result": "refused", "errors": errors})
+                            )
                         });
                     }
                 }
@@ -91,29 +90,32 @@ fn ndjson_file(
     bar: ProgressBar,
 ) -> impl Stream<Item = std::io::Result<ImportLine>> + Send {
     let reader = BufReader::with_capacity(256 * 1024, file);
-    futures::stream::unfold((reader, 0u64, Vec::new()), move |(mut r, mut n, mut buf)| {
-        let bar = bar.clone();
-        async move {
-            loop {
-                buf.clear();
-                match r.read_until(b'\n', &mut buf).await {
-                    Ok(0) => return None,
-                    Ok(read) => {
-                        bar.inc(read as u64);
-                        n += 1;
-                        let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
-                        let text = text.strip_suffix(b"\r").unwrap_or(text);
-                        if text.iter().all(u8::is_ascii_whitespace) {
-                            continue;
+    futures::stream::unfold(
+        (reader, 0u64, Vec::new()),
+        move |(mut r, mut n, mut buf)| {
+            let bar = bar.clone();
+            async move {
+                loop {
+                    buf.clear();
+                    match r.read_until(b'\n', &mut buf).await {
+                        Ok(0) => return None,
+                        Ok(read) => {
+                            bar.inc(read as u64);
+                            n += 1;
+                            let text = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                            let text = text.strip_suffix(b"\r").unwrap_or(text);
+                            if text.iter().all(u8::is_ascii_whitespace) {
+                                continue;
+                            }
+                            let line = ImportLine::from_ndjson(n, text);
+                            return Some((Ok(line), (r, n, buf)));
                         }
-                        let line = ImportLine::from_ndjson(n, text);
-                        return Some((Ok(line), (r, n, buf)));
+                        Err(e) => return Some((Err(e), (r, n, buf))),
                     }
-                    Err(e) => return Some((Err(e), (r, n, buf))),
                 }
             }
-        }
-    })
+        },
+    )
 }
 
 /// The rows of a CSV file with a header, numbered by their line in the file. Read on a
@@ -156,7 +158,10 @@ fn csv_file(
                 }
                 Err(e) => ImportLine {
                     number,
-                    user: Err(vec![FieldError::new("line", format!("is not a CSV row: {e}"))]),
+                    user: Err(vec![FieldError::new(
+                        "line",
+                        format!("is not a CSV row: {e}"),
+                    )]),
                 },
             };
             if tx.blocking_send(Ok(line)).is_err() {

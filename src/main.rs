@@ -7,10 +7,10 @@ use roster::config::{
 };
 use roster::domain::fields::{DisplayName, Slug};
 use roster::domain::permission::{Scope, Scopes};
+use roster::domain::user::UserFilter;
 use roster::domain::webhook::Endpoint;
 use roster::http::{self, AppState};
 use roster::mail;
-use roster::domain::user::UserFilter;
 use roster::service::bulk::{ExportOptions, ImportOptions};
 use roster::service::webhooks::EndpointInput;
 use roster::service::Context;
@@ -189,8 +189,8 @@ async fn main() -> anyhow::Result<()> {
                 password_hashes: args.with_password_hashes,
             };
             let ctx = Context::operator(tenant.id);
-            let n = bulk_cli::export(&services, &ctx, options, format, args.output.as_deref())
-                .await?;
+            let n =
+                bulk_cli::export(&services, &ctx, options, format, args.output.as_deref()).await?;
             tracing::info!(users = n, "exported");
         }
     }

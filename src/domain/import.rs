@@ -140,7 +140,10 @@ impl UserLine {
         let mut line = UserLine::default();
         for (name, cell) in header.iter().zip(cells) {
             let text = (!cell.is_empty()).then(|| cell.clone());
-            let list = || text.as_ref().map(|t| t.split_whitespace().map(str::to_owned).collect());
+            let list = || {
+                text.as_ref()
+                    .map(|t| t.split_whitespace().map(str::to_owned).collect())
+            };
             match name.trim() {
                 "email" => line.email = text,
                 "external_id" => line.external_id = text,
@@ -155,7 +158,10 @@ impl UserLine {
                 other => {
                     return Err(FieldError::new(
                         other,
-                        format!("is not a column of an import; known: {}", CSV_COLUMNS.join(", ")),
+                        format!(
+                            "is not a column of an import; known: {}",
+                            CSV_COLUMNS.join(", ")
+                        ),
                     ))
                 }
             }
@@ -194,7 +200,9 @@ impl UserLine {
             external_id: each(self.external_id, &mut errors, |v| {
                 ExternalId::parse("external_id", v)
             }),
-            username: each(self.username, &mut errors, |v| Username::parse("username", v)),
+            username: each(self.username, &mut errors, |v| {
+                Username::parse("username", v)
+            }),
             first_name: each(self.first_name, &mut errors, |v| {
                 PersonName::parse("first_name", v)
             }),
@@ -213,9 +221,11 @@ impl UserLine {
                 })
             }),
             roles: self.roles.map(|names| {
-                Roles::of(names.iter().enumerate().filter_map(|(i, r)| {
-                    errors.take(RoleName::parse(&format!("roles[{i}]"), r))
-                }))
+                Roles::of(
+                    names.iter().enumerate().filter_map(|(i, r)| {
+                        errors.take(RoleName::parse(&format!("roles[{i}]"), r))
+                    }),
+                )
             }),
             groups: self.groups.map(|keys| {
                 let mut keys: Vec<GroupKey> = keys
@@ -346,8 +356,16 @@ impl ImportUser {
         let (join, leave) = match &self.groups {
             Some(wanted) => {
                 let wanted: Vec<String> = wanted.iter().map(|g| g.as_str().to_owned()).collect();
-                let join = wanted.iter().filter(|k| !groups.contains(k)).cloned().collect();
-                let leave = groups.iter().filter(|k| !wanted.contains(k)).cloned().collect();
+                let join = wanted
+                    .iter()
+                    .filter(|k| !groups.contains(k))
+                    .cloned()
+                    .collect();
+                let leave = groups
+                    .iter()
+                    .filter(|k| !wanted.contains(k))
+                    .cloned()
+                    .collect();
                 (join, leave)
             }
             None => (Vec::new(), Vec::new()),

@@ -267,9 +267,19 @@ impl Services {
                 Plan::Update(_, up) => up.change.profile.clone(),
                 _ => continue,
             };
-            wanted[0].extend(profile.email.as_deref().map(crate::domain::fields::email_key));
+            wanted[0].extend(
+                profile
+                    .email
+                    .as_deref()
+                    .map(crate::domain::fields::email_key),
+            );
             wanted[1].extend(profile.external_id.clone());
-            wanted[2].extend(profile.username.as_deref().map(crate::domain::username::username_key));
+            wanted[2].extend(
+                profile
+                    .username
+                    .as_deref()
+                    .map(crate::domain::username::username_key),
+            );
         }
         let holders = tx
             .holders(ctx.tenant, &wanted[0], &wanted[1], &wanted[2])
@@ -284,7 +294,8 @@ impl Services {
             .iter()
             .filter_map(|(_, p)| match p {
                 Plan::Update((user, _, _), up)
-                    if is_active_admin(user) && !up.change.profile.roles.contains(BuiltinRole::Admin) =>
+                    if is_active_admin(user)
+                        && !up.change.profile.roles.contains(BuiltinRole::Admin) =>
                 {
                     Some(user.id)
                 }
@@ -305,13 +316,28 @@ impl Services {
             };
             let mut taken = Vec::new();
             for (kind, value) in [
-                ("email", profile.email.as_deref().map(crate::domain::fields::email_key)),
+                (
+                    "email",
+                    profile
+                        .email
+                        .as_deref()
+                        .map(crate::domain::fields::email_key),
+                ),
                 ("external_id", profile.external_id.clone()),
-                ("username", profile.username.as_deref().map(crate::domain::username::username_key)),
+                (
+                    "username",
+                    profile
+                        .username
+                        .as_deref()
+                        .map(crate::domain::username::username_key),
+                ),
             ] {
                 let holder = value.and_then(|v| held.get(&(kind.to_owned(), v)));
                 if holder.is_some_and(|h| Some(*h) != target) {
-                    taken.push(FieldError::new(kind, "is taken by another user of this tenant"));
+                    taken.push(FieldError::new(
+                        kind,
+                        "is taken by another user of this tenant",
+                    ));
                 }
             }
             if let (false, Plan::Update((user, _, _), _)) = (admins_left, &*plan) {
@@ -452,7 +478,7 @@ impl Services {
 /// What one line will do.
 enum Plan<'a> {
     Create(&'a ImportUser),
-    Update(&'a Matched, ImportUpdate),
+    Update(&'a Matched, Box<ImportUpdate>),
     Unchanged(Uuid),
     Refuse(Vec<FieldError>),
 }
@@ -512,7 +538,10 @@ fn plan_line<'a>(
             if u.roles.as_ref().is_some_and(|r| !r.names().is_empty()) && !may_set_roles {
                 return Err(FieldError::new(
                     "roles",
-                    format!("setting roles needs the {} permission", Permission::ManageRoles.as_str()),
+                    format!(
+                        "setting roles needs the {} permission",
+                        Permission::ManageRoles.as_str()
+                    ),
                 ));
             }
             Plan::Create(u)
@@ -523,13 +552,16 @@ fn plan_line<'a>(
             if up.change.profile.roles != m.0.roles && !may_set_roles {
                 return Err(FieldError::new(
                     "roles",
-                    format!("changing roles needs the {} permission", Permission::ManageRoles.as_str()),
+                    format!(
+                        "changing roles needs the {} permission",
+                        Permission::ManageRoles.as_str()
+                    ),
                 ));
             }
             if up.is_empty() {
                 Plan::Unchanged(m.0.id)
             } else {
-                Plan::Update(m, up)
+                Plan::Update(m, Box::new(up))
             }
         }
     };
@@ -693,7 +725,11 @@ fn personal_values(user: &User, emails: Vec<(String, String)>) -> Vec<String> {
 
 /// The personal values the user's own events recorded (`before` and `after` of a profile
 /// change) that are not among `known`.
-fn earlier_values(events: &[crate::domain::event::Event], id: Uuid, known: &[String]) -> Vec<String> {
+fn earlier_values(
+    events: &[crate::domain::event::Event],
+    id: Uuid,
+    known: &[String],
+) -> Vec<String> {
     const PERSONAL: [&str; 6] = [
         "email",
         "first_name",
@@ -759,8 +795,14 @@ mod tests {
         );
         let mut details = json!({"first_name": {"before": "Ada", "after": null}, "n": 1});
         scrub_json(&mut details, &values);
-        assert_eq!(details, json!({"first_name": {"before": "[erased]", "after": null}, "n": 1}));
+        assert_eq!(
+            details,
+            json!({"first_name": {"before": "[erased]", "after": null}, "n": 1})
+        );
         // A value inside its own replacement ends.
-        assert_eq!(scrub("[erased] e", &["e".to_owned()]), "[[erased]ras[erased]d] [erased]");
+        assert_eq!(
+            scrub("[erased] e", &["e".to_owned()]),
+            "[[erased]ras[erased]d] [erased]"
+        );
     }
 }

@@ -258,7 +258,10 @@ mod tests {
         use scrypt::password_hash::PasswordHasher;
         let passwords = Passwords::default();
         let bcrypt = bcrypt::hash("old pw", 4).unwrap();
-        assert!(passwords.verify("old pw", Some(bcrypt.clone())).await.unwrap());
+        assert!(passwords
+            .verify("old pw", Some(bcrypt.clone()))
+            .await
+            .unwrap());
         assert!(!passwords.verify("old px", Some(bcrypt)).await.unwrap());
         let salt = SaltString::generate(&mut OsRng);
         let params = scrypt::Params::new(4, 8, 1, 32).unwrap();
@@ -267,7 +270,10 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(scrypt.starts_with("$scrypt$"));
-        assert!(passwords.verify("old pw", Some(scrypt.clone())).await.unwrap());
+        assert!(passwords
+            .verify("old pw", Some(scrypt.clone()))
+            .await
+            .unwrap());
         assert!(!passwords.verify("old px", Some(scrypt)).await.unwrap());
         let rehashed = passwords.hash_proven("short").await.unwrap();
         assert!(rehashed.starts_with("$argon2id$"));

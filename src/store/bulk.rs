@@ -88,9 +88,21 @@ impl Tx {
     ) -> Result<Vec<(String, String, Uuid)>> {
         let mut found = Vec::new();
         for (kind, values, sql) in [
-            ("email", email_keys, "SELECT email_key, user_id FROM email_keys WHERE tenant_id = $1 AND email_key IN"),
-            ("external_id", external_ids, "SELECT external_id, id FROM users WHERE tenant_id = $1 AND external_id IN"),
-            ("username", username_keys, "SELECT username_key, id FROM users WHERE tenant_id = $1 AND username_key IN"),
+            (
+                "email",
+                email_keys,
+                "SELECT email_key, user_id FROM email_keys WHERE tenant_id = $1 AND email_key IN",
+            ),
+            (
+                "external_id",
+                external_ids,
+                "SELECT external_id, id FROM users WHERE tenant_id = $1 AND external_id IN",
+            ),
+            (
+                "username",
+                username_keys,
+                "SELECT username_key, id FROM users WHERE tenant_id = $1 AND username_key IN",
+            ),
         ] {
             if values.is_empty() {
                 continue;

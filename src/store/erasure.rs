@@ -24,7 +24,11 @@ const USER_ROWS: [&str; 10] = [
 
 impl Tx {
     /// Every address the user holds (primary and secondary), as typed and as keyed.
-    pub async fn addresses_of(&mut self, tenant: Uuid, user: Uuid) -> Result<Vec<(String, String)>> {
+    pub async fn addresses_of(
+        &mut self,
+        tenant: Uuid,
+        user: Uuid,
+    ) -> Result<Vec<(String, String)>> {
         Ok(with_conn!(self, |c| sqlx::query_as(
             "SELECT email, email_key FROM email_keys WHERE tenant_id = $1 AND user_id = $2"
         )
@@ -43,7 +47,8 @@ impl Tx {
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        with_conn!(self, |c| sqlx::query(
+        with_conn!(self, |c| {
+            sqlx::query(
             "UPDATE users SET email = NULL, email_key = NULL, external_id = NULL, first_name = NULL, \
              last_name = NULL, phone_number = NULL, username = NULL, username_key = NULL, \
              password_hash = NULL, search_text = '', roles = '', sessions_limit = NULL, \
@@ -56,7 +61,8 @@ impl Tx {
         .bind(at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         for table in USER_ROWS {
             let sql = format!("DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2");
             with_conn!(self, |c| sqlx::query(&sql)
@@ -99,11 +105,20 @@ impl Tx {
     }
 
     /// Rewrites the personal fields of one event (an erasure's scrub; see migration 0011).
-    pub async fn scrub_event(&mut self, tenant: Uuid, e: &Event, details: Option<&Value>) -> Result<()> {
-        with_conn!(self, sql = (
-            "SELECT set_config('roster.erasing', 'on', true)",
-            "SELECT 'on'"
-        ), |c| sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?);
+    pub async fn scrub_event(
+        &mut self,
+        tenant: Uuid,
+        e: &Event,
+        details: Option<&Value>,
+    ) -> Result<()> {
+        with_conn!(
+            self,
+            sql = (
+                "SELECT set_config('roster.erasing', 'on', true)",
+                "SELECT 'on'"
+            ),
+            |c| sqlx::query_scalar::<_, String>(sql).fetch_one(c).await?
+        );
         with_conn!(self, |c| sqlx::query(
             "UPDATE events SET actor = $3, actor_name = $4, description = $5, reference_id = $6, \
              details = $7 WHERE tenant_id = $1 AND seq = $2"
@@ -124,9 +139,17 @@ impl Tx {
     /// Forgets cached idempotent answers whose body holds `value` (they are replay guards,
     /// kept a day; an erased address must not outlive its user there).
     pub async fn forget_cached_answers(&mut self, value: &str) -> Result<u64> {
-        Ok(with_conn!(self, sql = (
-            "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0",
-            "DELETE FROM idempotency_keys WHERE instr(body, CAST($1 AS BLOB)) > 0"
-        ), |c| sqlx::query(sql).bind(value).execute(c).await?.rows_affected()))
+        Ok(with_conn!(
+            self,
+            sql = (
+                "DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') in body) > 0",
+                "DELETE FROM idempotency_keys WHERE instr(body, CAST($1 AS BLOB)) > 0"
+            ),
+            |c| sqlx::query(sql)
+                .bind(value)
+                .execute(c)
+                .await?
+                .rows_affected()
+        ))
     }
 }

@@ -53,7 +53,12 @@ fn results(answer: &[Value]) -> Vec<(u64, String)> {
     answer
         .iter()
         .filter(|l| l["line"].is_u64())
-        .map(|l| (l["line"].as_u64().unwrap(), l["result"].as_str().unwrap().to_owned()))
+        .map(|l| {
+            (
+                l["line"].as_u64().unwrap(),
+                l["result"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
@@ -75,7 +80,12 @@ async fn export_as(app: &TestApp, key: &str, query: &str) -> String {
 
 async fn group(app: &TestApp, key: &str, group: &str) {
     let r = app
-        .call_as(Some(key), Method::POST, "/v1/groups", Some(json!({ "key": group })))
+        .call_as(
+            Some(key),
+            Method::POST,
+            "/v1/groups",
+            Some(json!({ "key": group })),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
 }
@@ -97,14 +107,22 @@ async fn importing_twice_reports_unchanged(b: Backend) {
     let first = import(&app, &people()).await;
     assert_eq!(
         results(&first),
-        [(1, "created".into()), (2, "created".into()), (3, "created".into())]
+        [
+            (1, "created".into()),
+            (2, "created".into()),
+            (3, "created".into())
+        ]
     );
     assert_eq!(summary(&first)["created"], 3);
     assert!(first.iter().any(|l| l["progress"]["lines"] == 3));
     let second = import(&app, &people()).await;
     assert_eq!(
         results(&second),
-        [(1, "unchanged".into()), (2, "unchanged".into()), (3, "unchanged".into())]
+        [
+            (1, "unchanged".into()),
+            (2, "unchanged".into()),
+            (3, "unchanged".into())
+        ]
     );
     assert_eq!(summary(&second)["unchanged"], 3);
     // The users are as the lines say.
@@ -125,7 +143,11 @@ async fn importing_twice_reports_unchanged(b: Backend) {
     assert_eq!(actions, ["created"]);
     assert_eq!(events[0]["details"]["import"]["line"], 1);
     let emails = app.get(&format!("/v1/users/{id}/emails")).await;
-    assert!(emails.body["data"].as_array().is_none_or(|d| d.is_empty()), "{:?}", emails.body);
+    assert!(
+        emails.body["data"].as_array().is_none_or(|d| d.is_empty()),
+        "{:?}",
+        emails.body
+    );
 }
 
 async fn bad_lines_are_refused_by_number_and_the_rest_imported(b: Backend) {
@@ -159,7 +181,9 @@ async fn bad_lines_are_refused_by_number_and_the_rest_imported(b: Backend) {
     ];
     assert_eq!(
         got,
-        want.iter().map(|(n, r)| (*n, r.to_string())).collect::<Vec<_>>()
+        want.iter()
+            .map(|(n, r)| (*n, r.to_string()))
+            .collect::<Vec<_>>()
     );
     let refused = |n: u64| {
         answer.iter().find(|l| l["line"] == n).unwrap()["errors"]
@@ -176,7 +200,13 @@ async fn bad_lines_are_refused_by_number_and_the_rest_imported(b: Backend) {
     assert_eq!(refused(7), ["email"]);
     assert_eq!(refused(8), ["password_hash"]);
     assert_eq!(summary(&answer)["refused"], 6);
-    assert_eq!(app.get("/v1/users").await.body["data"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        app.get("/v1/users").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let one = app.get("/v1/users?email=one@example.com").await.body["data"][0].clone();
     assert_eq!(one["first_name"], "One");
 }
@@ -189,7 +219,10 @@ async fn a_dry_run_changes_nothing(b: Backend) {
     assert_eq!(summary(&answer)["created"], 3);
     assert_eq!(answer.last().unwrap()["dry_run"], true);
     assert_eq!(summary(&answer)["chunks"], 2);
-    assert!(app.get("/v1/users").await.body["data"].as_array().unwrap().is_empty());
+    assert!(app.get("/v1/users").await.body["data"]
+        .as_array()
+        .unwrap()
+        .is_empty());
 }
 
 async fn an_import_updates_by_email_or_external_id(b: Backend) {
@@ -250,17 +283,26 @@ async fn a_bcrypt_user_logs_in_and_gets_argon2id(b: Backend) {
     assert_eq!(results(&answer), [(1, "created".to_owned())]);
     assert_eq!(stored_hash(b, &url, "old@example.com").await, hash);
     let wrong = app
-        .post("/v1/sessions", json!({"email": "old@example.com", "password": "old px"}))
+        .post(
+            "/v1/sessions",
+            json!({"email": "old@example.com", "password": "old px"}),
+        )
         .await;
     assert_eq!(wrong.status, 401);
     let login = app
-        .post("/v1/sessions", json!({"email": "old@example.com", "password": "old pw"}))
+        .post(
+            "/v1/sessions",
+            json!({"email": "old@example.com", "password": "old pw"}),
+        )
         .await;
     assert_eq!(login.status, 201, "{:?}", login.body);
     let now = stored_hash(b, &url, "old@example.com").await;
     assert!(now.starts_with("$argon2id$"), "{now}");
     let again = app
-        .post("/v1/sessions", json!({"email": "old@example.com", "password": "old pw"}))
+        .post(
+            "/v1/sessions",
+            json!({"email": "old@example.com", "password": "old pw"}),
+        )
         .await;
     assert_eq!(again.status, 201);
     let id = login.body["user"]["id"].as_str().unwrap();
@@ -313,9 +355,11 @@ async fn export_then_import_into_a_new_tenant_gives_the_same_users(b: Backend) {
         group(&app, &app.key, g).await;
     }
     import(&app, &people()).await;
-    app.create_user(json!({"email": "made@example.com", "first_name": "Made", "last_name": "Here",
-                           "groups": ["ops"], "status": "active"}))
-        .await;
+    app.create_user(
+        json!({"email": "made@example.com", "first_name": "Made", "last_name": "Here",
+                           "groups": ["ops"], "status": "active"}),
+    )
+    .await;
     let exported = export_as(&app, &app.key, "").await;
     assert_eq!(exported.lines().count(), 4);
     let (_, other) = app.other_tenant("globex").await;
@@ -352,7 +396,10 @@ async fn csv_export_has_a_header_and_one_row_per_user(b: Backend) {
         rows.next().unwrap(),
         "ada@example.com,crm-1,ada,Ada,Lovelace,+14155550142,active,admin,eng,"
     );
-    assert_eq!(rows.next().unwrap(), "bob@example.com,,,Bob,,,invited,,eng ops,");
+    assert_eq!(
+        rows.next().unwrap(),
+        "bob@example.com,,,Bob,,,invited,,eng ops,"
+    );
     assert_eq!(rows.count(), 1);
     let bad = app.get("/v1/users/export?format=xml").await;
     assert_eq!(bad.status, 400);
@@ -436,11 +483,13 @@ async fn erasure_leaves_no_personal_datum_in_any_column(b: Backend) {
         .post(app.url("/v1/users"))
         .bearer_auth(&app.key)
         .header("Idempotency-Key", "erase-me-1")
-        .json(&json!({"email": "Zelda.Quist@example.com", "first_name": "Zelinda",
+        .json(
+            &json!({"email": "Zelda.Quist@example.com", "first_name": "Zelinda",
                       "last_name": "Quistorff", "phone_number": "+14155550199",
                       "external_id": "crm-zq-77", "username": "zquistorff",
                       "groups": ["eng"], "send_invite": true, "password": "zelda's secret",
-                      "metadata": {"note": "Zelinda from the Quistorff account"}}))
+                      "metadata": {"note": "Zelinda from the Quistorff account"}}),
+        )
         .send()
         .await
         .unwrap();
@@ -448,13 +497,22 @@ async fn erasure_leaves_no_personal_datum_in_any_column(b: Backend) {
     let user: Value = created.json().await.unwrap();
     let id = user["id"].as_str().unwrap().to_owned();
     let r = app
-        .call(Method::PATCH, &format!("/v1/users/{id}"), Some(json!({"first_name": "Zelindaa"})))
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{id}"),
+            Some(json!({"first_name": "Zelindaa"})),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let r = app.post(&format!("/v1/users/{id}/activate"), json!({})).await;
+    let r = app
+        .post(&format!("/v1/users/{id}/activate"), json!({}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let r = app
-        .post("/v1/sessions", json!({"email": "zelda.quist@example.com", "password": "zelda's secret"}))
+        .post(
+            "/v1/sessions",
+            json!({"email": "zelda.quist@example.com", "password": "zelda's secret"}),
+        )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
     let personal = [
@@ -465,25 +523,37 @@ async fn erasure_leaves_no_personal_datum_in_any_column(b: Backend) {
         "crm-zq-77",
     ];
     for p in personal {
-        assert!(!columns_holding(b, &url, p).await.is_empty(), "{p} is stored somewhere first");
+        assert!(
+            !columns_holding(b, &url, p).await.is_empty(),
+            "{p} is stored somewhere first"
+        );
     }
 
     // The confirmation must name the user.
     let path = format!("/v1/users/{id}/erasure");
-    let r = app.post(&path, json!({"confirm": "yes", "reason": "asked"})).await;
+    let r = app
+        .post(&path, json!({"confirm": "yes", "reason": "asked"}))
+        .await;
     assert_eq!(r.status, 422);
     assert_eq!(r.body["errors"][0]["field"], "confirm");
     let r = app.post(&path, json!({"confirm": id, "reason": ""})).await;
     assert_eq!(r.status, 422);
     let r = app
-        .post(&path, json!({"confirm": id, "reason": "erasure request #4411"}))
+        .post(
+            &path,
+            json!({"confirm": id, "reason": "erasure request #4411"}),
+        )
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert_eq!(r.body["status"], "revoked");
     assert!(r.body["events_scrubbed"].as_u64().unwrap() >= 2);
 
     for p in personal {
-        assert_eq!(columns_holding(b, &url, p).await, Vec::<String>::new(), "{p}");
+        assert_eq!(
+            columns_holding(b, &url, p).await,
+            Vec::<String>::new(),
+            "{p}"
+        );
     }
     // The id and the audit trail stay; one `erased` event says who and why.
     let events = app.get(&format!("/v1/users/{id}/events")).await.body["data"].clone();
@@ -498,7 +568,10 @@ async fn erasure_leaves_no_personal_datum_in_any_column(b: Backend) {
     let erased = events.as_array().unwrap().last().unwrap();
     assert_eq!(erased["action"], "erased");
     assert_eq!(erased["details"]["reason"], "erasure request #4411");
-    assert!(erased["details"]["requested_by"].as_str().unwrap().starts_with("api_key:"));
+    assert!(erased["details"]["requested_by"]
+        .as_str()
+        .unwrap()
+        .starts_with("api_key:"));
     let profile = events
         .as_array()
         .unwrap()
@@ -512,17 +585,27 @@ async fn erasure_leaves_no_personal_datum_in_any_column(b: Backend) {
     assert_eq!(gone.body["status"], "revoked");
     // The login is gone; the email is free again.
     let r = app
-        .post("/v1/sessions", json!({"email": "zelda.quist@example.com", "password": "zelda's secret"}))
+        .post(
+            "/v1/sessions",
+            json!({"email": "zelda.quist@example.com", "password": "zelda's secret"}),
+        )
         .await;
     assert_eq!(r.status, 401);
-    let again = app.create_user(json!({"email": "zelda.quist@example.com"})).await;
+    let again = app
+        .create_user(json!({"email": "zelda.quist@example.com"}))
+        .await;
     assert_ne!(again["id"], user["id"]);
     // Erasing twice is harmless; an unknown id is 404.
-    let r = app.post(&path, json!({"confirm": id, "reason": "again"})).await;
+    let r = app
+        .post(&path, json!({"confirm": id, "reason": "again"}))
+        .await;
     assert_eq!(r.status, 200);
     let unknown = uuid::Uuid::new_v4();
     let r = app
-        .post(&format!("/v1/users/{unknown}/erasure"), json!({"confirm": unknown, "reason": "x"}))
+        .post(
+            &format!("/v1/users/{unknown}/erasure"),
+            json!({"confirm": unknown, "reason": "x"}),
+        )
         .await;
     assert_eq!(r.status, 404);
 }
@@ -534,13 +617,20 @@ async fn the_last_admin_cannot_be_erased(b: Backend) {
         .await;
     let id = admin["id"].as_str().unwrap();
     let path = format!("/v1/users/{id}/erasure");
-    let r = app.post(&path, json!({"confirm": id, "reason": "leaving"})).await;
+    let r = app
+        .post(&path, json!({"confirm": id, "reason": "leaving"}))
+        .await;
     assert_eq!(r.status, 409, "{:?}", r.body);
     assert_eq!(r.body["type"], "urn:roster:problem:last-admin");
-    assert_eq!(app.get(&format!("/v1/users/{id}")).await.body["email"], "boss@example.com");
+    assert_eq!(
+        app.get(&format!("/v1/users/{id}")).await.body["email"],
+        "boss@example.com"
+    );
     app.create_user(json!({"email": "boss2@example.com", "status": "active", "roles": ["admin"]}))
         .await;
-    let r = app.post(&path, json!({"confirm": id, "reason": "leaving"})).await;
+    let r = app
+        .post(&path, json!({"confirm": id, "reason": "leaving"}))
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
@@ -562,7 +652,10 @@ async fn bulk_is_tenant_scoped(b: Backend) {
     )
     .await;
     assert_eq!(results(&answer), [(1, "created".to_owned())]);
-    assert_eq!(app.get(&format!("/v1/users/{id}")).await.body["first_name"], "Mine");
+    assert_eq!(
+        app.get(&format!("/v1/users/{id}")).await.body["first_name"],
+        "Mine"
+    );
     // It cannot erase my user.
     let r = app
         .call_as(
@@ -573,7 +666,10 @@ async fn bulk_is_tenant_scoped(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 404);
-    assert_eq!(app.get(&format!("/v1/users/{id}")).await.body["email"], "mine@example.com");
+    assert_eq!(
+        app.get(&format!("/v1/users/{id}")).await.body["email"],
+        "mine@example.com"
+    );
     let mine = export_as(&app, &app.key, "").await;
     assert_eq!(mine.lines().count(), 1);
     assert!(mine.contains("\"first_name\":\"Mine\""));

@@ -119,9 +119,11 @@ impl From<ImportReport> for ImportAnswerLine {
                     LineResult::Created(id) => ("created", Some(id), None),
                     LineResult::Updated(id) => ("updated", Some(id), None),
                     LineResult::Unchanged(id) => ("unchanged", Some(id), None),
-                    LineResult::Refused(e) => {
-                        ("refused", None, Some(e.into_iter().map(FieldBody::from).collect()))
-                    }
+                    LineResult::Refused(e) => (
+                        "refused",
+                        None,
+                        Some(e.into_iter().map(FieldBody::from).collect()),
+                    ),
                 };
                 Self {
                     line: Some(o.line),
@@ -249,12 +251,10 @@ async fn import(
     let lines = ndjson_lines(body.into_data_stream());
     let services = state.services.clone();
     let ctx = caller.ctx;
-    let task =
-        tokio::spawn(async move { services.import_users(&ctx, lines, options, tx).await });
-    let reports = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|r| (r, rx))
-    })
-    .map(|r| Ok::<_, std::io::Error>(ndjson_line(&ImportAnswerLine::from(r))));
+    let task = tokio::spawn(async move { services.import_users(&ctx, lines, options, tx).await });
+    let reports =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|r| (r, rx)) })
+            .map(|r| Ok::<_, std::io::Error>(ndjson_line(&ImportAnswerLine::from(r))));
     let last = futures::stream::once(async move {
         let end = match task.await {
             Ok(Ok(tally)) => ImportAnswerLine {
@@ -282,7 +282,11 @@ async fn import(
         };
         Ok(ndjson_line(&end))
     });
-    Ok(([(header::CONTENT_TYPE, NDJSON)], Body::from_stream(reports.chain(last))).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, NDJSON)],
+        Body::from_stream(reports.chain(last)),
+    )
+        .into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -352,10 +356,9 @@ async fn export(
         password_hashes: false,
     };
     let task = tokio::spawn(async move { services.export_users(&ctx, options, tx).await });
-    let pages = futures::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|p| (p, rx))
-    })
-    .map(move |page| Ok::<_, std::io::Error>(Bytes::from(format.encode(&page))));
+    let pages =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|p| (p, rx)) })
+            .map(move |page| Ok::<_, std::io::Error>(Bytes::from(format.encode(&page))));
     // A failure after the first page can only cut the body short: the client sees a
     // transfer that did not end, never a partial export that looks whole.
     let end = futures::stream::once(async move {
@@ -372,7 +375,11 @@ async fn export(
     let body = futures::stream::once(async move { Ok(head) })
         .chain(pages)
         .chain(end);
-    Ok(([(header::CONTENT_TYPE, content_type)], Body::from_stream(body)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, content_type)],
+        Body::from_stream(body),
+    )
+        .into_response())
 }
 
 /// One exported user (the shape an import line takes).
