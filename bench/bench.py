@@ -601,6 +601,112 @@ def plot(scaling, path):
 # ---------------------------------------------------------------------------------------------
 # report
 
+# ---------------------------------------------------------------------------------------------
+# bulk import: `roster import FILE` and POST /v1/users/import, beside a plain COPY of the same rows
+
+def letters(i):
+    """A name made of letters only (names may not hold digits)."""
+    s = ""
+    while True:
+        s += "abcdefghijklmnopqrstuvwxyz"[i % 26]
+        i //= 26
+        if not i:
+            return s.capitalize()
+
+
+def import_file(workdir, n):
+    path = os.path.join(workdir, f"import-{n}.ndjson")
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(json.dumps({"email": f"imp{i}@bench.test", "external_id": f"ext-{i}", "first_name": "Bench",
+                                "last_name": letters(i), "phone_number": "+14155550142", "status": "active"}) + "\n")
+    return path
+
+
+def timed_child(cmd, env):
+    """Runs cmd, answers (seconds, its peak RSS in KiB, stdout)."""
+    t = time.perf_counter()
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    took = time.perf_counter() - t
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[1]} failed: {p.stderr[-2000:]}")
+    # wait4's rusage: this child alone.
+    return took, p
+
+
+def run_import(cfg, workdir, port):
+    """100,000 users imported into an empty tenant: by the CLI and by the API, on Postgres (beside
+    COPY of the same rows into users) and on SQLite."""
+    n = cfg["import_users"]
+    path = import_file(workdir, n)
+    out = {"users": n, "file_mib": os.path.getsize(path) / 2**20}
+    for backend in ("postgres", "sqlite"):
+        r = out[backend] = {}
+        for via in ("cli", "api"):
+            if backend == "postgres":
+                dbname = f"roster_bench_import_{via}_{RUN_ID}"
+                psql(PG_ADMIN, f"CREATE DATABASE {dbname}")
+                url = db_url(dbname)
+            else:
+                dbname = None
+                url = "sqlite://" + os.path.join(workdir, f"import-{via}.db") + "?mode=rwc"
+            env = dict(os.environ, DATABASE_URL=url, RUST_LOG="warn")
+            try:
+                sh([ROSTER, "migrate"], env=env)
+                if via == "cli":
+                    sh([ROSTER, "tenant", "create", "--slug", "bench"], env=env)
+                    before = __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN).ru_maxrss
+                    took, p = timed_child([ROSTER, "import", "--tenant", "bench", path], env)
+                    summary = json.loads(p.stdout.strip().splitlines()[-1])
+                    r["cli"] = {"seconds": took, "per_second": n / took, "created": summary["created"],
+                                "peak_rss_kib_children": __import__("resource").getrusage(__import__("resource").RUSAGE_CHILDREN).ru_maxrss,
+                                "rss_before_kib": before}
+                else:
+                    roster = Roster(url, port, workdir)
+                    try:
+                        t = time.perf_counter()
+                        req = urllib.request.Request(roster.base + "/v1/users/import", method="POST",
+                                                     data=open(path, "rb"),
+                                                     headers={"Authorization": f"Bearer {roster.key}",
+                                                              "Content-Type": "application/x-ndjson",
+                                                              "Content-Length": str(os.path.getsize(path))})
+                        with urllib.request.urlopen(req, timeout=600) as resp:
+                            last = None
+                            for line in resp:
+                                last = line
+                        took = time.perf_counter() - t
+                        summary = json.loads(last)["summary"]
+                        r["api"] = {"seconds": took, "per_second": n / took, "created": summary["created"],
+                                    "roster_peak_rss_kib": roster.hwm_kib()}
+                    finally:
+                        roster.stop()
+                    port += 1
+                if backend == "postgres" and via == "cli":
+                    # The limit: COPY of the same rows (the columns roster writes) into users, in
+                    # one transaction, into a second tenant of the same database.
+                    csv_path = os.path.join(workdir, "copy.csv")
+                    tenant = str(uuid.uuid4())
+                    psql(url, f"INSERT INTO tenants (id, slug, name, created_at) VALUES ('{tenant}', 'copy', 'copy', now())")
+                    now = datetime.datetime.utcnow().isoformat() + "Z"
+                    with open(csv_path, "w") as f:
+                        for i in range(n):
+                            email = f"imp{i}@bench.test"
+                            f.write(f"{uuid.uuid4()},{tenant},{email},{email},ext-{i},Bench,{letters(i)},+14155550142,active,,"
+                                    f"{email}\\nbench,REF{i:07d}X,{now},{now},{now},1\n")
+                    t = time.perf_counter()
+                    sh(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
+                        f"\\copy users (id, tenant_id, email, email_key, external_id, first_name, last_name, phone_number, "
+                        f"status, roles, search_text, referral_code, created_at, updated_at, status_changed_at, version) "
+                        f"FROM '{csv_path}' WITH (FORMAT csv)"])
+                    took = time.perf_counter() - t
+                    r["copy"] = {"seconds": took, "per_second": n / took}
+            finally:
+                if dbname:
+                    psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
+            log("import", backend, via, r.get(via))
+    return out
+
+
 def machine():
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -664,6 +770,15 @@ def verdicts(res):
         if "relinquish" in sc:
             r = sc["relinquish"]
             v.append((f"{b}: relinquish over 1,000 rooms < 200 ms", f"p50 {r['p50_ms']:.0f} ms, max {r['max_ms']:.0f} ms", r["max_ms"] < 200))
+    imp = res.get("import")
+    if imp:
+        for b, floor in (("postgres", 20000), ("sqlite", 5000)):
+            for via in ("cli", "api"):
+                if via in imp.get(b, {}):
+                    rate = imp[b][via]["per_second"]
+                    limit = f" (COPY: {imp[b]['copy']['per_second']:,.0f}/s)" if "copy" in imp[b] else ""
+                    v.append((f"{b}: import of {imp['users']:,} users by the {via} ≥ {floor:,}/s",
+                              f"{rate:,.0f}/s{limit}", rate >= floor))
     sc = res.get("scaling")
     if sc and len(sc["points"]) >= 2:
         first, last = sc["points"][0], sc["points"][-1]
@@ -758,7 +873,7 @@ def write_report(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a short smoke run (2 s points, small pools)")
-    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling", "webhooks"], action="append",
+    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling", "webhooks", "import"], action="append",
                     help="webhooks: on both backends, only the ban without and with a subscribed webhook")
     ap.add_argument("--no-report", action="store_true", help="write results/ only, leave BENCHMARKS.md alone")
     ap.add_argument("--report-only", action="store_true",
@@ -770,15 +885,17 @@ def main():
         return
     if a.quick:
         cfg = dict(duration=2, slow_duration=2, per_thread=8000, pool=2000, relinquish_runs=2,
-                   scale_sizes=[10_000, 100_000], scale_duration=2)
+                   scale_sizes=[10_000, 100_000], scale_duration=2, import_users=10_000)
     else:
         cfg = dict(duration=10, slow_duration=6, per_thread=30000, pool=10000, relinquish_runs=5,
-                   scale_sizes=[10_000, 100_000, 1_000_000], scale_duration=6)
+                   scale_sizes=[10_000, 100_000, 1_000_000], scale_duration=6, import_users=100_000)
     only = a.only or ["postgres", "sqlite", "scaling"]
     res = {"started": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"), "quick": a.quick, "config": cfg,
            "machine": machine(), "backends": {}}
-    res["hashrate"], login_hash = hashrate(2 if a.quick else 5)
-    log("argon2id", res["hashrate"])
+    login_hash = None
+    if only != ["import"]:
+        res["hashrate"], login_hash = hashrate(2 if a.quick else 5)
+        log("argon2id", res["hashrate"])
     workdir = tempfile.mkdtemp(prefix="roster-bench-")
     try:
         port = 18000 + os.getpid() % 1000
@@ -794,6 +911,10 @@ def main():
             if b in only:
                 res["backends"][b] = run_backend(b, cfg, workdir, port, login_hash)
                 port += 1
+        if "import" in only:
+            res["import"] = run_import(cfg, workdir, port)
+            port += 4
+            only = [o for o in only if o != "import"]
         if "scaling" in only:
             res["scaling"] = run_scaling(cfg, workdir, port)
             plot(res["scaling"], os.path.join(RESULTS, "scaling.png"))
@@ -805,10 +926,10 @@ def main():
             log("logs kept in", workdir)
     res["verdicts"] = [{"target": n, "measured": v, "pass": ok} for n, v, ok in verdicts(res)]
     os.makedirs(RESULTS, exist_ok=True)
-    # A webhook-only or scaling-only run is a side measurement: it leaves the full run's
-    # results alone.
-    side = {"webhooks": "webhooks.json", "scaling": "scaling.json"}
-    name = side.get(a.only[0], "latest.json") if a.only and len(a.only) == 1 else "latest.json"
+    # A webhook-only, import-only or scaling-only run is a side measurement: it leaves the
+    # full run's results (and BENCHMARKS.md's table) alone.
+    side = {("webhooks",): "webhooks.json", ("import",): "import.json", ("scaling",): "scaling.json"}
+    name = side.get(tuple(a.only or ()), "latest.json")
     with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(res, f, indent=1)
     if not a.no_report and name == "latest.json":

@@ -69,6 +69,11 @@ pub enum Command {
     /// Manage a tenant's webhook endpoints.
     #[command(subcommand)]
     Webhook(WebhookCommand),
+    /// Import users from an NDJSON or CSV file (created or updated by email or external id),
+    /// a chunk per transaction; refused lines on stderr, the summary as JSON on stdout.
+    Import(ImportArgs),
+    /// Export a tenant's users as NDJSON or CSV, in the shape `import` takes.
+    Export(ExportArgs),
     /// Print the OpenAPI document (or, with --postman, the Postman collection) and exit.
     Openapi {
         /// Print the Postman collection (v2.1) generated from the document instead.
@@ -314,4 +319,62 @@ impl std::fmt::Debug for Secret {
 
 fn secret(raw: &str) -> Result<Secret, String> {
     Ok(Secret(Arc::new(SecretString::from(raw.to_owned()))))
+}
+
+/// A bulk file's format.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum BulkFormat {
+    Ndjson,
+    Csv,
+}
+
+impl From<BulkFormat> for crate::domain::import::ExportFormat {
+    fn from(f: BulkFormat) -> Self {
+        match f {
+            BulkFormat::Ndjson => Self::Ndjson,
+            BulkFormat::Csv => Self::Csv,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The tenant (slug or id).
+    #[arg(long)]
+    pub tenant: String,
+    /// The file: NDJSON, or CSV with a header (by its `.csv` name, or `--format`).
+    pub file: std::path::PathBuf,
+    #[arg(long, value_enum)]
+    pub format: Option<BulkFormat>,
+    /// Report what would happen and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Queue an invite email for each user created `invited`.
+    #[arg(long)]
+    pub send_invites: bool,
+    /// Lines per transaction.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=5000))]
+    pub chunk_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The tenant (slug or id).
+    #[arg(long)]
+    pub tenant: String,
+    /// Write here instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
+    /// NDJSON unless the output's name ends in `.csv`.
+    #[arg(long, value_enum)]
+    pub format: Option<BulkFormat>,
+    /// Only users with this status.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only members of the group with this key.
+    #[arg(long)]
+    pub group: Option<String>,
+    /// Include the stored password hashes (so an import elsewhere keeps the passwords).
+    #[arg(long)]
+    pub with_password_hashes: bool,
 }

@@ -1,3 +1,5 @@
+mod bulk_cli;
+
 use anyhow::Context as _;
 use clap::Parser;
 use roster::config::{
@@ -5,9 +7,11 @@ use roster::config::{
 };
 use roster::domain::fields::{DisplayName, Slug};
 use roster::domain::permission::{Scope, Scopes};
+use roster::domain::user::UserFilter;
 use roster::domain::webhook::Endpoint;
 use roster::http::{self, AppState};
 use roster::mail;
+use roster::service::bulk::{ExportOptions, ImportOptions};
 use roster::service::webhooks::EndpointInput;
 use roster::service::Context;
 use roster::service::{Services, Settings};
@@ -154,6 +158,44 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Webhook(cmd) => webhook_command(&cli.database, cmd).await?,
+        Command::Import(args) => {
+            let services = services(&cli.database).await?;
+            let tenant = services.tenant(&args.tenant).await?;
+            let format = bulk_cli::format_of(&args.file, args.format.map(Into::into));
+            let options = ImportOptions {
+                dry_run: args.dry_run,
+                send_invites: args.send_invites,
+                chunk_size: args.chunk_size as usize,
+            };
+            let ctx = Context::operator(tenant.id);
+            bulk_cli::import(&services, &ctx, &args.file, format, options).await?;
+        }
+        Command::Export(args) => {
+            let services = services(&cli.database).await?;
+            let tenant = services.tenant(&args.tenant).await?;
+            let format = match &args.output {
+                Some(path) => bulk_cli::format_of(path, args.format.map(Into::into)),
+                None => args.format.map(Into::into).unwrap_or_default(),
+            };
+            let status = args
+                .status
+                .as_deref()
+                .map(|s| roster::service::users::status_filter("--status", s))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("{}", field_errors(&e)))?;
+            let options = ExportOptions {
+                filter: UserFilter {
+                    status,
+                    group_key: args.group,
+                    ..UserFilter::default()
+                },
+                password_hashes: args.with_password_hashes,
+            };
+            let ctx = Context::operator(tenant.id);
+            let n =
+                bulk_cli::export(&services, &ctx, options, format, args.output.as_deref()).await?;
+            tracing::info!(users = n, "exported");
+        }
     }
     Ok(())
 }

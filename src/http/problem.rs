@@ -93,6 +93,11 @@ impl Problem {
         }))
     }
 
+    /// The problem's detail: what a client reads.
+    pub fn detail(&self) -> &str {
+        &self.0.detail
+    }
+
     pub fn status(&self) -> StatusCode {
         StatusCode::from_u16(self.0.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }

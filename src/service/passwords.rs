@@ -6,6 +6,7 @@
 //! login load, where the reused memories hold it at cores × 19 MiB.
 
 use crate::domain::fields::Password;
+use crate::domain::password_hash::HashScheme;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -107,6 +108,22 @@ impl Memory {
     }
 }
 
+/// Whether `plain` matches `stored`, whichever scheme of [`HashScheme`] made it (imported
+/// users keep their bcrypt or scrypt hash until their next login). Any other string matches
+/// nothing.
+fn verify_any(memory: &mut Memory, plain: &[u8], stored: &str) -> bool {
+    match HashScheme::of(stored) {
+        Some(HashScheme::Argon2) => memory.verify(plain, stored),
+        Some(HashScheme::Bcrypt) => bcrypt::verify(plain, stored).unwrap_or(false),
+        Some(HashScheme::Scrypt) => {
+            use scrypt::password_hash::PasswordVerifier;
+            scrypt::password_hash::PasswordHash::new(stored)
+                .is_ok_and(|phc| scrypt::Scrypt.verify_password(plain, &phc).is_ok())
+        }
+        None => false,
+    }
+}
+
 /// Verifying against this when there is no user or no password keeps the time of a failed
 /// login the same whatever the reason.
 fn decoy_hash(memory: &mut Memory) -> &'static str {
@@ -143,7 +160,14 @@ impl Passwords {
 
     #[tracing::instrument(skip_all)]
     pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
-        let plain = password.expose().to_owned();
+        self.hash_proven(password.expose()).await
+    }
+
+    /// An argon2id hash of a password a login has just proven against an imported hash: it
+    /// may predate roster's password rules, so it is not parsed as a new [`Password`].
+    #[tracing::instrument(skip_all)]
+    pub async fn hash_proven(&self, plain: &str) -> anyhow::Result<String> {
+        let plain = plain.to_owned();
         self.with_memory(move |memory| {
             memory
                 .hash(plain.as_bytes())
@@ -158,7 +182,7 @@ impl Passwords {
     pub async fn verify(&self, plain: &str, stored: Option<String>) -> anyhow::Result<bool> {
         let plain = plain.to_owned();
         self.with_memory(move |memory| match stored {
-            Some(stored) => memory.verify(plain.as_bytes(), &stored),
+            Some(stored) => verify_any(memory, plain.as_bytes(), &stored),
             None => {
                 let decoy = decoy_hash(memory);
                 let _spent_the_same_time = memory.verify(plain.as_bytes(), decoy);
@@ -227,5 +251,31 @@ mod tests {
             assert!(!memory.verify(b"pw-1234567", &stored), "m={m} t={t}");
         }
         assert!(!memory.verify(b"pw-123456", "not a phc string"));
+    }
+
+    #[tokio::test]
+    async fn bcrypt_and_scrypt_hashes_verify() {
+        use scrypt::password_hash::PasswordHasher;
+        let passwords = Passwords::default();
+        let bcrypt = bcrypt::hash("old pw", 4).unwrap();
+        assert!(passwords
+            .verify("old pw", Some(bcrypt.clone()))
+            .await
+            .unwrap());
+        assert!(!passwords.verify("old px", Some(bcrypt)).await.unwrap());
+        let salt = SaltString::generate(&mut OsRng);
+        let params = scrypt::Params::new(4, 8, 1, 32).unwrap();
+        let scrypt = scrypt::Scrypt
+            .hash_password_customized(b"old pw", None, None, params, &salt)
+            .unwrap()
+            .to_string();
+        assert!(scrypt.starts_with("$scrypt$"));
+        assert!(passwords
+            .verify("old pw", Some(scrypt.clone()))
+            .await
+            .unwrap());
+        assert!(!passwords.verify("old px", Some(scrypt)).await.unwrap());
+        let rehashed = passwords.hash_proven("short").await.unwrap();
+        assert!(rehashed.starts_with("$argon2id$"));
     }
 }

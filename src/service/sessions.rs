@@ -4,6 +4,7 @@ use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, Settings, UserView};
 use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::email_key;
+use crate::domain::password_hash::HashScheme;
 use crate::domain::permission::Permission;
 use crate::domain::session::Session;
 use crate::domain::user::User;
@@ -66,9 +67,16 @@ impl Services {
             Some((user, hash)) => (Some(user), hash),
             None => (None, None),
         };
+        let legacy = stored.clone().filter(|h| HashScheme::is_legacy(h));
         let matches = self.passwords.verify(password, stored).await?;
         let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {
             return Err(Error::BadCredentials);
+        };
+        // An imported bcrypt or scrypt hash is replaced by argon2id now that the password is
+        // known; hashed before the transaction, like every hash.
+        let upgrade = match legacy {
+            Some(old) => Some((old, self.passwords.hash_proven(password).await?)),
+            None => None,
         };
         let at = self.now();
         let mut tx = self.store.write().await?;
@@ -78,6 +86,21 @@ impl Services {
             .await?
             .filter(|u| u.status.may_log_in())
             .ok_or(Error::BadCredentials)?;
+        if let Some((old, new)) = upgrade {
+            // Only if the hash is still the one proven: a password changed meanwhile stays.
+            if tx
+                .replace_password_hash(ctx.tenant, user.id, &old, &new)
+                .await?
+            {
+                let from = HashScheme::of(&old).map_or("unknown", HashScheme::as_str);
+                tx.append_event(
+                    &ctx.origin(&Note::default(), at),
+                    &NewEvent::about(user.id, "password_rehashed")
+                        .details(json!({ "from": from, "to": "argon2id" })),
+                )
+                .await?;
+            }
+        }
         let login = open_session(&mut tx, &self.settings, user, at).await?;
         tx.commit().await?;
         Ok(login)

@@ -7,8 +7,10 @@
 //! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
 //! transaction holds, so each query is written once and type-checked for both.
 
+mod bulk;
 mod email_keys;
 mod emails;
+mod erasure;
 mod events;
 mod groups;
 mod idempotency;
@@ -28,6 +30,7 @@ mod user_query;
 mod users;
 mod webhooks;
 
+pub use bulk::Matched;
 pub use emails::ClaimedEmail;
 pub use events::EventOrigin;
 pub use schedules::DueChange;

@@ -37,6 +37,10 @@ pub(super) struct UserRow {
 }
 
 impl UserRow {
+    pub(super) fn user_id(&self) -> Uuid {
+        self.id
+    }
+
     pub(super) fn into_user(self) -> Result<User> {
         Ok(User {
             id: self.id,
@@ -82,7 +86,7 @@ impl UserWithKeysRow {
 
 /// A user row's group keys as a JSON array, in key order, selected beside the row so a user
 /// and their groups are one statement: Postgres's form, then SQLite's.
-const GROUP_KEYS: [&str; 2] = [
+pub(super) const GROUP_KEYS: [&str; 2] = [
     "(SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
      FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
      WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id)",
@@ -460,6 +464,29 @@ impl Tx {
             .await?);
         row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
             .transpose()
+    }
+
+    /// Replaces the password hash `old` with `new`; false when the user's hash is no longer
+    /// `old`. Not a profile change: the version stays.
+    pub async fn replace_password_hash(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+        old: &str,
+        new: &str,
+    ) -> Result<bool> {
+        Ok(with_conn!(self, |c| sqlx::query(
+            "UPDATE users SET password_hash = $4 \
+             WHERE tenant_id = $1 AND id = $2 AND password_hash = $3"
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(old)
+        .bind(new)
+        .execute(c)
+        .await?
+        .rows_affected()
+            > 0))
     }
 
     /// Writes a profile (and, when given, a new password hash); bumps the version.

@@ -4,6 +4,7 @@
 mod snapshot;
 mod support;
 
+mod bulk;
 mod catalog;
 mod concurrency;
 mod conformance;

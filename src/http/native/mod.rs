@@ -2,6 +2,7 @@
 //! and RFC 9457 problems.
 
 mod actions;
+mod bulk;
 mod events;
 mod groups;
 mod health;
@@ -40,6 +41,7 @@ type Routes = OpenApiRouter<AppState>;
 fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
     Routes::new()
         .merge(keyed(users::router()))
+        .merge(bulk::router())
         .merge(keyed(actions::router()))
         .merge(events::router())
         .merge(sessions::router())

@@ -291,24 +291,14 @@ async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<List<UserBody>>> {
-    let filter = UserFilter {
-        status: q
-            .status
-            .as_deref()
-            .map(|s| status_filter("status", s))
-            .transpose()?,
-        email_key: q.email.as_deref().map(email_key),
-        username_key: q
-            .username
-            .as_deref()
-            .map(|u| Username::parse("username", u).map(|u| u.key()))
-            .transpose()
-            .map_err(|e| Problem::invalid(vec![e]))?,
-        external_id: q.external_id,
-        group_key: q.group,
-        text: q.q.filter(|t| !t.trim().is_empty()),
-        role: None,
-    };
+    let filter = user_filter(
+        q.status.as_deref(),
+        q.email.as_deref(),
+        q.username.as_deref(),
+        q.external_id,
+        q.group,
+        q.q,
+    )?;
     let after = match &q.cursor {
         Some(c) => Some(decode_cursor("cursor", "u", c, 1)?[0]),
         None => None,
@@ -318,6 +308,29 @@ async fn list(
         .users(&caller.ctx, &filter, after, page_size(q.limit))
         .await?;
     Ok(Json(List::page(page, |n| encode_cursor("u", &[n]))))
+}
+
+/// The native list's filters (shared by the list and the export).
+pub(super) fn user_filter(
+    status: Option<&str>,
+    email: Option<&str>,
+    username: Option<&str>,
+    external_id: Option<String>,
+    group: Option<String>,
+    text: Option<String>,
+) -> Result<UserFilter, Problem> {
+    Ok(UserFilter {
+        status: status.map(|s| status_filter("status", s)).transpose()?,
+        email_key: email.map(email_key),
+        username_key: username
+            .map(|u| Username::parse("username", u).map(|u| u.key()))
+            .transpose()
+            .map_err(|e| Problem::invalid(vec![e]))?,
+        external_id,
+        group_key: group,
+        text: text.filter(|t| !t.trim().is_empty()),
+        role: None,
+    })
 }
 
 /// A JSON merge patch (RFC 7396) of a user: members left out are kept, `null` clears
