@@ -67,6 +67,8 @@ permissions! {
     ViewAudit = "view-audit-log",
     /// Add, change, pause and replay webhook endpoints (they receive every change).
     ManageWebhooks = "manage-webhooks",
+    /// Act as another user through a short-lived session marked as impersonated.
+    Impersonate = "impersonate-users",
 }
 
 impl Permission {
@@ -277,7 +279,7 @@ impl Scope {
                 Permission::ALL
                     .iter()
                     .copied()
-                    .filter(|p| !matches!(p, ManageRoles | ManageKeys | ManageWebhooks)),
+                    .filter(|p| !matches!(p, ManageRoles | ManageKeys | ManageWebhooks | Impersonate)),
             ),
             Scope::Full => Permissions::all(),
         }

@@ -6,8 +6,11 @@ pub mod groups;
 mod idempotency;
 pub mod invites;
 pub mod lifecycle;
+pub mod external_auth;
+pub mod impersonation;
 pub mod memberships;
 pub mod outbox;
+mod password_reset;
 mod passwords;
 pub mod plans;
 mod rate_limit;
@@ -15,6 +18,7 @@ pub mod roles;
 pub mod rooms;
 pub mod schedules;
 pub mod secrets;
+pub mod self_service;
 pub mod sessions;
 pub mod tenants;
 pub mod user_query;
@@ -26,6 +30,8 @@ pub use passwords::Passwords;
 
 use crate::domain::clock::Clock;
 use crate::domain::event::{Actor, Channel, Note};
+use crate::domain::impersonation::Impersonator;
+use crate::domain::session::Session;
 use crate::domain::permission::{Missing, Need, Permission, Permissions, Scope, Scopes};
 use crate::domain::user::User;
 use crate::store::{EventOrigin, Store, Tx};
@@ -128,6 +134,8 @@ pub struct Context {
     authority: Authority,
     channel: Channel,
     request_id: Option<String>,
+    /// Who acts as the user, on a context made from an impersonation session.
+    impersonator: Option<Impersonator>,
 }
 
 impl Context {
@@ -150,6 +158,40 @@ impl Context {
             authority,
             channel,
             request_id,
+            impersonator: None,
+        }
+    }
+
+    /// The user of a live session, with what their roles grant, calling through `channel`.
+    /// An impersonation session's events name the impersonator too.
+    pub fn of_session(
+        session: &Session,
+        permissions: Permissions,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            impersonator: session.impersonator.clone(),
+            ..Self::new(
+                session.tenant_id,
+                Actor::User(session.user_id),
+                Authority::User(permissions),
+                channel,
+                request_id,
+            )
+        }
+    }
+
+    /// Who acts as the user, when this caller is an impersonation session.
+    pub fn impersonator(&self) -> Option<&Impersonator> {
+        self.impersonator.as_ref()
+    }
+
+    /// The caller as an impersonator: its actor and name.
+    pub fn as_impersonator(&self) -> Impersonator {
+        Impersonator {
+            actor: self.actor.clone(),
+            name: self.actor_name.clone(),
         }
     }
 
@@ -179,6 +221,21 @@ impl Context {
             acting_user: Some(user),
             authority: Authority::Visitor,
             ..self.clone()
+        }
+    }
+
+    /// An impersonator coming back through a link roster signed for them: recorded as they
+    /// were when the link was made, able only to open the impersonation.
+    pub(crate) fn of_impersonator(
+        tenant: Uuid,
+        impersonator: &Impersonator,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: impersonator.actor.clone(),
+            actor_name: impersonator.name.clone(),
+            ..Self::new(tenant, Actor::System, Authority::Visitor, channel, request_id)
         }
     }
 
@@ -231,6 +288,11 @@ impl Context {
         self.require(Need(p))
     }
 
+    /// The user calling, when the caller is a person (a session, a login).
+    pub fn acting_user(&self) -> Option<Uuid> {
+        self.acting_user
+    }
+
     /// Whether the caller is this user, acting on themselves.
     pub fn is_self(&self, user: Uuid) -> bool {
         self.acting_user == Some(user)
@@ -253,6 +315,7 @@ impl Context {
             actor_name: self.actor_name.as_deref(),
             channel: self.channel.as_str(),
             request_id: self.request_id.as_deref(),
+            impersonator: self.impersonator.as_ref().map(|i| i.actor.as_str()),
             note,
             recorded_at: at,
         }

@@ -10,10 +10,12 @@
 mod email_keys;
 mod emails;
 mod events;
+mod external_auth;
 mod groups;
 mod idempotency;
 mod invites;
 mod memberships;
+mod password_resets;
 mod plans;
 mod postgres;
 mod products;

@@ -191,6 +191,10 @@ pub struct EventBody {
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub request_id: Option<String>,
+    /// Who acted as the user (`api_key:<id>`, `user:<id>`), on events made through an
+    /// impersonation session; absent otherwise. `actor` is then the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl From<Event> for EventBody {
@@ -210,6 +214,7 @@ impl From<Event> for EventBody {
             occurred_at: e.occurred_at,
             recorded_at: e.recorded_at,
             request_id: e.request_id,
+            impersonator: e.impersonator,
         }
     }
 }
