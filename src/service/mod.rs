@@ -10,7 +10,7 @@ pub mod external_auth;
 pub mod impersonation;
 pub mod memberships;
 pub mod outbox;
-mod password_reset;
+pub mod password_reset;
 mod passwords;
 pub mod plans;
 mod rate_limit;

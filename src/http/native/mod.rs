@@ -7,6 +7,8 @@ mod groups;
 mod health;
 mod invites;
 mod keys;
+mod me;
+mod password_reset;
 mod plans;
 mod products;
 mod roles;
@@ -42,6 +44,7 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(actions::router()))
         .merge(events::router())
         .merge(sessions::router())
+        .merge(me::router())
         .merge(keyed(groups::router()))
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
@@ -49,6 +52,7 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(schedules::router()))
         .merge(webhooks::router())
         .merge(invites::router())
+        .merge(password_reset::router())
         .merge(keyed(roles::router()))
         .merge(keys::router())
         .merge(tenants::router())

@@ -227,6 +227,10 @@ pub struct SessionBody {
     pub user_id: Uuid,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// On an impersonation session: who acts as the user through it (`api_key:<id>`,
+    /// `user:<id>`). Absent on the user's own sessions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl From<Session> for SessionBody {
@@ -236,6 +240,7 @@ impl From<Session> for SessionBody {
             user_id: s.user_id,
             created_at: s.created_at,
             expires_at: s.expires_at,
+            impersonator: s.impersonator.map(|i| i.actor),
         }
     }
 }
