@@ -3,8 +3,10 @@
 
 mod actions;
 mod events;
+mod external_auth;
 mod groups;
 mod health;
+mod impersonation;
 mod invites;
 mod keys;
 mod me;
@@ -45,6 +47,8 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(events::router())
         .merge(sessions::router())
         .merge(me::router())
+        .merge(impersonation::router())
+        .merge(external_auth::router())
         .merge(keyed(groups::router()))
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
