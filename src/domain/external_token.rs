@@ -131,9 +131,9 @@ impl Refusal {
             Refusal::Missing(claim) => format!("the token has no `{claim}` claim"),
             Refusal::Expired => "the token has expired".into(),
             Refusal::NotYetValid => "the token is not valid yet (nbf)".into(),
-            Refusal::TooLong => format!(
-                "the token expires more than {MAX_LIFETIME_SECONDS} seconds from now"
-            ),
+            Refusal::TooLong => {
+                format!("the token expires more than {MAX_LIFETIME_SECONDS} seconds from now")
+            }
             Refusal::WrongAudience => "the token is for another audience (aud)".into(),
             Refusal::WrongIssuer => "the token is from another issuer (iss)".into(),
             Refusal::BadExternalId => "the token's `user.uuid` is not a UUID".into(),

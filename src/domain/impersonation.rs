@@ -80,7 +80,10 @@ mod tests {
             may_change(Some(&admin), Guarded::Password),
             Err(Guarded::Password)
         );
-        assert_eq!(may_change(Some(&admin), Guarded::Email), Err(Guarded::Email));
+        assert_eq!(
+            may_change(Some(&admin), Guarded::Email),
+            Err(Guarded::Email)
+        );
         assert_eq!(may_change(None, Guarded::Password), Ok(()));
     }
 }

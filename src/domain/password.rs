@@ -106,10 +106,7 @@ mod tests {
             revoked_at: None,
         };
         assert_eq!(live.usable(now), Ok(()));
-        assert_eq!(
-            live.usable(now + reset_ttl()),
-            Err(DeadReset::Expired)
-        );
+        assert_eq!(live.usable(now + reset_ttl()), Err(DeadReset::Expired));
         let used = PasswordReset {
             used_at: Some(now),
             revoked_at: Some(now),

@@ -275,12 +275,11 @@ impl Scope {
                 ForceLogout,
                 ManageGroups,
             ])),
-            Scope::Lifecycle => Permissions::new(
-                Permission::ALL
-                    .iter()
-                    .copied()
-                    .filter(|p| !matches!(p, ManageRoles | ManageKeys | ManageWebhooks | Impersonate)),
-            ),
+            Scope::Lifecycle => {
+                Permissions::new(Permission::ALL.iter().copied().filter(|p| {
+                    !matches!(p, ManageRoles | ManageKeys | ManageWebhooks | Impersonate)
+                }))
+            }
             Scope::Full => Permissions::all(),
         }
     }

@@ -130,7 +130,8 @@ impl Services {
         else {
             return refuse("the tenant has no external sign-in key".into());
         };
-        let decoding = decoding_key(&key).map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
+        let decoding =
+            decoding_key(&key).map_err(|e| Error::Internal(anyhow::anyhow!(e.message)))?;
         let expected = algorithm(key.algorithm);
         // Only the registered key's algorithm; exp, nbf and aud are judged below, against
         // roster's clock.
@@ -159,7 +160,13 @@ impl Services {
             Err(refusal) => return refuse(refusal.reason()),
         };
         let external_id = identity.external_id.to_string();
-        let ctx = Context::new(tenant, Actor::System, Authority::Everything, channel, request_id);
+        let ctx = Context::new(
+            tenant,
+            Actor::System,
+            Authority::Everything,
+            channel,
+            request_id,
+        );
         let mut tx = self.store.write().await?;
         let expires = DateTime::from_timestamp(identity.expires_at, 0).unwrap_or(now);
         if !tx

@@ -31,7 +31,11 @@ pub struct LinkTicket {
 impl Services {
     /// The caller starts acting as the user: a session of the user's, marked as theirs.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
-    pub async fn impersonate<'a>(&self, ctx: &Context, who: impl Into<UserRef<'a>>) -> Result<Login> {
+    pub async fn impersonate<'a>(
+        &self,
+        ctx: &Context,
+        who: impl Into<UserRef<'a>>,
+    ) -> Result<Login> {
         ctx.require_one(&[Permission::Impersonate])?;
         if ctx.impersonator().is_some() {
             return Err(Error::invalid(
@@ -102,13 +106,10 @@ impl Services {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        let claims = jsonwebtoken::decode::<Ticket>(
-            ticket,
-            &DecodingKey::from_secret(&secret),
-            &validation,
-        )
-        .map_err(|_| refused())?
-        .claims;
+        let claims =
+            jsonwebtoken::decode::<Ticket>(ticket, &DecodingKey::from_secret(&secret), &validation)
+                .map_err(|_| refused())?
+                .claims;
         let at = self.now();
         if claims.tid != tenant || claims.exp <= at.timestamp() {
             return Err(refused());
@@ -169,11 +170,18 @@ async fn start(
     if !user.status.may_log_in() {
         return Err(Error::invalid(
             "user",
-            format!("only an active user can be impersonated; this one is {}", user.status),
+            format!(
+                "only an active user can be impersonated; this one is {}",
+                user.status
+            ),
         ));
     }
-    if ctx.is_self(user.id) || admin.actor == crate::domain::event::Actor::User(user.id).to_string() {
-        return Err(Error::invalid("user", "a user cannot impersonate themselves"));
+    if ctx.is_self(user.id) || admin.actor == crate::domain::event::Actor::User(user.id).to_string()
+    {
+        return Err(Error::invalid(
+            "user",
+            "a user cannot impersonate themselves",
+        ));
     }
     let id = user.id;
     let login = open_session_for(tx, user, at, at + session_ttl(), Some(admin.clone())).await?;

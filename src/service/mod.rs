@@ -2,12 +2,12 @@
 //! append the audit event, then commit. HTTP handlers of every API call only this layer.
 
 mod error;
+pub mod external_auth;
 pub mod groups;
 mod idempotency;
+pub mod impersonation;
 pub mod invites;
 pub mod lifecycle;
-pub mod external_auth;
-pub mod impersonation;
 pub mod memberships;
 pub mod outbox;
 pub mod password_reset;
@@ -31,8 +31,8 @@ pub use passwords::Passwords;
 use crate::domain::clock::Clock;
 use crate::domain::event::{Actor, Channel, Note};
 use crate::domain::impersonation::Impersonator;
-use crate::domain::session::Session;
 use crate::domain::permission::{Missing, Need, Permission, Permissions, Scope, Scopes};
+use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::store::{EventOrigin, Store, Tx};
 use chrono::{DateTime, Utc};
@@ -235,7 +235,13 @@ impl Context {
         Self {
             actor: impersonator.actor.clone(),
             actor_name: impersonator.name.clone(),
-            ..Self::new(tenant, Actor::System, Authority::Visitor, channel, request_id)
+            ..Self::new(
+                tenant,
+                Actor::System,
+                Authority::Visitor,
+                channel,
+                request_id,
+            )
         }
     }
 

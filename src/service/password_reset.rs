@@ -39,10 +39,18 @@ impl Services {
         let key = email_key(email.as_str());
         // Both budgets are counted for every request, known address or not.
         let address = self
-            .count_call("password-reset-address", &format!("{tenant}\n{key}"), RESETS_PER_ADDRESS)
+            .count_call(
+                "password-reset-address",
+                &format!("{tenant}\n{key}"),
+                RESETS_PER_ADDRESS,
+            )
             .await?;
         let whole = self
-            .count_call("password-reset-tenant", &tenant.to_string(), RESETS_PER_TENANT)
+            .count_call(
+                "password-reset-tenant",
+                &tenant.to_string(),
+                RESETS_PER_TENANT,
+            )
             .await?;
         if !address.allowed || !whole.allowed {
             let retry_after = [address, whole]
@@ -88,7 +96,13 @@ impl Services {
             )
             .await?;
         // Whoever asked only knew the address: roster itself sends the link.
-        let ctx = Context::new(tenant, Actor::System, Authority::Visitor, Channel::Native, request_id);
+        let ctx = Context::new(
+            tenant,
+            Actor::System,
+            Authority::Visitor,
+            Channel::Native,
+            request_id,
+        );
         tx.append_event(
             &ctx.origin(&Note::default(), at),
             &NewEvent::about(user.id, "password_reset_requested")

@@ -10,10 +10,10 @@ use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::Password;
 use crate::domain::user::{Profile, User};
 use crate::store::Tx;
-use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::Semaphore;
 
@@ -188,10 +188,17 @@ pub(crate) async fn set_user_password(
     mut details: Value,
     at: DateTime<Utc>,
 ) -> Result<u64> {
-    tx.update_profile(user.tenant_id, user.id, &Profile::of(user), Some(password_hash), at)
-        .await?;
+    tx.update_profile(
+        user.tenant_id,
+        user.id,
+        &Profile::of(user),
+        Some(password_hash),
+        at,
+    )
+    .await?;
     let revoked = tx.revoke_sessions(user.tenant_id, user.id, at).await?;
-    tx.revoke_password_resets(user.tenant_id, user.id, at).await?;
+    tx.revoke_password_resets(user.tenant_id, user.id, at)
+        .await?;
     details["sessions_revoked"] = json!(revoked);
     tx.append_event(
         &ctx.origin(&Note::default(), at),

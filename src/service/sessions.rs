@@ -3,8 +3,8 @@
 use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, Settings, UserView};
 use crate::domain::event::{Channel, NewEvent, Note};
-use crate::domain::impersonation::Impersonator;
 use crate::domain::fields::email_key;
+use crate::domain::impersonation::Impersonator;
 use crate::domain::permission::Permission;
 use crate::domain::session::Session;
 use crate::domain::user::User;

@@ -22,7 +22,8 @@ impl Tx {
         key: &ExternalAuthKey,
         at: DateTime<Utc>,
     ) -> Result<()> {
-        with_conn!(self, |c| sqlx::query(
+        with_conn!(self, |c| {
+            sqlx::query(
             "INSERT INTO external_auth_keys (tenant_id, algorithm, key_material, audience, issuer, \
              create_users, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
              ON CONFLICT (tenant_id) DO UPDATE SET algorithm = excluded.algorithm, \
@@ -39,7 +40,8 @@ impl Tx {
         .bind(at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 
@@ -96,7 +98,8 @@ impl Tx {
         .execute(c)
         .await?
         .rows_affected());
-        let n = with_conn!(self, |c| sqlx::query(
+        let n = with_conn!(self, |c| {
+            sqlx::query(
             "INSERT INTO used_token_ids (tenant_id, kind, jti, expires_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (tenant_id, kind, jti) DO NOTHING"
         )
@@ -106,12 +109,17 @@ impl Tx {
         .bind(expires_at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(n == 1)
     }
 
     /// The tenant's secret for `purpose`, if it was made.
-    pub async fn find_tenant_secret(&mut self, tenant: Uuid, purpose: &str) -> Result<Option<Vec<u8>>> {
+    pub async fn find_tenant_secret(
+        &mut self,
+        tenant: Uuid,
+        purpose: &str,
+    ) -> Result<Option<Vec<u8>>> {
         let row: Option<(Vec<u8>,)> = with_conn!(self, |c| sqlx::query_as(
             "SELECT secret FROM tenant_secrets WHERE tenant_id = $1 AND purpose = $2"
         )
@@ -130,7 +138,8 @@ impl Tx {
         fresh: &[u8],
         at: DateTime<Utc>,
     ) -> Result<Vec<u8>> {
-        with_conn!(self, |c| sqlx::query(
+        with_conn!(self, |c| {
+            sqlx::query(
             "INSERT INTO tenant_secrets (tenant_id, purpose, secret, created_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (tenant_id, purpose) DO NOTHING"
         )
@@ -140,7 +149,8 @@ impl Tx {
         .bind(at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         let (secret,): (Vec<u8>,) = with_conn!(self, |c| sqlx::query_as(
             "SELECT secret FROM tenant_secrets WHERE tenant_id = $1 AND purpose = $2"
         )

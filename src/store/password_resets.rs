@@ -36,7 +36,8 @@ impl Tx {
         reset: &PasswordReset,
         token_hash: &[u8],
     ) -> Result<()> {
-        with_conn!(self, |c| sqlx::query(
+        with_conn!(self, |c| {
+            sqlx::query(
             "INSERT INTO password_resets (id, tenant_id, user_id, token_hash, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)"
         )
@@ -48,7 +49,8 @@ impl Tx {
         .bind(reset.expires_at)
         .execute(c)
         .await?
-        .rows_affected());
+        .rows_affected()
+        });
         Ok(())
     }
 

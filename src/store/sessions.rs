@@ -51,7 +51,12 @@ impl Tx {
         .bind(session.created_at)
         .bind(session.expires_at)
         .bind(session.impersonator.as_ref().map(|i| i.actor.as_str()))
-        .bind(session.impersonator.as_ref().and_then(|i| i.name.as_deref()))
+        .bind(
+            session
+                .impersonator
+                .as_ref()
+                .and_then(|i| i.name.as_deref())
+        )
         .execute(c)
         .await?
         .rows_affected());

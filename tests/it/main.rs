@@ -22,6 +22,7 @@ mod resilience;
 mod rocketchat;
 mod round_trips;
 mod scim;
+mod self_service;
 mod sessions;
 mod smtp;
 mod tenants;

@@ -134,7 +134,9 @@ async fn put_key(
     security(("api_key" = [])),
 )]
 async fn get_key(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<KeyBody>> {
-    Ok(Json(state.services.external_auth_key(&caller.ctx).await?.into()))
+    Ok(Json(
+        state.services.external_auth_key(&caller.ctx).await?.into(),
+    ))
 }
 
 #[utoipa::path(
@@ -210,7 +212,10 @@ async fn sign_in_with(
         .map_err(|refused| Problem::unauthorized(refused.0))?;
     let user = state
         .services
-        .user(&Context::operator(tenant).signed_in(login.user.id), login.user.id)
+        .user(
+            &Context::operator(tenant).signed_in(login.user.id),
+            login.user.id,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -107,7 +107,10 @@ async fn edit_me(
     ApiJson(body): ApiJson<EditMe>,
 ) -> ApiResult<Json<UserBody>> {
     let profile = body.into_profile()?;
-    let view = state.services.edit_own_profile(&caller.ctx, profile).await?;
+    let view = state
+        .services
+        .edit_own_profile(&caller.ctx, profile)
+        .await?;
     Ok(Json(view.into()))
 }
 

@@ -89,11 +89,9 @@ async fn request(
         .request_password_reset(tenant, &body.email, request_id(&parts))
         .await?
     {
-        ResetRequest::Accepted => Ok((
-            StatusCode::ACCEPTED,
-            Json(Requested { message: REQUESTED }),
-        )
-            .into_response()),
+        ResetRequest::Accepted => {
+            Ok((StatusCode::ACCEPTED, Json(Requested { message: REQUESTED })).into_response())
+        }
         ResetRequest::Limited { retry_after } => {
             let mut res = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,

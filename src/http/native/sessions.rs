@@ -226,7 +226,10 @@ other sessions stay. Ending an impersonation session is audited as `impersonatio
     ),
     security(("session" = [])),
 )]
-async fn end_current(State(state): State<AppState>, caller: SessionCaller) -> ApiResult<StatusCode> {
+async fn end_current(
+    State(state): State<AppState>,
+    caller: SessionCaller,
+) -> ApiResult<StatusCode> {
     state
         .services
         .end_session(&caller.ctx, &caller.token)

@@ -27,9 +27,9 @@ use axum::{Json, Router};
 use error::{ErrorBody, Publica, PublicaError, ValidationError};
 use serde_json::Value;
 use std::collections::HashMap;
-use uuid::Uuid;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 use wire::{
     CreateUser, Created, Deactivated, ListUser, LoggedOut, Member, Paginator, Reactivated,
     UpdateUser, UserAnswer, UserList,

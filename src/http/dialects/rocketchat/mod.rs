@@ -12,9 +12,9 @@ use crate::domain::profile::{
     profile_page_first_name, profile_page_last_name, OwnProfile, PASSWORD_CHANGE_LOGS_OUT,
     PROFILE_UPDATED,
 };
+use crate::domain::session::Session;
 use crate::domain::user::Change;
 use crate::domain::FieldError;
-use crate::domain::session::Session;
 use crate::http::auth::{header, request_id};
 use crate::http::dialects::kit::{self, Body, Dialect, Member, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
@@ -513,7 +513,11 @@ fn own_basic_info(body: &UpdateOwnBasicInfoBody, ctx: &Context) -> Result<OwnBas
         )));
     }
     let data = match &body.data.0 {
-        None => return Err(RcError::invalid_params("must have required property 'data'")),
+        None => {
+            return Err(RcError::invalid_params(
+                "must have required property 'data'",
+            ))
+        }
         Some(Value::Object(data)) => data,
         Some(_) => return Err(RcError::invalid_params("'data' must be object")),
     };
@@ -540,7 +544,13 @@ fn own_basic_info(body: &UpdateOwnBasicInfoBody, ctx: &Context) -> Result<OwnBas
     if let Some(other) = data.keys().find(|k| {
         !matches!(
             k.as_str(),
-            "realname" | "firstName" | "lastName" | "phone" | "currentPassword" | "newPassword" | "email"
+            "realname"
+                | "firstName"
+                | "lastName"
+                | "phone"
+                | "currentPassword"
+                | "newPassword"
+                | "email"
         )
     }) {
         return Err(RcError::invalid_params(format!(
@@ -559,7 +569,8 @@ fn own_basic_info(body: &UpdateOwnBasicInfoBody, ctx: &Context) -> Result<OwnBas
             ))
         }
     };
-    let rule = |r: Result<PersonName, FieldError>| r.map_err(|e| RcError::invalid_params(e.message));
+    let rule =
+        |r: Result<PersonName, FieldError>| r.map_err(|e| RcError::invalid_params(e.message));
     let mut profile = OwnProfile::default();
     if let Some(f) = first {
         profile.first_name = Change::Set(rule(profile_page_first_name("firstName", &f))?);
@@ -572,7 +583,8 @@ fn own_basic_info(body: &UpdateOwnBasicInfoBody, ctx: &Context) -> Result<OwnBas
         Some("") => profile.phone_number = Change::Clear,
         Some(p) => {
             profile.phone_number = Change::Set(
-                Phone::parse("phone", p).map_err(|e| RcError::invalid_params(format!("'phone' {}", e.message)))?,
+                Phone::parse("phone", p)
+                    .map_err(|e| RcError::invalid_params(format!("'phone' {}", e.message)))?,
             )
         }
     }
@@ -636,9 +648,7 @@ async fn update_own_basic_info(
         ),
         None => None,
     };
-    let user = services
-        .edit_own_profile(&caller.ctx, info.profile)
-        .await?;
+    let user = services.edit_own_profile(&caller.ctx, info.profile).await?;
     Ok(Json(UpdateOwnBasicInfoAnswer {
         user: RcMe::from(&user),
         message: match revoked {
