@@ -8,7 +8,7 @@ use crate::http::auth::{header, request_id, Caller};
 use crate::http::json::{ApiJson, ApiQuery};
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
-use crate::http::tenancy::{tenant_of_base, Refusal};
+use crate::http::tenancy::path_tenant;
 use crate::http::AppState;
 use crate::service::external_auth::ExternalSignIn;
 use crate::service::Context;
@@ -197,11 +197,7 @@ async fn sign_in_with(
     parts: &mut Parts,
     token: Option<String>,
 ) -> ApiResult<(StatusCode, Json<SignedIn>)> {
-    let tenant = match tenant_of_base(parts, state).await {
-        Ok(Some(t)) => t.id,
-        Err(Refusal::Service(e)) => return Err(e.into()),
-        Ok(None) | Err(_) => return Err(Problem::not_found("tenant")),
-    };
+    let tenant = path_tenant(parts, state).await?;
     let token = token
         .filter(|t| !t.trim().is_empty())
         .ok_or_else(|| Problem::unauthorized("send the external sign-in token"))?;

@@ -6,7 +6,7 @@ use crate::http::auth::{request_id, Caller};
 use crate::http::json::ApiQuery;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
-use crate::http::tenancy::{tenant_of_base, Refusal};
+use crate::http::tenancy::path_tenant;
 use crate::http::AppState;
 use crate::service::sessions::Login;
 use crate::service::Context;
@@ -143,11 +143,7 @@ async fn take(
     Path(path): Path<TakePath>,
     ApiQuery(q): ApiQuery<TakeQuery>,
 ) -> ApiResult<(StatusCode, Json<Impersonation>)> {
-    let tenant = match tenant_of_base(&mut parts, &state).await {
-        Ok(Some(t)) => t.id,
-        Err(Refusal::Service(e)) => return Err(e.into()),
-        Ok(None) | Err(_) => return Err(Problem::not_found("tenant")),
-    };
+    let tenant = path_tenant(&mut parts, &state).await?;
     let user: i64 = path.user.parse().map_err(|_| Problem::not_found("user"))?;
     let login = state
         .services

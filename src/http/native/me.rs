@@ -1,10 +1,8 @@
 //! The signed-in user on themselves (`Authorization: Bearer <session token>`): their profile,
 //! their password, and ending their own session.
 
-use super::wire::UserBody;
-use crate::domain::fields::{PersonName, Phone};
+use super::wire::{names_and_phone, UserBody};
 use crate::domain::profile::OwnProfile;
-use crate::domain::user::Change;
 use crate::domain::{FieldError, FieldErrors};
 use crate::http::auth::SessionCaller;
 use crate::http::json::{nullable, ApiJson};
@@ -59,25 +57,18 @@ struct EditMe {
 impl EditMe {
     fn into_profile(self) -> Result<OwnProfile, Problem> {
         let mut errors = FieldErrors::new();
-        let profile = OwnProfile {
-            first_name: Change::from_member(
-                self.first_name.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| PersonName::parse("first_name", s),
-            ),
-            last_name: Change::from_member(
-                self.last_name.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| PersonName::parse("last_name", s),
-            ),
-            phone_number: Change::from_member(
-                self.phone_number.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| Phone::parse("phone_number", s),
-            ),
-        };
+        let (first_name, last_name, phone_number) = names_and_phone(
+            &self.first_name,
+            &self.last_name,
+            &self.phone_number,
+            &mut errors,
+        );
         errors.finish()?;
-        Ok(profile)
+        Ok(OwnProfile {
+            first_name,
+            last_name,
+            phone_number,
+        })
     }
 }
 

@@ -10,6 +10,7 @@ mod impersonation;
 mod invites;
 mod keys;
 mod me;
+mod pages;
 mod password_reset;
 mod plans;
 mod products;

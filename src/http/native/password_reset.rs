@@ -2,12 +2,13 @@
 //! the emailed link opens, and setting the new password with the link's token. All under the
 //! tenant's base URL, without credentials: the email address and the token are all there is.
 
+use super::pages::PasswordPage;
 use super::wire::SessionsRevoked;
 use crate::http::auth::request_id;
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
-use crate::http::tenancy::{tenant_of_base, Refusal};
+use crate::http::tenancy::path_tenant;
 use crate::http::AppState;
 use crate::service::password_reset::ResetRequest;
 use axum::extract::State;
@@ -16,23 +17,14 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
 pub fn router() -> super::Routes {
     super::Routes::new()
         .routes(routes!(request))
         .routes(routes!(complete))
         .routes(routes!(page))
-}
-
-/// The tenant of the base URL the call came through.
-async fn tenant(parts: &mut Parts, state: &AppState) -> Result<Uuid, Problem> {
-    match tenant_of_base(parts, state).await {
-        Ok(Some(t)) => Ok(t.id),
-        Err(Refusal::Service(e)) => Err(e.into()),
-        Ok(None) | Err(_) => Err(Problem::not_found("tenant")),
-    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -83,7 +75,7 @@ async fn request(
     mut parts: Parts,
     ApiJson(body): ApiJson<RequestBody>,
 ) -> ApiResult<Response> {
-    let tenant = tenant(&mut parts, &state).await?;
+    let tenant = path_tenant(&mut parts, &state).await?;
     match state
         .services
         .request_password_reset(tenant, &body.email, request_id(&parts))
@@ -148,7 +140,7 @@ async fn complete(
     mut parts: Parts,
     ApiJson(body): ApiJson<CompleteBody>,
 ) -> ApiResult<Json<SessionsRevoked>> {
-    let tenant = tenant(&mut parts, &state).await?;
+    let tenant = path_tenant(&mut parts, &state).await?;
     let revoked = state
         .services
         .reset_password(tenant, &body.token, &body.password, request_id(&parts))
@@ -177,5 +169,17 @@ whether the link is good is known only when the form is sent.",
     ),
 )]
 async fn page() -> Html<&'static str> {
-    Html(include_str!("reset.html"))
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(PAGE.get_or_init(|| {
+        PasswordPage {
+            title: "Choose a new password",
+            label: "Your new password (at least 8 characters)",
+            button: "Set the password",
+            busy: "Saving...",
+            endpoint: "/v1/password-resets/complete",
+            done: "Your password was changed, and every session ended: sign in with the new password.",
+            failed: "The password could not be changed.",
+        }
+        .render()
+    }))
 }
