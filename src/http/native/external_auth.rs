@@ -281,6 +281,8 @@ token in the `external-auth-token` header or query parameter. Answers the sessio
     ),
     responses(
         (status = 201, description = "Signed in", body = SignedIn),
+        (status = 400, description = "A query string that cannot be read", body = ProblemBody,
+            content_type = "application/problem+json"),
         (status = 401, description = "No token, or the token was refused; `detail` says why",
             body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such tenant", body = ProblemBody,
@@ -310,6 +312,8 @@ async fn auth_token_get(
     ),
     responses(
         (status = 201, description = "Signed in", body = SignedIn),
+        (status = 400, description = "A query string that cannot be read", body = ProblemBody,
+            content_type = "application/problem+json"),
         (status = 401, description = "No token, or the token was refused; `detail` says why",
             body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such tenant", body = ProblemBody,

@@ -129,6 +129,8 @@ credential: no API key. Each link opens once, within 10 minutes of the list.",
     ),
     responses(
         (status = 201, description = "The impersonation session", body = Impersonation),
+        (status = 400, description = "No `ticket`, or a query string that cannot be read",
+            body = ProblemBody, content_type = "application/problem+json"),
         (status = 404, description = "No such tenant or user", body = ProblemBody,
             content_type = "application/problem+json"),
         (status = 410, description = "The link is invalid, was used or has expired",

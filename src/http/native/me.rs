@@ -108,7 +108,7 @@ async fn edit_me(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = PasswordChange, example = json!({
-    "current_password": "correct horse battery staple",
+    "current_password": "my current password",
     "new_password": "a new and longer passphrase"
 }))]
 struct ChangePassword {
