@@ -178,6 +178,22 @@ pub fn check(claims: Claims, key: &ExternalAuthKey, now: i64) -> Result<Identity
     })
 }
 
+/// Whether a token's header names no algorithm (`alg: none`, an unsigned token), so that its
+/// refusal can say so. Read without trusting anything else in the header.
+pub fn is_unsigned(token: &str) -> bool {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let Some(header) = token.split('.').next() else {
+        return false;
+    };
+    URL_SAFE_NO_PAD
+        .decode(header.trim_end_matches('='))
+        .ok()
+        .and_then(|raw| serde_json::from_slice::<serde_json::Value>(&raw).ok())
+        .and_then(|h| h.get("alg").and_then(|a| a.as_str()).map(str::to_owned))
+        .is_some_and(|alg| alg.eq_ignore_ascii_case("none"))
+}
+
 /// A full name split into a first and a last name: the last word is the last name.
 pub fn split_name(name: &str) -> (String, Option<String>) {
     let name = name.trim();
@@ -258,6 +274,14 @@ mod tests {
             ..key()
         };
         assert_eq!(check(claims(now), &issuer, now), Err(Refusal::WrongIssuer));
+    }
+
+    #[test]
+    fn unsigned_tokens_are_told_apart() {
+        // {"alg":"none"} and {"alg":"HS256"}
+        assert!(is_unsigned("eyJhbGciOiJub25lIn0.e30."));
+        assert!(!is_unsigned("eyJhbGciOiJIUzI1NiJ9.e30.sig"));
+        assert!(!is_unsigned("garbage"));
     }
 
     #[test]

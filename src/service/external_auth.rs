@@ -9,7 +9,7 @@ use super::users::{insert_user, Creation, UserRef};
 use super::{Authority, Context, Error, Result, Services};
 use crate::domain::event::{Actor, Channel, NewEvent, Note};
 use crate::domain::external_token::{
-    check, split_name, Claims, ExternalAuthKey, SigningAlgorithm, MIN_SECRET_BYTES,
+    check, is_unsigned, split_name, Claims, ExternalAuthKey, SigningAlgorithm, MIN_SECRET_BYTES,
 };
 use crate::domain::fields::{Email, ExternalId, PersonName};
 use crate::domain::permission::Permission;
@@ -149,6 +149,9 @@ impl Services {
                         key.algorithm.as_str()
                     ),
                     ErrorKind::InvalidSignature => "the token's signature does not verify".into(),
+                    _ if is_unsigned(token) => {
+                        "an unsigned token (alg none) signs nobody in".into()
+                    }
                     _ => "the token is not a well-formed signed JWT".into(),
                 };
                 return refuse(why);
