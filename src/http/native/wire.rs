@@ -426,6 +426,36 @@ pub fn path_number(raw: &str, what: &'static str) -> Result<i64, Problem> {
     raw.parse().map_err(|_| Problem::not_found(what))
 }
 
+/// The `first_name`, `last_name` and `phone_number` members of a merge patch (absent keeps,
+/// null clears), parsed; a bad one is recorded in `errors` and keeps.
+pub(super) fn names_and_phone(
+    first_name: &Option<Option<String>>,
+    last_name: &Option<Option<String>>,
+    phone_number: &Option<Option<String>>,
+    errors: &mut crate::domain::FieldErrors,
+) -> (
+    crate::domain::user::Change<crate::domain::fields::PersonName>,
+    crate::domain::user::Change<crate::domain::fields::PersonName>,
+    crate::domain::user::Change<crate::domain::fields::Phone>,
+) {
+    use crate::domain::fields::{PersonName, Phone};
+    use crate::domain::user::Change;
+    fn member(m: &Option<Option<String>>) -> Option<Option<&str>> {
+        m.as_ref().map(|v| v.as_deref())
+    }
+    (
+        Change::from_member(member(first_name), errors, |s| {
+            PersonName::parse("first_name", s)
+        }),
+        Change::from_member(member(last_name), errors, |s| {
+            PersonName::parse("last_name", s)
+        }),
+        Change::from_member(member(phone_number), errors, |s| {
+            Phone::parse("phone_number", s)
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{RoomRole, RoomType};
@@ -460,34 +490,4 @@ mod tests {
             assert_eq!(json!(RoomRole::from(role)), json!(name));
         }
     }
-}
-
-/// The `first_name`, `last_name` and `phone_number` members of a merge patch (absent keeps,
-/// null clears), parsed; a bad one is recorded in `errors` and keeps.
-pub(super) fn names_and_phone(
-    first_name: &Option<Option<String>>,
-    last_name: &Option<Option<String>>,
-    phone_number: &Option<Option<String>>,
-    errors: &mut crate::domain::FieldErrors,
-) -> (
-    crate::domain::user::Change<crate::domain::fields::PersonName>,
-    crate::domain::user::Change<crate::domain::fields::PersonName>,
-    crate::domain::user::Change<crate::domain::fields::Phone>,
-) {
-    use crate::domain::fields::{PersonName, Phone};
-    use crate::domain::user::Change;
-    fn member(m: &Option<Option<String>>) -> Option<Option<&str>> {
-        m.as_ref().map(|v| v.as_deref())
-    }
-    (
-        Change::from_member(member(first_name), errors, |s| {
-            PersonName::parse("first_name", s)
-        }),
-        Change::from_member(member(last_name), errors, |s| {
-            PersonName::parse("last_name", s)
-        }),
-        Change::from_member(member(phone_number), errors, |s| {
-            Phone::parse("phone_number", s)
-        }),
-    )
 }
