@@ -222,14 +222,16 @@ class PgSeeder:
         self.tenant = psql(url, "SELECT id FROM tenants WHERE slug = 'default'")
 
     def users(self, pool, start, end, status="active", password_hash=None, fast=False):
-        """Users start..end of a pool: id, email <pool><i>@bench.test, unique referral code,
-        email_key, search_text, version 1 — the columns roster itself writes."""
+        """Users start..end of a pool: id, email <pool><i>@bench.test, username <pool><i>, unique
+        referral code, email_key, username_key, search_text, version 1 — the columns roster itself
+        writes."""
         pw = "NULL" if password_hash is None else "'" + password_hash + "'"
         sql = f"""
-        INSERT INTO users (id, tenant_id, email, email_key, first_name, last_name, password_hash, status,
-            roles, search_text, referral_code, created_at, updated_at, status_changed_at, version)
+        INSERT INTO users (id, tenant_id, email, email_key, username, username_key, first_name, last_name,
+            password_hash, status, roles, search_text, referral_code, created_at, updated_at, status_changed_at, version)
         SELECT ('{ID_PREFIX[pool]}-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, '{self.tenant}',
-            '{pool}' || g || '@bench.test', '{pool}' || g || '@bench.test', 'Bench', 'User', {pw}, '{status}',
+            '{pool}' || g || '@bench.test', '{pool}' || g || '@bench.test', '{pool}' || g, '{pool}' || g,
+            'Bench', 'User', {pw}, '{status}',
             '', '{pool}' || g || '@bench.test' || E'\\n' || 'bench' || E'\\n' || 'user',
             upper('{pool}' || lpad(to_hex(g), 9, '0')), now(), now(), now(), 1
         FROM generate_series({start}, {end}) g"""
@@ -561,6 +563,7 @@ def run_scaling(cfg, workdir, port):
                 ("list_first", "get.lua", {"BENCH_PATH": "/v1/users?status=active"}, 0),
                 ("list_deep", "get.lua", {"BENCH_PATH": f"/v1/users?status=active&cursor={cursor_after(deep)}"}, 0),
                 ("get", "get_user.lua", {}, size),
+                ("scim_username", "scim_username.lua", {}, size),
             ]:
                 p[key] = wrk(roster, script, 8, cfg["scale_duration"], (0, 0, pool), env=env)
                 p[key]["loadavg_1m"] = loadavg()
@@ -664,10 +667,16 @@ def verdicts(res):
     sc = res.get("scaling")
     if sc and len(sc["points"]) >= 2:
         first, last = sc["points"][0], sc["points"][-1]
-        for key in ("list_first", "list_deep", "get"):
+        for key in ("list_first", "list_deep", "get", "scim_username"):
+            if key not in first or key not in last:
+                continue
             ratio = last[key]["p50_ms"] / first[key]["p50_ms"]
             v.append((f"scaling {key}: p50 at {last['users']:,} ≤ 1.5× p50 at {first['users']:,}",
                       f"{ratio:.2f}× ({first[key]['p50_ms']:.2f} → {last[key]['p50_ms']:.2f} ms)", ratio <= 1.5))
+        if "scim_username" in last:
+            ratio = last["scim_username"]["p50_ms"] / last["get"]["p50_ms"]
+            v.append((f"scaling: SCIM userName eq p50 at {last['users']:,} ≤ 1.5× the native get's",
+                      f"{ratio:.2f}× ({last['get']['p50_ms']:.2f} → {last['scim_username']['p50_ms']:.2f} ms)", ratio <= 1.5))
     for b in ("postgres", "sqlite"):
         if b in res["backends"]:
             kib = res["backends"][b].get("peak_rss_kib") or 0
@@ -708,13 +717,13 @@ def table(res):
             lines.append(f"| {r['label']} | 1 | — | {r['p50_ms']:.1f} | max {r['max_ms']:.1f} | {r['errors']} | — | |")
     if res.get("scaling"):
         lines.append("\n### Scaling (Postgres, wrk at 8 connections)\n")
-        lines.append("| users | list first p50 / p99 ms | list deep p50 / p99 ms | get p50 / p99 ms | errors |")
-        lines.append("|---:|---:|---:|---:|---:|")
+        keys = ("list_first", "list_deep", "get", "scim_username")
+        lines.append("| users | list first p50 / p99 ms | list deep p50 / p99 ms | get p50 / p99 ms | SCIM userName eq p50 / p99 ms | errors |")
+        lines.append("|---:|---:|---:|---:|---:|---:|")
         for p in res["scaling"]["points"]:
-            e = sum(p[k]["errors"] for k in ("list_first", "list_deep", "get"))
-            lines.append(f"| {p['users']:,} | {p['list_first']['p50_ms']:.2f} / {p['list_first']['p99_ms']:.2f} | "
-                         f"{p['list_deep']['p50_ms']:.2f} / {p['list_deep']['p99_ms']:.2f} | "
-                         f"{p['get']['p50_ms']:.2f} / {p['get']['p99_ms']:.2f} | {e} |")
+            cell = lambda k: f"{p[k]['p50_ms']:.2f} / {p[k]['p99_ms']:.2f}" if k in p else "—"
+            e = sum(p[k]["errors"] for k in keys if k in p)
+            lines.append(f"| {p['users']:,} | " + " | ".join(cell(k) for k in keys) + f" | {e} |")
         lines.append("\n![latency against users](bench/results/scaling.png)\n")
     return "\n".join(lines)
 
@@ -796,8 +805,10 @@ def main():
             log("logs kept in", workdir)
     res["verdicts"] = [{"target": n, "measured": v, "pass": ok} for n, v, ok in verdicts(res)]
     os.makedirs(RESULTS, exist_ok=True)
-    # The webhook-only run is a side measurement: it leaves the full run's results alone.
-    name = "webhooks.json" if a.only == ["webhooks"] else "latest.json"
+    # A webhook-only or scaling-only run is a side measurement: it leaves the full run's
+    # results alone.
+    side = {"webhooks": "webhooks.json", "scaling": "scaling.json"}
+    name = side.get(a.only[0], "latest.json") if a.only and len(a.only) == 1 else "latest.json"
     with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(res, f, indent=1)
     if not a.no_report and name == "latest.json":

@@ -56,7 +56,7 @@ pub struct DatabaseArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage tenants.
@@ -90,6 +90,11 @@ pub struct ServeArgs {
     /// How long a login session lasts.
     #[arg(long, env = "ROSTER_SESSION_TTL", default_value = "30days", value_parser = humantime::parse_duration)]
     pub session_ttl: Duration,
+    /// How long an API key may be served from the in-process key cache (Postgres) without
+    /// asking the database; a revocation empties every process's cache at once anyway. `0s`
+    /// turns the cache off.
+    #[arg(long, env = "ROSTER_KEY_CACHE_TTL", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub key_cache_ttl: Duration,
     /// Calls per minute each API key may make to the Publica.la dialect.
     #[arg(long, env = "ROSTER_PUBLICA_RATE_LIMIT", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
     pub publica_rate_limit: u32,

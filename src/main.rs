@@ -33,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
                     .context("ROSTER_INVITE_TTL")?,
                 publica_rate_limit: args.publica_rate_limit,
                 webhooks_allow_private: args.worker.webhooks_allow_private,
+                key_cache_ttl: args.key_cache_ttl,
             };
             let transport =
                 mail::Transport::from_url(args.mail.smtp_url.as_ref().map(|s| s.expose()))?;
@@ -61,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
                 args.worker.settings(),
                 stopped,
             ));
+            let keys = tokio::spawn(services.clone().watch_keys());
             let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
             http::serve(listener, state, async move {
                 shutdown_signal().await;
@@ -70,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
             // The worker finishes the email in hand; an unsent claimed one is retried later.
             let _ = worker.await;
             let _ = hooks.await;
+            keys.abort();
             store.close().await;
             tracing::info!("roster stopped");
         }
@@ -133,9 +136,9 @@ async fn main() -> anyhow::Result<()> {
                     overlap,
                 } => {
                     let tenant = services.tenant(&tenant).await?;
-                    let until = services.now() + chrono::Duration::from_std(overlap)?;
+                    let overlap = chrono::Duration::from_std(overlap)?;
                     let (new, old) = services
-                        .rotate_api_key(&Context::operator(tenant.id), id, until)
+                        .rotate_api_key(&Context::operator(tenant.id), id, overlap)
                         .await?;
                     let mut answer = key_json(&new.record);
                     answer["api_key"] = json!(new.secret);

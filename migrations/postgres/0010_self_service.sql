@@ -1,5 +1,7 @@
 -- The user's own side (issue 18): impersonation marks, password resets, external sign-in keys,
 -- token ids seen (replay), and secrets roster keeps per tenant to sign its own tickets.
+-- Every key leads with tenant_id (see 0013). No foreign key to users: before 0013 users has no
+-- (tenant_id, id) key to reference, and one on users(id) would stop 0013 re-keying users.
 
 -- An impersonation session: who acts through it (an actor as events record one) and their name.
 ALTER TABLE sessions ADD COLUMN impersonator TEXT;
@@ -9,14 +11,16 @@ ALTER TABLE events ADD COLUMN impersonator TEXT;
 
 -- Password reset links. Only the token's SHA-256 is stored.
 CREATE TABLE password_resets (
-    id          UUID PRIMARY KEY,
+    id          UUID NOT NULL,
     tenant_id   UUID NOT NULL REFERENCES tenants (id),
-    user_id     UUID NOT NULL REFERENCES users (id),
-    token_hash  BYTEA NOT NULL CONSTRAINT password_resets_token_hash_key UNIQUE,
+    user_id     UUID NOT NULL,
+    token_hash  BYTEA NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL,
     expires_at  TIMESTAMPTZ NOT NULL,
     used_at     TIMESTAMPTZ,
-    revoked_at  TIMESTAMPTZ
+    revoked_at  TIMESTAMPTZ,
+    PRIMARY KEY (tenant_id, id),
+    CONSTRAINT password_resets_token_hash_key UNIQUE (tenant_id, token_hash)
 );
 CREATE INDEX password_resets_user ON password_resets (tenant_id, user_id);
 

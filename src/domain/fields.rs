@@ -214,6 +214,28 @@ impl PersonName {
         }
         Ok(Self(s.to_owned()))
     }
+
+    /// A name as an identity provider's directory holds it (SCIM). The directory is the
+    /// authority on its people's names: refusing one would fail the whole provisioning of
+    /// that person, so any text is kept as sent (trimmed), up to 100 characters, without
+    /// control characters. Names people type into roster's own APIs follow [`Self::parse`].
+    pub fn from_directory(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let len = s.chars().count();
+        if len == 0 {
+            return Err(FieldError::new(field, "must not be empty"));
+        }
+        if len > 100 {
+            return Err(FieldError::new(field, "must be at most 100 characters"));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                field,
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
 }
 
 /// A phone number in E.164 (`+` and 8 to 15 digits). Spaces, hyphens, dots and parentheses
@@ -251,6 +273,30 @@ impl Phone {
             return Err(FieldError::new(field, "must have 8 to 15 digits (E.164)"));
         }
         Ok(Self(format!("+{digits}")))
+    }
+
+    /// A phone number as a directory holds it (SCIM): E.164 is read as [`Self::parse`] does;
+    /// anything else that reads as a phone number (digits with the separators people type,
+    /// 4 to 20 digits, no country code needed) is kept as sent, since directories hold
+    /// national numbers and roster cannot guess their country.
+    pub fn from_directory(field: &str, raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim();
+        let s = s.strip_prefix("tel:").unwrap_or(s);
+        if s.starts_with('+') {
+            return Self::parse(field, s);
+        }
+        let phone_like = s
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        if !phone_like || !(4..=20).contains(&digits) || s.len() > 32 {
+            return Err(FieldError::new(
+                field,
+                "must be a phone number: digits (4 to 20) with spaces, hyphens, dots or \
+                 parentheses, or E.164 starting with +",
+            ));
+        }
+        Ok(Self(s.to_owned()))
     }
 }
 

@@ -33,6 +33,13 @@ pub struct ApiKey {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
+impl KeyOwner {
+    /// Whether the key still works at `at` (a rotated key ends at its `expires_at`).
+    pub fn live_at(&self, at: DateTime<Utc>) -> bool {
+        self.expires_at.is_none_or(|end| end > at)
+    }
+}
+
 /// The tenant a live API key acts for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyOwner {
@@ -40,6 +47,8 @@ pub struct KeyOwner {
     pub key_name: String,
     pub scopes: Scopes,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// When a rotated key stops working.
+    pub expires_at: Option<DateTime<Utc>>,
     pub tenant_id: Uuid,
     pub tenant_number: i64,
     pub tenant_slug: String,

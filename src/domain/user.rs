@@ -265,7 +265,7 @@ impl<T> Change<T> {
 /// An edit of a user's profile (JSON merge patch semantics: absent keeps, null clears).
 #[derive(Debug, Clone, Default)]
 pub struct UserPatch {
-    pub email: Option<Email>,
+    pub email: Change<Email>,
     pub username: Change<Username>,
     pub external_id: Change<ExternalId>,
     pub first_name: Change<PersonName>,
@@ -358,7 +358,7 @@ fn changed<T: AsRef<str>>(current: &Option<String>, change: &Change<T>) -> Optio
 
 impl UserPatch {
     pub fn is_empty(&self) -> bool {
-        self.email.is_none()
+        self.email == Change::Keep
             && self.username == Change::Keep
             && self.external_id == Change::Keep
             && self.first_name == Change::Keep
@@ -370,14 +370,12 @@ impl UserPatch {
     }
 
     /// Applies the profile part of the patch (the password is the service's concern).
-    pub fn apply(&self, user: &User) -> ProfileChange {
+    /// Refused when it would leave a user who is not a child with neither an email nor a
+    /// username: nobody could name them to sign in or to be found.
+    pub fn apply(&self, user: &User) -> Result<ProfileChange, FieldError> {
         let before = Profile::of(user);
         let profile = Profile {
-            email: self
-                .email
-                .as_ref()
-                .map(|e| e.as_str().to_owned())
-                .or_else(|| before.email.clone()),
+            email: changed(&before.email, &self.email),
             username: changed(&before.username, &self.username),
             external_id: changed(&before.external_id, &self.external_id),
             first_name: changed(&before.first_name, &self.first_name),
@@ -408,7 +406,19 @@ impl UserPatch {
         .into_iter()
         .filter(|(_, from, to)| from != to)
         .collect();
-        ProfileChange { profile, changes }
+        let anonymous = profile.email.is_none() && profile.username.is_none();
+        if anonymous && user.parent_id.is_none() && (b.email.is_some() || b.username.is_some()) {
+            let field = if self.email == Change::Clear {
+                "email"
+            } else {
+                "username"
+            };
+            return Err(FieldError::new(
+                field,
+                "cannot be removed: a user keeps an email or a username",
+            ));
+        }
+        Ok(ProfileChange { profile, changes })
     }
 }
 
@@ -450,7 +460,7 @@ mod tests {
             phone_number: Change::Clear,
             ..Default::default()
         };
-        let change = patch.apply(&user());
+        let change = patch.apply(&user()).unwrap();
         let fields: Vec<_> = change.changes.iter().map(|c| c.0).collect();
         assert_eq!(fields, ["last_name", "phone_number"]);
         assert_eq!(change.profile.phone_number, None);
@@ -468,7 +478,7 @@ mod tests {
             ..Default::default()
         };
         assert!(!set.is_empty());
-        let change = set.apply(&user());
+        let change = set.apply(&user()).unwrap();
         assert_eq!(change.profile.username.as_deref(), Some("ada"));
         assert_eq!(
             change.details()["username"],
@@ -480,12 +490,41 @@ mod tests {
             username: Change::Set(name("ada")),
             ..Default::default()
         };
-        assert!(same.apply(&named).is_empty());
+        assert!(same.apply(&named).unwrap().is_empty());
         let clear = UserPatch {
             username: Change::Clear,
             ..Default::default()
         };
-        assert_eq!(clear.apply(&named).profile.username, None);
+        assert_eq!(clear.apply(&named).unwrap().profile.username, None);
+    }
+
+    #[test]
+    fn a_user_keeps_an_email_or_a_username() {
+        let mut named = user();
+        named.username = Some("ada".into());
+        let no_email = UserPatch {
+            email: Change::Clear,
+            ..Default::default()
+        };
+        assert_eq!(no_email.apply(&named).unwrap().profile.email, None);
+        let nothing = UserPatch {
+            username: Change::Clear,
+            ..no_email.clone()
+        };
+        assert_eq!(nothing.apply(&named).unwrap_err().field, "email");
+        let only_username = UserPatch {
+            username: Change::Clear,
+            ..Default::default()
+        };
+        let mut unnamed = user();
+        unnamed.username = None;
+        assert!(only_username.apply(&unnamed).is_ok(), "keeps the email");
+        let mut child = named.clone();
+        child.parent_id = Some(Uuid::nil());
+        assert!(
+            nothing.apply(&child).is_ok(),
+            "a child is found by their parent"
+        );
     }
 
     #[test]

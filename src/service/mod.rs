@@ -7,6 +7,7 @@ pub mod groups;
 mod idempotency;
 pub mod impersonation;
 pub mod invites;
+mod key_cache;
 pub mod lifecycle;
 pub mod memberships;
 pub mod outbox;
@@ -49,6 +50,9 @@ pub struct Settings {
     /// Let webhook endpoints be plain `http` and on private or loopback addresses (tests, a
     /// closed network). Off by default.
     pub webhooks_allow_private: bool,
+    /// How long an authenticated API key may be served from the key cache without asking the
+    /// database (Postgres; zero turns the cache off). Revocations empty it at once anyway.
+    pub key_cache_ttl: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -58,6 +62,7 @@ impl Default for Settings {
             invite_ttl: chrono::Duration::days(7),
             publica_rate_limit: 100,
             webhooks_allow_private: false,
+            key_cache_ttl: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -66,6 +71,7 @@ impl Default for Settings {
 pub struct Services {
     store: Store,
     passwords: Passwords,
+    keys: std::sync::Arc<key_cache::KeyCache>,
     settings: Settings,
     clock: Clock,
 }
@@ -75,6 +81,7 @@ impl Services {
         Self {
             store,
             passwords: Passwords::default(),
+            keys: std::sync::Arc::new(key_cache::KeyCache::new(settings.key_cache_ttl)),
             settings,
             clock: Clock::system(),
         }

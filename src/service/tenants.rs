@@ -88,6 +88,7 @@ impl Services {
             .await?
             .ok_or(Error::NotFound(Entity::ApiKey))?;
         tx.commit().await?;
+        self.keys.forget_all();
         Ok(key)
     }
 
@@ -127,23 +128,22 @@ impl Services {
             .ok_or(Error::NotFound(Entity::ApiKey))?;
         key_event(&mut tx, ctx, "api_key_revoked", &key, at).await?;
         tx.commit().await?;
+        self.keys.forget_all();
         Ok(key)
     }
 
     /// Replaces a key with a new one of the same name and scopes; the old one keeps working
-    /// until `overlap_until` (now, for no overlap). One transaction, audited.
+    /// for `overlap` more (zero: it ends now). One transaction, audited.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, key = %id))]
     pub async fn rotate_api_key(
         &self,
         ctx: &Context,
         id: Uuid,
-        overlap_until: DateTime<Utc>,
+        overlap: chrono::Duration,
     ) -> Result<(NewApiKey, ApiKey)> {
         ctx.require_one(&[Permission::ManageKeys])?;
         let at = self.now();
-        if overlap_until < at {
-            return Err(Error::invalid("overlap_until", "must not be in the past"));
-        }
+        let overlap_until = at + overlap.max(chrono::Duration::zero());
         let mut tx = self.store.write().await?;
         let old = tx
             .expire_api_key(ctx.tenant, id, at, overlap_until)
@@ -157,31 +157,64 @@ impl Services {
         )
         .await?;
         tx.commit().await?;
+        self.keys.forget_all();
         Ok((new, old))
     }
 
-    /// The tenant behind a presented API key, if the key is live. Records its use, at most
-    /// once a minute per key, so a busy key costs no write per call.
+    /// The tenant behind a presented API key, if the key is live: from the key cache when it
+    /// holds it (see `key_cache`), else from the database. Records its use, at most once a
+    /// minute per key, so a busy key costs no write per call.
     #[tracing::instrument(skip_all)]
     pub async fn authenticate_key(&self, secret: &str) -> Result<Option<KeyOwner>> {
         let at = self.now();
-        let owner = self
-            .store
-            .read_one()
-            .await?
-            .key_owner(&secrets::hash(secret), at)
-            .await?;
-        if let Some(owner) = &owner {
-            let stale = owner
-                .last_used_at
-                .is_none_or(|last| at - last >= chrono::Duration::minutes(1));
-            if stale {
-                if let Err(e) = self.touch_key(owner.key_id, at).await {
-                    tracing::warn!(error = %e, "could not record an API key's use");
+        let hash = secrets::hash(secret);
+        let owner = match self.keys.get(&hash) {
+            Some(cached) => Some(cached),
+            None => {
+                let ticket = self.keys.ticket();
+                let found = self.store.read_one().await?.key_owner(&hash, at).await?;
+                if let Some(owner) = &found {
+                    self.keys.put(ticket, &hash, owner);
                 }
+                found
+            }
+        };
+        let Some(owner) = owner.filter(|o| o.live_at(at)) else {
+            return Ok(None);
+        };
+        let stale = owner
+            .last_used_at
+            .is_none_or(|last| at - last >= chrono::Duration::minutes(1));
+        if stale {
+            match self.touch_key(owner.key_id, at).await {
+                Ok(()) => self.keys.touched(&hash, at),
+                Err(e) => tracing::warn!(error = %e, "could not record an API key's use"),
             }
         }
-        Ok(owner)
+        Ok(Some(owner))
+    }
+
+    /// Keeps this process's key cache in step with the key changes of every process on the
+    /// same Postgres, for as long as the process runs; returns at once on SQLite (one process,
+    /// no cache). While the listening connection is down the cache is off.
+    pub async fn watch_keys(self) {
+        loop {
+            match self.store.key_changes().await {
+                Ok(None) => return,
+                Ok(Some(mut changes)) => {
+                    self.keys.set_listening(true);
+                    while changes.next().await.is_ok() {
+                        self.keys.forget_all();
+                    }
+                    self.keys.set_listening(false);
+                    tracing::warn!(
+                        "lost the key-change listener; the key cache is off until it is back"
+                    );
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot listen for key changes yet"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
     }
 
     async fn touch_key(&self, id: Uuid, at: DateTime<Utc>) -> Result<()> {

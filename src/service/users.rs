@@ -58,6 +58,9 @@ pub struct Creation {
     pub plan: Option<PlanGrant>,
     /// Attributes of an extension to keep for the new user (SCIM's Enterprise User).
     pub extension: Option<Extension>,
+    /// Deactivate the new user in the same transaction: an identity provider creating a
+    /// person who is not (yet) allowed in. The history shows both steps.
+    pub deactivated: bool,
 }
 
 pub use crate::domain::user::UserRef;
@@ -81,6 +84,11 @@ impl Services {
         on_existing: OnExisting,
     ) -> Result<CreateOutcome> {
         ctx.require_one(&[Permission::CreateUsers])?;
+        if creation.deactivated {
+            ctx.require(crate::domain::permission::needed_for(
+                Transition::Deactivate,
+            ))?;
+        }
         if new.roles != Roles::default() {
             ctx.require_one(&[Permission::ManageRoles])?;
         }
@@ -249,12 +257,20 @@ impl Services {
         limit: u32,
     ) -> Result<Page<UserView, i64>> {
         ctx.require_one(&[Permission::ViewUsers])?;
-        let mut tx = self.store.read().await?;
-        let users = tx.users(ctx.tenant, filter, after, limit).await?;
-        let next = (users.len() == limit as usize)
-            .then(|| users.last().map(|u| u.number))
+        // One statement needs no snapshot of its own: no transaction.
+        let rows = self
+            .store
+            .read_one()
+            .await?
+            .users(ctx.tenant, filter, after, limit)
+            .await?;
+        let next = (rows.len() == limit as usize)
+            .then(|| rows.last().map(|(u, _)| u.number))
             .flatten();
-        let items = with_groups(&mut tx, ctx.tenant, users).await?;
+        let items = rows
+            .into_iter()
+            .map(|(user, groups)| UserView { user, groups })
+            .collect();
         Ok(Page { items, next })
     }
 
@@ -356,7 +372,9 @@ pub(crate) async fn patch_locked(
             });
         }
     }
-    let change = patch.apply(&user);
+    let change = patch
+        .apply(&user)
+        .map_err(crate::domain::DomainError::from)?;
     if change.profile.roles != user.roles {
         ctx.require_one(&[Permission::ManageRoles])?;
         super::roles::check_roles_exist(tx, ctx.tenant, &change.profile.roles).await?;
@@ -511,10 +529,19 @@ pub(crate) async fn insert_user(
     if let Some(grant) = &creation.plan {
         grant_plan(tx, ctx, user.id, grant, &creation.note, at).await?;
     }
-    Ok(UserView {
+    let view = UserView {
         user,
         groups: groups.into_iter().map(|g| g.key).collect(),
-    })
+    };
+    if creation.deactivated {
+        let note = &creation.note;
+        return Ok(
+            transition_locked(tx, ctx, view, Transition::Deactivate, note, at)
+                .await?
+                .user,
+        );
+    }
+    Ok(view)
 }
 
 /// The user `r` names in the tenant.

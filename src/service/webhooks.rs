@@ -285,6 +285,7 @@ impl Services {
         });
         let mut tx = self.store.write().await?;
         tx.record_webhook_attempt(
+            d.tenant_id,
             d.id,
             &AttemptRecord {
                 attempt: d.attempts,

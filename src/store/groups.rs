@@ -109,7 +109,7 @@ impl Tx {
     ) -> Result<bool> {
         Ok(with_conn!(self, |c| sqlx::query(
             "INSERT INTO group_members (tenant_id, group_id, user_id, joined_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, user_id) DO NOTHING"
+             VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, group_id, user_id) DO NOTHING"
         )
         .bind(tenant)
         .bind(group)
@@ -221,7 +221,7 @@ impl Tx {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT gm.user_id, g.key FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+            "SELECT gm.user_id, g.key FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
              WHERE gm.tenant_id = $1 AND gm.user_id IN ({}) ORDER BY g.key",
             placeholders(2, users.len())
         );

@@ -135,6 +135,20 @@ impl Default for PoolOptions {
     }
 }
 
+/// A Postgres connection listening for key changes.
+pub struct KeyChanges(sqlx::postgres::PgListener);
+
+impl KeyChanges {
+    /// Waits for the next announced change. An error means the connection was lost, and with
+    /// it any announcement made meanwhile: the listener is spent.
+    pub async fn next(&mut self) -> Result<()> {
+        match self.0.try_recv().await? {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     pools: Pools,
@@ -248,6 +262,19 @@ impl Store {
     }
 
     /// Applies pending migrations, then the data changes they leave to Rust (email re-keys).
+    /// Listens for the key changes every process announces ([`Tx::announce_key_change`]);
+    /// None on SQLite, which serves one process.
+    pub async fn key_changes(&self) -> Result<Option<KeyChanges>> {
+        match &self.pools {
+            Pools::Postgres(pool) => {
+                let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+                listener.listen(tenants::KEY_CHANGES).await?;
+                Ok(Some(KeyChanges(listener)))
+            }
+            Pools::Sqlite { .. } => Ok(None),
+        }
+    }
+
     pub async fn migrate(&self) -> Result<()> {
         match &self.pools {
             Pools::Postgres(pool) => postgres::MIGRATOR.run(pool).await?,

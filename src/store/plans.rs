@@ -83,7 +83,7 @@ impl Tx {
         with_conn!(self, |c| sqlx::query(
             "INSERT INTO user_plans (tenant_id, user_id, plan_id, valid_to, granted_at) \
              VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (user_id, plan_id) DO UPDATE SET valid_to = excluded.valid_to, \
+             ON CONFLICT (tenant_id, user_id, plan_id) DO UPDATE SET valid_to = excluded.valid_to, \
              granted_at = excluded.granted_at"
         )
         .bind(tenant)

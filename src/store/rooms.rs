@@ -122,7 +122,7 @@ impl Tx {
         with_conn!(self, |c| sqlx::query(
             "INSERT INTO room_members (tenant_id, room_id, user_id, role, joined_at) \
              VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role"
+             ON CONFLICT (tenant_id, room_id, user_id) DO UPDATE SET role = excluded.role"
         )
         .bind(tenant)
         .bind(room)
@@ -195,12 +195,12 @@ impl Tx {
         let rows: Vec<FactsRow> = with_conn!(self, |c| {
             sqlx::query_as(
             "SELECT r.id AS room_id, r.name, r.kind, m.role, \
-               (SELECT COUNT(*) FROM room_members o JOIN users u ON u.id = o.user_id \
+               (SELECT COUNT(*) FROM room_members o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id \
                  WHERE o.room_id = r.id AND o.user_id <> $2 AND o.role = 'owner' AND u.status = 'active') AS other_active_owners, \
                (SELECT COUNT(*) FROM room_members o WHERE o.room_id = r.id AND o.user_id <> $2) AS other_members, \
-               (SELECT o.user_id FROM room_members o JOIN users u ON u.id = o.user_id \
+               (SELECT o.user_id FROM room_members o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id \
                  WHERE o.room_id = r.id AND o.user_id <> $2 AND u.status = 'active' ORDER BY o.seq LIMIT 1) AS oldest_active_member \
-             FROM room_members m JOIN rooms r ON r.id = m.room_id \
+             FROM room_members m JOIN rooms r ON r.tenant_id = m.tenant_id AND r.id = m.room_id \
              WHERE m.tenant_id = $1 AND m.user_id = $2 \
              ORDER BY r.name"
         )

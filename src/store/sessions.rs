@@ -71,9 +71,9 @@ impl Tx {
         now: DateTime<Utc>,
     ) -> Result<Option<Session>> {
         let sql = format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT {SESSION_COLUMNS} FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 \
-               AND u.tenant_id = s.tenant_id AND u.status = 'active'"
+               AND u.status = 'active'"
         );
         let row: Option<SessionRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(token_hash)

@@ -1,6 +1,6 @@
 //! Tenants and their API keys.
 
-use super::{with_conn, Result, Tx};
+use super::{with_conn, Backend, Result, Tx};
 use crate::domain::permission::Scopes;
 use crate::domain::tenant::{ApiKey, KeyOwner, Tenant};
 use chrono::{DateTime, Utc};
@@ -65,6 +65,7 @@ struct KeyOwnerRow {
     key_name: String,
     scopes: String,
     last_used_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
     tenant_id: Uuid,
     tenant_number: i64,
     tenant_slug: String,
@@ -78,6 +79,7 @@ impl From<KeyOwnerRow> for KeyOwner {
             key_name: r.key_name,
             scopes: Scopes::from_stored(&r.scopes),
             last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
             tenant_id: r.tenant_id,
             tenant_number: r.tenant_number,
             tenant_slug: r.tenant_slug,
@@ -178,8 +180,9 @@ impl Tx {
         secret_hash: &[u8],
         at: DateTime<Utc>,
     ) -> Result<Option<KeyOwner>> {
-        let row: Option<KeyOwnerRow> = with_conn!(self, |c| sqlx::query_as(
-            "SELECT k.id AS key_id, k.name AS key_name, k.scopes, k.last_used_at, \
+        let row: Option<KeyOwnerRow> = with_conn!(self, |c| {
+            sqlx::query_as(
+            "SELECT k.id AS key_id, k.name AS key_name, k.scopes, k.last_used_at, k.expires_at, \
                     t.id AS tenant_id, t.number AS tenant_number, \
                     t.slug AS tenant_slug, t.name AS tenant_name \
              FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
@@ -189,7 +192,8 @@ impl Tx {
         .bind(secret_hash)
         .bind(at)
         .fetch_optional(c)
-        .await?);
+        .await?
+        });
         Ok(row.map(KeyOwner::from))
     }
 
@@ -234,6 +238,7 @@ impl Tx {
             .bind(tenant)
             .fetch_optional(c)
             .await?);
+        self.announce_key_change().await?;
         Ok(row.map(ApiKey::from))
     }
 
@@ -260,6 +265,24 @@ impl Tx {
             .bind(until)
             .fetch_optional(c)
             .await?);
+        self.announce_key_change().await?;
         Ok(row.map(ApiKey::from))
     }
+
+    /// Tells every roster process on this Postgres that a key changed, when this transaction
+    /// commits (NOTIFY is delivered at commit, and not at all on a rollback), so each empties
+    /// its key cache. SQLite serves one process, which empties its own.
+    async fn announce_key_change(&mut self) -> Result<()> {
+        if self.backend() == Backend::Postgres {
+            with_conn!(self, |c| sqlx::query("SELECT pg_notify($1, '')")
+                .bind(KEY_CHANGES)
+                .execute(c)
+                .await?
+                .rows_affected());
+        }
+        Ok(())
+    }
 }
+
+/// The Postgres channel on which key revocations and expiries are announced.
+pub const KEY_CHANGES: &str = "roster_api_keys";

@@ -71,6 +71,26 @@ struct UserWithKeysRow {
     group_keys: String,
 }
 
+impl UserWithKeysRow {
+    fn into_parts(self) -> Result<(User, Vec<String>)> {
+        let keys = serde_json::from_str(&self.group_keys).map_err(|e| {
+            StoreError::Corrupt(format!("group keys of user {}: {e}", self.user.id))
+        })?;
+        Ok((self.user.into_user()?, keys))
+    }
+}
+
+/// A user row's group keys as a JSON array, in key order, selected beside the row so a user
+/// and their groups are one statement: Postgres's form, then SQLite's.
+const GROUP_KEYS: [&str; 2] = [
+    "(SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
+     FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
+     WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id)",
+    "(SELECT json_group_array(g.key ORDER BY g.key) \
+     FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
+     WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id)",
+];
+
 #[derive(sqlx::FromRow)]
 struct UserWithHashRow {
     #[sqlx(flatten)]
@@ -298,33 +318,24 @@ impl Tx {
         for_update: bool,
     ) -> Result<Option<(User, Vec<String>)>> {
         let column = key.column();
-        let from = "FROM group_members gm JOIN groups g ON g.id = gm.group_id \
-             WHERE gm.tenant_id = users.tenant_id AND gm.user_id = users.id";
         let lock = if for_update {
             " FOR UPDATE OF users"
         } else {
             ""
         };
-        let pg = format!(
-            "SELECT {USER_COLUMNS}, (SELECT COALESCE(json_agg(g.key ORDER BY g.key), '[]')::text \
-             {from}) AS group_keys FROM users WHERE tenant_id = $1 AND {column} = $2{lock}"
-        );
+        let [pg, lite] = GROUP_KEYS.map(|keys| {
+            format!(
+                "SELECT {USER_COLUMNS}, {keys} AS group_keys FROM users \
+                 WHERE tenant_id = $1 AND {column} = $2"
+            )
+        });
         // SQLite's write transaction already holds the whole database.
-        let lite = format!(
-            "SELECT {USER_COLUMNS}, (SELECT json_group_array(g.key ORDER BY g.key) {from}) \
-             AS group_keys FROM users WHERE tenant_id = $1 AND {column} = $2"
-        );
+        let pg = pg + lock;
         let row: Option<UserWithKeysRow> = with_conn!(self, sql = (&pg, &lite), |c| {
             let q = sqlx::query_as(sql).bind(tenant);
             bind_key!(q, key).fetch_optional(c).await?
         });
-        row.map(|r| {
-            let keys = serde_json::from_str(&r.group_keys).map_err(|e| {
-                StoreError::Corrupt(format!("group keys of user {}: {e}", r.user.id))
-            })?;
-            Ok((r.user.into_user()?, keys))
-        })
-        .transpose()
+        row.map(UserWithKeysRow::into_parts).transpose()
     }
 
     pub async fn user_by_email(
@@ -535,23 +546,27 @@ impl Tx {
     }
 
     /// One page of users in `number` order, after the user numbered `after`.
+    /// One page of users in `number` order after `after`, each with their group keys: one
+    /// statement.
     pub async fn users(
         &mut self,
         tenant: Uuid,
         f: &UserFilter,
         after: Option<i64>,
         limit: u32,
-    ) -> Result<Vec<User>> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND number > $2{} \
-             ORDER BY number LIMIT {limit}",
-            filter_clauses(f, 3)
-        );
-        let rows: Vec<UserRow> = with_conn!(self, |c| {
-            let q = sqlx::query_as(&sql).bind(tenant).bind(after.unwrap_or(0));
+    ) -> Result<Vec<(User, Vec<String>)>> {
+        let [pg, lite] = GROUP_KEYS.map(|keys| {
+            format!(
+                "SELECT {USER_COLUMNS}, {keys} AS group_keys FROM users \
+                 WHERE tenant_id = $1 AND number > $2{} ORDER BY number LIMIT {limit}",
+                filter_clauses(f, 3)
+            )
+        });
+        let rows: Vec<UserWithKeysRow> = with_conn!(self, sql = (&pg, &lite), |c| {
+            let q = sqlx::query_as(sql).bind(tenant).bind(after.unwrap_or(0));
             bind_filter!(q, f).fetch_all(c).await?
         });
-        users(rows)
+        rows.into_iter().map(UserWithKeysRow::into_parts).collect()
     }
 
     /// One page of users in `number` order, skipping the first `offset` (numbered pages).
@@ -610,7 +625,7 @@ fn filter_clauses(f: &UserFilter, first: usize) -> String {
     }
     if f.group_key.is_some() {
         arg(
-            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.id = gm.group_id \
+            " AND EXISTS (SELECT 1 FROM group_members gm JOIN groups g ON g.tenant_id = gm.tenant_id AND g.id = gm.group_id \
              WHERE gm.tenant_id = $1 AND gm.user_id = users.id AND g.key = $?)",
         );
     }

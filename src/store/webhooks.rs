@@ -213,7 +213,7 @@ impl Tx {
     /// Removes an endpoint with its deliveries and their attempts; answers whether it existed.
     pub async fn delete_webhook(&mut self, tenant: Uuid, id: Uuid) -> Result<bool> {
         with_conn!(self, |c| sqlx::query(
-            "DELETE FROM webhook_attempts WHERE delivery_id IN \
+            "DELETE FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id IN \
              (SELECT id FROM webhook_deliveries WHERE tenant_id = $1 AND endpoint_id = $2)"
         )
         .bind(tenant)
@@ -257,8 +257,9 @@ impl Tx {
         let sql = format!(
             "SELECT d.id, d.endpoint_id, d.event_id, d.event_seq, d.user_id, e.action, d.status, \
              d.attempts, d.next_attempt_at, d.last_status_code, d.last_error, d.created_at, \
-             d.delivered_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
-             WHERE d.id IN ({chosen}) ORDER BY d.event_seq"
+             d.delivered_at FROM webhook_deliveries d \
+             JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id \
+             WHERE d.tenant_id = $1 AND d.id IN ({chosen}) ORDER BY d.event_seq"
         );
         let rows: Vec<DeliveryRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
@@ -272,7 +273,8 @@ impl Tx {
         }
         let sql = format!(
             "SELECT delivery_id, attempt, started_at, duration_ms, status_code, error \
-             FROM webhook_attempts WHERE delivery_id IN ({chosen}) ORDER BY delivery_id, attempt"
+             FROM webhook_attempts WHERE tenant_id = $1 AND delivery_id IN ({chosen}) \
+             ORDER BY delivery_id, attempt"
         );
         let attempts: Vec<AttemptRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
@@ -354,7 +356,7 @@ impl Tx {
                  SELECT {new_id}, e.tenant_id, $2, e.id, e.seq, e.user_id, 'pending', $5, $5 \
                  FROM events e WHERE e.tenant_id = $1 AND (e.tx_order, e.seq) > ($3, $4) \
                  AND ($6 = ' * ' OR instr($6, ' ' || e.action || ' ') > 0) \
-                 ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = 'pending', \
+                 ON CONFLICT (tenant_id, endpoint_id, event_id) DO UPDATE SET status = 'pending', \
                  next_attempt_at = excluded.next_attempt_at, delivered_at = NULL \
                  WHERE webhook_deliveries.status <> 'sending'"
             )
@@ -421,8 +423,8 @@ impl Tx {
              w.secret, d.attempts, e.seq, e.tx_order, e.id, e.user_id, e.action, e.from_status, \
              e.to_status, e.actor, e.actor_name, e.channel, e.reference_id, e.description, e.details, e.occurred_at, \
              e.recorded_at, e.request_id, e.impersonator \
-             FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-             JOIN events e ON e.id = d.event_id WHERE d.claim = $1 AND d.status = 'sending' \
+             FROM webhook_deliveries d JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id \
+             JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id WHERE d.claim = $1 AND d.status = 'sending' \
              ORDER BY d.event_seq"
         )
         .bind(claim)
@@ -447,15 +449,18 @@ impl Tx {
 
     pub async fn record_webhook_attempt(
         &mut self,
+        tenant: Uuid,
         delivery: Uuid,
         a: &AttemptRecord<'_>,
     ) -> Result<()> {
         // A re-claim after a lost lease may repeat an attempt number: the first record stands.
         with_conn!(self, |c| {
             sqlx::query(
-            "INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id, attempt) DO NOTHING"
+            "INSERT INTO webhook_attempts \
+             (tenant_id, delivery_id, attempt, started_at, duration_ms, status_code, error) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, delivery_id, attempt) DO NOTHING"
         )
+        .bind(tenant)
         .bind(delivery)
         .bind(a.attempt)
         .bind(a.started_at)

@@ -245,7 +245,9 @@ async fn users_insert_find_update(b: Backend) {
         ..Default::default()
     };
     assert_eq!(
-        tx.users(t, &username_filter, None, 10).await.unwrap()[0].id,
+        tx.users(t, &username_filter, None, 10).await.unwrap()[0]
+            .0
+            .id,
         squatter.id
     );
 
@@ -283,7 +285,7 @@ async fn users_insert_find_update(b: Backend) {
     let page = tx.users(t, &UserFilter::default(), None, 3).await.unwrap();
     assert_eq!(page.len(), 3);
     let rest = tx
-        .users(t, &UserFilter::default(), Some(page[2].number), 3)
+        .users(t, &UserFilter::default(), Some(page[2].0.number), 3)
         .await
         .unwrap();
     assert_eq!(rest.len(), 3);

@@ -4,6 +4,7 @@
 mod snapshot;
 mod support;
 
+mod catalog;
 mod concurrency;
 mod conformance;
 mod contract;
@@ -12,6 +13,7 @@ mod groups_rooms;
 mod hostile;
 mod idempotency;
 mod isolation;
+mod key_cache;
 mod lifecycle;
 mod mail;
 mod native_snapshots;

@@ -22,6 +22,8 @@ backend_tests!(
     a_refused_deactivation_changes_nothing,
     a_filter_is_one_query,
     a_key_does_what_its_scopes_allow,
+    remove_follows_what_roster_keeps,
+    an_inactive_creation_is_one_transaction,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -1005,4 +1007,92 @@ async fn a_key_does_what_its_scopes_allow(b: Backend) {
         )
         .await;
     assert_eq!(r.status, 201, "{:?}", r.body);
+}
+
+/// PATCH remove: a user with a userName can lose their email; `active` cannot be removed
+/// (every roster user is active or not); a user is never left with neither email nor username.
+async fn remove_follows_what_roster_keeps(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let u = provision(
+        &app,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "grace.h",
+            "emails": [{"value": "grace@example.com", "primary": true}],
+            "name": {"givenName": "Grace", "familyName": "Hopper"},
+        }),
+    )
+    .await;
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    assert!(u["name"].get("formatted").is_none(), "{u}");
+
+    let r = patch(&app, &path, json!([{"op": "remove", "path": "active"}])).await;
+    assert_eq!(r.status, 400, "{:?}", r.body);
+    assert_eq!(r.body["scimType"], "mutability");
+
+    let r = patch(&app, &path, json!([{"op": "remove", "path": "emails"}])).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert!(r.body.get("emails").is_none(), "{:?}", r.body);
+    let r = scim(&app, Method::GET, &path, None).await;
+    assert!(r.body.get("emails").is_none(), "{:?}", r.body);
+    assert_eq!(r.body["userName"], "grace.h");
+
+    // The email is free again for someone else.
+    let other = provision(
+        &app,
+        json!({"userName": "grace.other", "emails": [{"value": "grace@example.com"}]}),
+    )
+    .await;
+    assert_eq!(other["emails"][0]["value"], "grace@example.com");
+
+    // Through the native API, the last identifier cannot go.
+    let r = app
+        .call(
+            Method::PATCH,
+            &format!("/v1/users/{}", u["id"].as_str().unwrap()),
+            Some(json!({"username": null})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{:?}", r.body);
+    assert_eq!(r.body["errors"][0]["field"], "username", "{:?}", r.body);
+}
+
+/// Okta and Entra may create a person as `active: false`: created and deactivated in one write,
+/// with both steps in the history; the Enterprise User extension sent with it is kept.
+async fn an_inactive_creation_is_one_transaction(b: Backend) {
+    let db = TestDb::new(b).await;
+    let census = Census::default();
+    let store = db.store().await.with_census(census.clone());
+    let app = TestApp::spawn_with(db, store).await;
+    census.take();
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let u = provision(
+        &app,
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", enterprise],
+            "userName": "later",
+            "active": false,
+            enterprise: {"employeeNumber": "701"},
+        }),
+    )
+    .await;
+    assert_eq!(u["active"], false, "{u}");
+    assert_eq!(u[enterprise]["employeeNumber"], "701", "{u}");
+    let writes: Vec<_> = census
+        .take()
+        .into_iter()
+        // The API key's last-used stamp is a write of its own.
+        .filter(|t| t.kind == TxKind::Write && t.statements > 1)
+        .collect();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    let id = u["id"].as_str().unwrap();
+    let r = app.get(&format!("/v1/users/{id}/events")).await;
+    let actions: Vec<_> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(actions.contains(&"created".to_owned()), "{actions:?}");
+    assert!(actions.contains(&"deactivated".to_owned()), "{actions:?}");
 }

@@ -243,6 +243,7 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = oneshot::channel::<()>();
         let state = AppState::new(services.clone(), Some(OPERATOR_TOKEN));
+        tokio::spawn(services.clone().watch_keys());
         tokio::spawn(async move {
             serve(listener, state, async {
                 let _ = rx.await;
@@ -258,6 +259,11 @@ impl TestApp {
             _shutdown: tx,
             _db: db,
         }
+    }
+
+    /// The URL of the database this app serves, for a second process on it.
+    pub fn db_url(&self) -> String {
+        self._db.url.clone()
     }
 
     pub fn url(&self, path: &str) -> String {

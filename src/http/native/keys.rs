@@ -184,12 +184,11 @@ async fn rotate(
         )
         .into());
     }
-    let until = state.services.now() + chrono::Duration::seconds(overlap);
     let (new, old) = state
         .services
-        .rotate_api_key(&caller.ctx, id, until)
+        .rotate_api_key(&caller.ctx, id, chrono::Duration::seconds(overlap))
         .await?;
-    let old_key_expires_at = old.expires_at.unwrap_or(until);
+    let old_key_expires_at = old.expires_at.unwrap_or_else(|| state.services.now());
     Ok((
         StatusCode::CREATED,
         Json(Rotation {

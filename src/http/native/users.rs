@@ -171,8 +171,7 @@ impl CreateUser {
                 metadata: self.metadata,
                 referrer: self.referrer,
                 send_invite: self.send_invite.unwrap_or(false),
-                plan: None,
-                extension: None,
+                ..Creation::default()
             },
         ))
     }
@@ -323,7 +322,8 @@ async fn list(
 }
 
 /// A JSON merge patch (RFC 7396) of a user: members left out are kept, `null` clears
-/// (`roles: null` removes every role); `email` and `password` cannot be cleared.
+/// (`roles: null` removes every role); `password` cannot be cleared, and `email: null` or
+/// `username: null` is refused when it would leave the user (unless a child) with neither.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = UserPatch, example = json!({
@@ -334,7 +334,8 @@ async fn list(
 struct PatchUser {
     #[serde(default, deserialize_with = "nullable")]
     /// Internationalized addresses (RFC 6531) are accepted; compared as roster compares emails
-    /// (Unicode NFC and case folding, the domain as its IDNA A-label).
+    /// (Unicode NFC and case folding, the domain as its IDNA A-label). `null` removes the
+    /// email of a user who has a username.
     #[schema(value_type = Option<String>, required = false, format = Email, max_length = 254)]
     email: Option<Option<String>>,
     /// `null` removes the username.
@@ -371,14 +372,6 @@ impl PatchUser {
         let cannot_clear = |field: &str, errors: &mut FieldErrors| {
             errors.push(FieldError::new(field, "cannot be null"))
         };
-        let email = match self.email {
-            None => None,
-            Some(None) => {
-                cannot_clear("email", &mut errors);
-                None
-            }
-            Some(Some(e)) => errors.take(Email::parse("email", &e)),
-        };
         let roles = match self.roles {
             None => None,
             Some(None) => Some(Roles::default()),
@@ -399,7 +392,11 @@ impl PatchUser {
             &mut errors,
         );
         let patch = UserPatch {
-            email,
+            email: Change::from_member(
+                self.email.as_ref().map(Option::as_deref),
+                &mut errors,
+                |s| Email::parse("email", s),
+            ),
             username: Change::from_member(
                 self.username.as_ref().map(Option::as_deref),
                 &mut errors,

@@ -523,7 +523,7 @@ async fn update(
     let current = numbered(&state.services, &caller.ctx, &user).await?;
     let c = common(&body, true)?;
     let patch = UserPatch {
-        email: c.email.clone(),
+        email: c.email.clone().map_or(Change::Keep, Change::Set),
         external_id: c.external_id.clone().map_or(Change::Keep, Change::Set),
         sessions_limit: match c.sessions_limit {
             None => Change::Keep,

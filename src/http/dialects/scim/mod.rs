@@ -19,7 +19,7 @@ use crate::http::auth::{bearer, header};
 use crate::http::dialects::kit::{self, Body, KeyAuth, KeyCaller, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
 use crate::http::AppState;
-use crate::service::lifecycle::{Deactivation, Edit};
+use crate::service::lifecycle::Edit;
 use crate::service::user_query::Extensions;
 use crate::service::users::{Creation, OnExisting};
 use crate::service::{Context, Error, UserView};
@@ -30,7 +30,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use error::{Scim, ScimError, ScimType};
-use filter::filter_param;
+use filter::{filter_param, member};
 use patch::{apply_patch, operations};
 use schema::{ENTERPRISE_USER, LIST, MAX_RESULTS};
 use serde::Deserialize;
@@ -566,28 +566,16 @@ async fn create_user(
     Body(body, _): Body<Scim, Value>,
 ) -> Result<Answer, ScimError> {
     let wanted = Wanted::read(&body)?;
-    let created = state
+    let creation = Creation {
+        extension: Some(wanted.extension()).filter(|e| !e.attributes.is_empty()),
+        deactivated: wanted.active == Some(false),
+        ..Creation::default()
+    };
+    let view = state
         .services
-        .create_user(
-            &ctx,
-            wanted.new_user(),
-            Creation::default(),
-            OnExisting::Refuse,
-        )
-        .await?;
-    let mut view = created.user;
-    if wanted.active == Some(false) {
-        view = state
-            .services
-            .deactivate(
-                &ctx,
-                view.user.id,
-                &Note::default(),
-                Deactivation::default(),
-            )
-            .await?
-            .user;
-    }
+        .create_user(&ctx, wanted.new_user(), creation, OnExisting::Refuse)
+        .await?
+        .user;
     user_answer(&state, &ctx, StatusCode::CREATED, &view, &base).await
 }
 
@@ -655,7 +643,7 @@ async fn make_user(
 #[utoipa::path(put, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
     operation_id = "scimReplaceUser",
     summary = "Replace a user (Okta's PUT of the whole user)",
-    description = "Attributes absent from the body are cleared (the email is kept). \
+    description = "Attributes absent from the body are cleared (`active` is kept). \
 `active` false deactivates (sessions end), true reactivates. `If-Match` makes it conditional.",
     params(("id" = String, Path, description = "The user's id")),
     request_body(content = Object, content_type = "application/scim+json"),
@@ -718,6 +706,13 @@ async fn patch_user(
         let read = user_answer(&state, &ctx, StatusCode::OK, &current, &base).await?;
         let mut r = patch_target(&read.body);
         apply_patch(&mut r, &operations)?;
+        if member(&r, "active").is_none_or(Value::is_null) {
+            return Err(ScimError::bad(
+                ScimType::Mutability,
+                "active cannot be removed: a roster user is always active or not \
+                 (replace it with false to deactivate)",
+            ));
+        }
         let wanted = Wanted::read(&r)?;
         match make_user(&state, &ctx, id, &wanted, Some(current.user.version)).await {
             Err(Error::VersionMismatch { .. }) if required.is_none() => continue,

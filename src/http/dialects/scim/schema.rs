@@ -149,14 +149,13 @@ pub fn schemas(base: &str) -> Vec<Value> {
                 o.insert("subAttributes".into(), json!([
                     attr(a("givenName"), "First name", &[]),
                     attr(a("familyName"), "Last name", &[]),
-                    attr(A { mutability: "readOnly", ..a("formatted") }, "First and last name", &[]),
                 ]));
                 Value::Object(o)
             }).unwrap_or_default(),
             attr(A { mutability: "readOnly", ..a("displayName") }, "First and last name", &[]),
             multi("emails", "The primary one is the user's email, unique in the tenant"),
             multi("phoneNumbers", "The primary one is the user's phone"),
-            attr(A { kind: "boolean", ..a("active") }, "false deactivates the user (sessions end), true reactivates", &[]),
+            attr(A { kind: "boolean", required: true, ..a("active") }, "false deactivates the user (sessions end), true reactivates. Required because every roster user is active or not: it cannot be removed, and a POST without it creates an active user", &[]),
         ],
         "meta": {"resourceType": "Schema", "location": format!("{base}/Schemas/{USER}")}
     });

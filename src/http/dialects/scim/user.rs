@@ -46,7 +46,6 @@ pub fn resource(view: &UserView, base: &str, enterprise: Option<&Map<String, Val
             .cloned()
             .collect::<Vec<_>>()
             .join(" ");
-        name.insert("formatted".into(), json!(formatted));
         r["displayName"] = json!(formatted);
         r["name"] = Value::Object(name);
     }
@@ -168,15 +167,15 @@ impl Wanted {
         }
         if let Some(name) = member(r, "name").filter(|n| !n.is_null()) {
             if let Some(g) = text(member(name, "givenName"), "name.givenName", &mut errors) {
-                w.first_name = errors.take(PersonName::parse("name.givenName", g));
+                w.first_name = errors.take(PersonName::from_directory("name.givenName", g));
             }
             if let Some(f) = text(member(name, "familyName"), "name.familyName", &mut errors) {
-                w.last_name = errors.take(PersonName::parse("name.familyName", f));
+                w.last_name = errors.take(PersonName::from_directory("name.familyName", f));
             }
         }
         let phone = primary(member(r, "phoneNumbers"), "phoneNumbers", &mut errors);
         if let Some(p) = text(phone, "phoneNumbers.value", &mut errors) {
-            w.phone = errors.take(Phone::parse("phoneNumbers", p));
+            w.phone = errors.take(Phone::from_directory("phoneNumbers", p));
         }
         match member(r, ENTERPRISE_USER) {
             None | Some(Value::Null) => {}
@@ -205,7 +204,7 @@ impl Wanted {
         }
     }
 
-    /// A new user: active unless `active` is false (then deactivated after the creation).
+    /// A new user, active (an `active: false` creation deactivates them in the same transaction).
     pub fn new_user(&self) -> NewUser {
         NewUser {
             email: self.email.clone(),
@@ -223,14 +222,14 @@ impl Wanted {
         }
     }
 
-    /// The profile edit that makes a user this: every attribute set or cleared. (An email
-    /// cannot be cleared: a user without `emails` keeps theirs.)
+    /// The profile edit that makes a user this: every attribute set or cleared (a user left
+    /// with neither an email nor a username is refused by the domain).
     pub fn replacement(&self) -> UserPatch {
         fn change<T: Clone>(v: &Option<T>) -> Change<T> {
             v.clone().map_or(Change::Clear, Change::Set)
         }
         UserPatch {
-            email: self.email.clone(),
+            email: change(&self.email),
             username: change(&self.username),
             external_id: change(&self.external_id),
             first_name: change(&self.first_name),

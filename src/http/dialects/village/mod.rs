@@ -196,8 +196,7 @@ fn creation(email: Email, body: &UserStatusBody) -> Result<(NewUser, Creation), 
             metadata,
             referrer: body.referrer.clone(),
             send_invite: body.send_email.unwrap_or(false),
-            plan: None,
-            extension: None,
+            ..Creation::default()
         },
     ))
 }
