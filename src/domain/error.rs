@@ -107,6 +107,8 @@ pub enum Entity {
     Webhook,
     WebhookDelivery,
     ScheduledChange,
+    PasswordReset,
+    ExternalAuthKey,
 }
 
 impl Entity {
@@ -124,6 +126,8 @@ impl Entity {
             Entity::Webhook => "webhook endpoint",
             Entity::WebhookDelivery => "webhook delivery",
             Entity::ScheduledChange => "scheduled change",
+            Entity::PasswordReset => "password reset link",
+            Entity::ExternalAuthKey => "external sign-in key",
         }
     }
 }

@@ -137,6 +137,8 @@ pub struct Event {
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub request_id: Option<String>,
+    /// Who acted as the user when the event was made through an impersonation session.
+    pub impersonator: Option<String>,
 }
 
 /// A position in the tenant feed: after the event with this (tx_order, seq).

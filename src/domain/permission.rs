@@ -69,6 +69,8 @@ permissions! {
     ManageWebhooks = "manage-webhooks",
     /// Change the tenant's settings (such as what a SCIM DELETE does).
     ManageSettings = "manage-settings",
+    /// Act as another user through a short-lived session marked as impersonated.
+    Impersonate = "impersonate-users",
 }
 
 impl Permission {
@@ -278,7 +280,7 @@ impl Scope {
             Scope::Lifecycle => Permissions::new(Permission::ALL.iter().copied().filter(|p| {
                 !matches!(
                     p,
-                    ManageRoles | ManageKeys | ManageWebhooks | ManageSettings
+                    ManageRoles | ManageKeys | ManageWebhooks | ManageSettings | Impersonate
                 )
             })),
             Scope::Full => Permissions::all(),

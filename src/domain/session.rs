@@ -1,5 +1,6 @@
 //! Login sessions. The token itself is shown once; only its hash is stored.
 
+use super::impersonation::Impersonator;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -11,6 +12,8 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Set on a session an admin opened to act as the user (impersonation).
+    pub impersonator: Option<Impersonator>,
 }
 
 impl Session {

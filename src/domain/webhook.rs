@@ -259,7 +259,7 @@ pub fn signature(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<
 /// What a delivery carries: the Standard Webhooks envelope (`type`, `timestamp`, `data`) around
 /// the recorded event, so every field the audit log keeps reaches the receiver.
 pub fn payload(tenant: Uuid, event: &Event) -> Value {
-    json!({
+    let mut payload = json!({
         "type": event.action,
         "timestamp": event.occurred_at,
         "data": {
@@ -280,7 +280,12 @@ pub fn payload(tenant: Uuid, event: &Event) -> Value {
             "request_id": event.request_id,
             "seq": event.seq,
         }
-    })
+    });
+    // Only events made through an impersonation session name an impersonator.
+    if let Some(impersonator) = &event.impersonator {
+        payload["data"]["impersonator"] = json!(impersonator);
+    }
+    payload
 }
 
 /// How deliveries are retried and when an endpoint is paused.

@@ -88,6 +88,43 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
+/// A signed-in user: `Authorization: Bearer <session token>` (not an API key). They act as
+/// themselves, with what their roles grant.
+pub struct SessionCaller {
+    pub ctx: Context,
+    pub session: crate::domain::session::Session,
+    pub user: crate::service::UserView,
+    pub token: String,
+}
+
+impl FromRequestParts<AppState> for SessionCaller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let token = bearer(parts)
+            .ok_or_else(|| {
+                Problem::unauthorized("send the session token as Authorization: Bearer <token>")
+            })?
+            .to_owned();
+        let (ctx, session, user) = state
+            .services
+            .session_caller(&token, Channel::Native, request_id(parts))
+            .await
+            .map_err(|e| match e {
+                crate::service::Error::BadCredentials => {
+                    Problem::unauthorized("the session token is unknown, expired or revoked")
+                }
+                other => other.into(),
+            })?;
+        Ok(SessionCaller {
+            ctx,
+            session,
+            user,
+            token,
+        })
+    }
+}
+
 /// The operator, who manages tenants with `ROSTER_OPERATOR_TOKEN`.
 pub struct Operator;
 

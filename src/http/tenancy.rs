@@ -101,3 +101,17 @@ pub async fn tenant_of_base(
         Err(e) => Err(Refusal::Service(e)),
     }
 }
+
+/// The id of the tenant a `/t/{tenant}` path names, for the native calls that exist only
+/// there and carry no API key (password reset, impersonation links, external sign-in): an
+/// unknown tenant is a native 404.
+pub async fn path_tenant(
+    parts: &mut Parts,
+    state: &AppState,
+) -> Result<Uuid, super::problem::Problem> {
+    match tenant_of_base(parts, state).await {
+        Ok(Some(t)) => Ok(t.id),
+        Err(Refusal::Service(e)) => Err(e.into()),
+        Ok(None) | Err(_) => Err(super::problem::Problem::not_found("tenant")),
+    }
+}

@@ -1,6 +1,7 @@
 //! Email delivery: the transports, the templates, and the worker that drains the outbox.
 
 mod invite;
+mod password_reset;
 mod worker;
 
 pub use worker::{run, Totals};

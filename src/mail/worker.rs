@@ -2,7 +2,7 @@
 //! email is claimed under a lease, so it goes to one worker at a time, and an email whose
 //! worker died is taken again when the lease runs out.
 
-use super::{invite, message, Failure, MailSettings, Transport};
+use super::{invite, message, password_reset, Failure, MailSettings, Transport};
 use crate::service::Services;
 use crate::store::ClaimedEmail;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -114,6 +114,10 @@ fn build(settings: &MailSettings, email: &ClaimedEmail) -> Result<lettre::Messag
         ("invite", Some(token)) => invite::render(
             &email.tenant_name,
             &invite::accept_link(&settings.public_url, &email.tenant_slug, token),
+        ),
+        ("password_reset", Some(token)) => password_reset::render(
+            &email.tenant_name,
+            &password_reset::reset_link(&settings.public_url, &email.tenant_slug, token),
         ),
         (kind, _) => {
             return Err(Failure {

@@ -59,6 +59,12 @@ impl Error {
     }
 }
 
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::Invalid(vec![e])
+    }
+}
+
 impl From<DomainError> for Error {
     fn from(e: DomainError) -> Self {
         match e {

@@ -3,13 +3,16 @@
 
 pub mod bulk;
 mod error;
+pub mod external_auth;
 pub mod groups;
 mod idempotency;
+pub mod impersonation;
 pub mod invites;
 mod key_cache;
 pub mod lifecycle;
 pub mod memberships;
 pub mod outbox;
+pub mod password_reset;
 mod passwords;
 pub mod plans;
 mod rate_limit;
@@ -17,6 +20,7 @@ pub mod roles;
 pub mod rooms;
 pub mod schedules;
 pub mod secrets;
+pub mod self_service;
 pub mod sessions;
 pub mod tenants;
 pub mod user_query;
@@ -28,7 +32,9 @@ pub use passwords::Passwords;
 
 use crate::domain::clock::Clock;
 use crate::domain::event::{Actor, Channel, Note};
+use crate::domain::impersonation::Impersonator;
 use crate::domain::permission::{Missing, Need, Permission, Permissions, Scope, Scopes};
+use crate::domain::session::Session;
 use crate::domain::user::User;
 use crate::store::{EventOrigin, Store, Tx};
 use chrono::{DateTime, Utc};
@@ -136,6 +142,8 @@ pub struct Context {
     authority: Authority,
     channel: Channel,
     request_id: Option<String>,
+    /// Who acts as the user, on a context made from an impersonation session.
+    impersonator: Option<Impersonator>,
 }
 
 impl Context {
@@ -158,6 +166,40 @@ impl Context {
             authority,
             channel,
             request_id,
+            impersonator: None,
+        }
+    }
+
+    /// The user of a live session, with what their roles grant, calling through `channel`.
+    /// An impersonation session's events name the impersonator too.
+    pub fn of_session(
+        session: &Session,
+        permissions: Permissions,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            impersonator: session.impersonator.clone(),
+            ..Self::new(
+                session.tenant_id,
+                Actor::User(session.user_id),
+                Authority::User(permissions),
+                channel,
+                request_id,
+            )
+        }
+    }
+
+    /// Who acts as the user, when this caller is an impersonation session.
+    pub fn impersonator(&self) -> Option<&Impersonator> {
+        self.impersonator.as_ref()
+    }
+
+    /// The caller as an impersonator: its actor and name.
+    pub fn as_impersonator(&self) -> Impersonator {
+        Impersonator {
+            actor: self.actor.clone(),
+            name: self.actor_name.clone(),
         }
     }
 
@@ -187,6 +229,27 @@ impl Context {
             acting_user: Some(user),
             authority: Authority::Visitor,
             ..self.clone()
+        }
+    }
+
+    /// An impersonator coming back through a link roster signed for them: recorded as they
+    /// were when the link was made, able only to open the impersonation.
+    pub(crate) fn of_impersonator(
+        tenant: Uuid,
+        impersonator: &Impersonator,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: impersonator.actor.clone(),
+            actor_name: impersonator.name.clone(),
+            ..Self::new(
+                tenant,
+                Actor::System,
+                Authority::Visitor,
+                channel,
+                request_id,
+            )
         }
     }
 
@@ -239,6 +302,11 @@ impl Context {
         self.require(Need(p))
     }
 
+    /// The user calling, when the caller is a person (a session, a login).
+    pub fn acting_user(&self) -> Option<Uuid> {
+        self.acting_user
+    }
+
     /// Whether the caller is this user, acting on themselves.
     pub fn is_self(&self, user: Uuid) -> bool {
         self.acting_user == Some(user)
@@ -261,6 +329,7 @@ impl Context {
             actor_name: self.actor_name.as_deref(),
             channel: self.channel.as_str(),
             request_id: self.request_id.as_deref(),
+            impersonator: self.impersonator.as_ref().map(|i| i.actor.as_str()),
             note,
             recorded_at: at,
         }

@@ -5,10 +5,16 @@
 //! allocation per hash was kept by glibc's per-thread arenas and grew RSS to ~450 MiB under a
 //! login load, where the reused memories hold it at cores × 19 MiB.
 
+use super::{Context, Result};
+use crate::domain::event::{NewEvent, Note};
 use crate::domain::fields::Password;
 use crate::domain::password_hash::HashScheme;
+use crate::domain::user::{Profile, User};
+use crate::store::Tx;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::Semaphore;
 
@@ -191,6 +197,39 @@ impl Passwords {
         })
         .await
     }
+}
+
+/// Sets a user's password inside `tx` (the user's row locked by the caller): writes the new
+/// hash, ends every session of the user (impersonation sessions too), kills open reset links,
+/// and appends `action` with `details` and the count of sessions ended. Answers that count.
+/// Every way a password is set (change, reset) goes through here.
+pub(crate) async fn set_user_password(
+    tx: &mut Tx,
+    ctx: &Context,
+    user: &User,
+    password_hash: &str,
+    action: &'static str,
+    mut details: Value,
+    at: DateTime<Utc>,
+) -> Result<u64> {
+    tx.update_profile(
+        user.tenant_id,
+        user.id,
+        &Profile::of(user),
+        Some(password_hash),
+        at,
+    )
+    .await?;
+    let revoked = tx.revoke_sessions(user.tenant_id, user.id, at).await?;
+    tx.revoke_password_resets(user.tenant_id, user.id, at)
+        .await?;
+    details["sessions_revoked"] = json!(revoked);
+    tx.append_event(
+        &ctx.origin(&Note::default(), at),
+        &NewEvent::about(user.id, action).details(details),
+    )
+    .await?;
+    Ok(revoked)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 
 use super::secrets::{self, SESSION_PREFIX};
 use super::{view, Context, Error, Result, Services, Settings, UserView};
-use crate::domain::event::{NewEvent, Note};
+use crate::domain::event::{Channel, NewEvent, Note};
 use crate::domain::fields::email_key;
+use crate::domain::impersonation::Impersonator;
 use crate::domain::password_hash::HashScheme;
 use crate::domain::permission::Permission;
 use crate::domain::session::Session;
@@ -106,6 +107,21 @@ impl Services {
         Ok(login)
     }
 
+    /// The caller behind a session token: the session's user, with what their roles grant,
+    /// calling through `channel` (an impersonation session's events name the impersonator).
+    #[tracing::instrument(skip_all)]
+    pub async fn session_caller(
+        &self,
+        token: &str,
+        channel: Channel,
+        request_id: Option<String>,
+    ) -> Result<(Context, Session, UserView)> {
+        let (session, user) = self.session_by_token(token).await?;
+        let permissions = self.permissions_of(&user.user).await?;
+        let ctx = Context::of_session(&session, permissions, channel, request_id);
+        Ok((ctx, session, user))
+    }
+
     /// The live session behind a token, and its user.
     #[tracing::instrument(skip_all)]
     pub async fn session_by_token(&self, token: &str) -> Result<(Session, UserView)> {
@@ -133,12 +149,16 @@ impl Services {
             .filter(|s| s.tenant_id == ctx.tenant)
             .ok_or(Error::BadCredentials)?;
         tx.revoke_session_by_token(ctx.tenant, &hash, at).await?;
-        tx.append_event(
-            &ctx.origin(&Note::default(), at),
-            &NewEvent::about(session.user_id, "logged_out")
+        let event = match &session.impersonator {
+            // The end of an impersonation is the admin's act, whoever the session belongs to.
+            Some(admin) => NewEvent::about(session.user_id, "impersonation_ended").details(
+                json!({ "session_id": session.id, "impersonator": admin.actor, "impersonator_name": admin.name }),
+            ),
+            None => NewEvent::about(session.user_id, "logged_out")
                 .details(json!({ "sessions_revoked": 1 })),
-        )
-        .await?;
+        };
+        tx.append_event(&ctx.origin(&Note::default(), at), &event)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -164,17 +184,32 @@ pub(crate) async fn open_session(
     user: User,
     at: DateTime<Utc>,
 ) -> Result<Login> {
+    open_session_for(tx, user, at, at + settings.session_ttl, None).await
+}
+
+/// Opens a session for `user` until `expires_at`, marked with `impersonator` when an admin
+/// opens it to act as the user. An impersonation session counts against no `sessions_limit`
+/// and ends none of the user's own sessions.
+pub(crate) async fn open_session_for(
+    tx: &mut Tx,
+    user: User,
+    at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    impersonator: Option<Impersonator>,
+) -> Result<Login> {
     let minted = secrets::mint(SESSION_PREFIX);
+    let own = impersonator.is_none();
     let session = Session {
         id: Uuid::now_v7(),
         tenant_id: user.tenant_id,
         user_id: user.id,
         created_at: at,
-        expires_at: at + settings.session_ttl,
+        expires_at,
         revoked_at: None,
+        impersonator,
     };
     tx.insert_session(&session, &minted.hash).await?;
-    if let Some(limit) = user.sessions_limit {
+    if let Some(limit) = user.sessions_limit.filter(|_| own) {
         tx.revoke_sessions_beyond(user.tenant_id, user.id, limit, at)
             .await?;
     }

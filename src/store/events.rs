@@ -23,6 +23,7 @@ pub(super) struct EventRow {
     occurred_at: DateTime<Utc>,
     recorded_at: DateTime<Utc>,
     request_id: Option<String>,
+    impersonator: Option<String>,
 }
 
 impl EventRow {
@@ -49,6 +50,7 @@ impl EventRow {
             occurred_at: self.occurred_at,
             recorded_at: self.recorded_at,
             request_id: self.request_id,
+            impersonator: self.impersonator,
         })
     }
 }
@@ -58,8 +60,8 @@ fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
 }
 
 pub(super) const EVENT_COLUMNS: &str =
-    "seq, tx_order, id, user_id, action, from_status, to_status, actor, \
-    actor_name, channel, reference_id, description, details, occurred_at, recorded_at, request_id";
+    "seq, tx_order, id, user_id, action, from_status, to_status, actor, actor_name, channel, \
+    reference_id, description, details, occurred_at, recorded_at, request_id, impersonator";
 
 /// Who and why, as the service knows it for the whole request.
 pub struct EventOrigin<'a> {
@@ -70,6 +72,8 @@ pub struct EventOrigin<'a> {
     /// The API the change came through.
     pub channel: &'a str,
     pub request_id: Option<&'a str>,
+    /// Who acts as the user, when the change comes through an impersonation session.
+    pub impersonator: Option<&'a str>,
     pub note: &'a Note,
     pub recorded_at: DateTime<Utc>,
 }
@@ -85,7 +89,7 @@ impl Tx {
         origin: &EventOrigin<'_>,
         events: &[NewEvent],
     ) -> Result<()> {
-        const COLUMNS: usize = 15;
+        const COLUMNS: usize = 16;
         for chunk in events.chunks(100) {
             let rows = (0..chunk.len())
                 .map(|i| {
@@ -100,7 +104,7 @@ impl Tx {
             let sql = format!(
                 "INSERT INTO events (id, tenant_id, user_id, action, from_status, to_status, actor, \
                  actor_name, channel, reference_id, description, details, occurred_at, recorded_at, \
-                 request_id) VALUES {rows}"
+                 request_id, impersonator) VALUES {rows}"
             );
             with_conn!(self, |c| {
                 let mut q = sqlx::query(&sql);
@@ -120,7 +124,8 @@ impl Tx {
                         .bind(e.details.as_ref().map(|d| d.to_string()))
                         .bind(origin.note.occurred_at.unwrap_or(origin.recorded_at))
                         .bind(origin.recorded_at)
-                        .bind(origin.request_id);
+                        .bind(origin.request_id)
+                        .bind(origin.impersonator);
                 }
                 q.execute(c).await?.rows_affected()
             });

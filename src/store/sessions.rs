@@ -1,6 +1,7 @@
 //! Login sessions. Only the token's SHA-256 is stored.
 
 use super::{with_conn, Result, Tx};
+use crate::domain::impersonation::Impersonator;
 use crate::domain::session::Session;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -13,6 +14,8 @@ struct SessionRow {
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
+    impersonator: Option<String>,
+    impersonator_name: Option<String>,
 }
 
 impl From<SessionRow> for Session {
@@ -24,18 +27,22 @@ impl From<SessionRow> for Session {
             created_at: r.created_at,
             expires_at: r.expires_at,
             revoked_at: r.revoked_at,
+            impersonator: r.impersonator.map(|actor| Impersonator {
+                actor,
+                name: r.impersonator_name,
+            }),
         }
     }
 }
 
-const SESSION_COLUMNS: &str =
-    "s.id, s.tenant_id, s.user_id, s.created_at, s.expires_at, s.revoked_at";
+const SESSION_COLUMNS: &str = "s.id, s.tenant_id, s.user_id, s.created_at, s.expires_at, \
+    s.revoked_at, s.impersonator, s.impersonator_name";
 
 impl Tx {
     pub async fn insert_session(&mut self, session: &Session, token_hash: &[u8]) -> Result<()> {
         with_conn!(self, |c| sqlx::query(
-            "INSERT INTO sessions (id, tenant_id, user_id, token_hash, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO sessions (id, tenant_id, user_id, token_hash, created_at, expires_at, \
+             impersonator, impersonator_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
         .bind(session.id)
         .bind(session.tenant_id)
@@ -43,6 +50,13 @@ impl Tx {
         .bind(token_hash)
         .bind(session.created_at)
         .bind(session.expires_at)
+        .bind(session.impersonator.as_ref().map(|i| i.actor.as_str()))
+        .bind(
+            session
+                .impersonator
+                .as_ref()
+                .and_then(|i| i.name.as_deref())
+        )
         .execute(c)
         .await?
         .rows_affected());
@@ -125,9 +139,10 @@ impl Tx {
         Ok(with_conn!(self, |c| {
             sqlx::query(
             "UPDATE sessions SET revoked_at = $3 \
-             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL \
+             WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND impersonator IS NULL \
                AND id NOT IN (SELECT id FROM sessions \
                               WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
+                                AND impersonator IS NULL \
                               ORDER BY created_at DESC, id DESC LIMIT $4)"
         )
         .bind(tenant)

@@ -489,6 +489,24 @@ impl Tx {
             > 0))
     }
 
+    /// The user with this id and their password hash (None when they have none).
+    pub async fn user_password_hash(
+        &mut self,
+        tenant: Uuid,
+        id: Uuid,
+    ) -> Result<Option<(User, Option<String>)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE tenant_id = $1 AND id = $2"
+        );
+        let row: Option<UserWithHashRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(c)
+            .await?);
+        row.map(|r| Ok((r.user.into_user()?, r.password_hash)))
+            .transpose()
+    }
+
     /// Writes a profile (and, when given, a new password hash); bumps the version.
     pub async fn update_profile(
         &mut self,

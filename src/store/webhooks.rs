@@ -422,7 +422,7 @@ impl Tx {
             "SELECT d.id AS delivery_id, d.tenant_id AS delivery_tenant, d.endpoint_id, w.url, \
              w.secret, d.attempts, e.seq, e.tx_order, e.id, e.user_id, e.action, e.from_status, \
              e.to_status, e.actor, e.actor_name, e.channel, e.reference_id, e.description, e.details, e.occurred_at, \
-             e.recorded_at, e.request_id \
+             e.recorded_at, e.request_id, e.impersonator \
              FROM webhook_deliveries d JOIN webhook_endpoints w ON w.tenant_id = d.tenant_id AND w.id = d.endpoint_id \
              JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id WHERE d.claim = $1 AND d.status = 'sending' \
              ORDER BY d.event_seq"

@@ -370,6 +370,7 @@ async fn sessions_live_and_revoked(b: Backend) {
             created_at: base + Duration::seconds(i),
             expires_at: base + Duration::days(1),
             revoked_at: None,
+            impersonator: None,
         };
         tx.insert_session(&s, format!("token-{i}").as_bytes())
             .await
@@ -382,6 +383,7 @@ async fn sessions_live_and_revoked(b: Backend) {
         created_at: base,
         expires_at: base - Duration::seconds(1),
         revoked_at: None,
+        impersonator: None,
     };
     tx.insert_session(&expired, b"token-old").await.unwrap();
     assert_eq!(
@@ -433,6 +435,7 @@ async fn sessions_live_and_revoked(b: Backend) {
         created_at: base,
         expires_at: base + Duration::days(1),
         revoked_at: None,
+        impersonator: None,
     };
     tx.insert_session(&s, b"token-new").await.unwrap();
     tx.set_status(t, u.id, Status::Deactivated, base)
@@ -466,6 +469,7 @@ async fn events_append_and_page(b: Backend) {
             request_id: Some("req-1"),
             note: &note,
             recorded_at: now(),
+            impersonator: None,
         };
         for _ in 0..n {
             tx.append_event(
@@ -539,6 +543,7 @@ async fn events_are_append_only(b: Backend) {
         request_id: None,
         note: &note,
         recorded_at: now(),
+        impersonator: None,
     };
     tx.append_event(&origin, &NewEvent::about(Uuid::now_v7(), "created"))
         .await
@@ -976,6 +981,7 @@ async fn webhook_deliveries_are_enqueued_with_events_and_claimed_once_in_order(b
                 request_id: None,
                 note: &note,
                 recorded_at: at,
+                impersonator: None,
             };
             tx.append_events(&origin, &events).await.unwrap();
             if commit {

@@ -25,6 +25,7 @@ mod resilience;
 mod rocketchat;
 mod round_trips;
 mod scim;
+mod self_service;
 mod sessions;
 mod settings;
 mod smtp;

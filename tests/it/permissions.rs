@@ -783,6 +783,24 @@ fn every_write(f: &Fixture) -> Vec<Op> {
         ),
         op(
             M::POST,
+            "/v1/users/{id}/impersonations",
+            format!("/v1/users/{ada}/impersonations"),
+            None,
+        ),
+        op(
+            M::PUT,
+            "/v1/external-auth/key",
+            "/v1/external-auth/key",
+            Some(json!({"algorithm": "HS256", "key": "k".repeat(32), "audience": "roster"})),
+        ),
+        op(
+            M::DELETE,
+            "/v1/external-auth/key",
+            "/v1/external-auth/key",
+            None,
+        ),
+        op(
+            M::POST,
             "/v1/users/{id}/logout",
             format!("/v1/users/{ada}/logout"),
             None,
@@ -1128,10 +1146,15 @@ async fn every_write_operation_needs_its_scope(b: Backend) {
             let keyed = operation["security"]
                 .as_array()
                 .is_some_and(|s| s.iter().all(|r| r.get("operator").is_none()));
+            // A signed-in user acts on themselves (their session, not a key).
+            let own = operation["security"]
+                .as_array()
+                .is_some_and(|s| s.iter().all(|r| r.get("session").is_some()));
             let person = path.starts_with("/api/");
             // SCIM's searches read by POST; its Bulk answers each operation's 403 inside a 200.
             let not_a_write = path.ends_with("/.search") || path.ends_with("/Bulk");
-            if ["get", "head"].contains(&method.as_str()) || !keyed || person || not_a_write {
+            if ["get", "head"].contains(&method.as_str()) || !keyed || own || person || not_a_write
+            {
                 continue;
             }
             let m = method.to_uppercase();

@@ -112,6 +112,7 @@ const GENERATED: &[&str] = &[
     "assign_new_plan",
     "authToken",
     "token",
+    "impersonate",
 ];
 
 /// Headers worth keeping in a transcript; the others (date, content-length) say nothing of

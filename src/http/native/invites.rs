@@ -1,6 +1,7 @@
 //! Invites and the emails that carry them: accepting an invite (the token is the credential,
 //! no API key), the page the emailed link opens, and delivery status.
 
+use super::pages::PasswordPage;
 use super::wire::{path_uuid, List, UserBody};
 use crate::domain::fields::Password;
 use crate::domain::outbox::EmailDelivery;
@@ -17,6 +18,7 @@ use axum::response::Html;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
@@ -169,7 +171,19 @@ token; whether the invite is good is known only when the form is sent.",
     ),
 )]
 async fn page() -> Html<&'static str> {
-    Html(include_str!("accept.html"))
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(PAGE.get_or_init(|| {
+        PasswordPage {
+            title: "Accept your invite",
+            label: "Choose a password (at least 8 characters)",
+            button: "Accept invite",
+            busy: "Accepting...",
+            endpoint: "/v1/invites/accept",
+            done: "Welcome! Your account is active; you can now sign in.",
+            failed: "The invite could not be accepted.",
+        }
+        .render()
+    }))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

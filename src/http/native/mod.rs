@@ -4,10 +4,15 @@
 mod actions;
 mod bulk;
 mod events;
+mod external_auth;
 mod groups;
 mod health;
+mod impersonation;
 mod invites;
 mod keys;
+mod me;
+mod pages;
+mod password_reset;
 mod plans;
 mod products;
 mod roles;
@@ -45,6 +50,9 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(actions::router()))
         .merge(events::router())
         .merge(sessions::router())
+        .merge(me::router())
+        .merge(impersonation::router())
+        .merge(external_auth::router())
         .merge(keyed(groups::router()))
         .merge(keyed(rooms::router()))
         .merge(keyed(plans::router()))
@@ -52,6 +60,7 @@ fn api(keyed: impl Fn(Routes) -> Routes) -> Routes {
         .merge(keyed(schedules::router()))
         .merge(webhooks::router())
         .merge(invites::router())
+        .merge(password_reset::router())
         .merge(keyed(roles::router()))
         .merge(keys::router())
         .merge(settings::router())

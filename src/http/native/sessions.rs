@@ -2,7 +2,7 @@
 
 use super::wire::{path_uuid, List, SessionBody, SessionsRevoked, UserBody};
 use crate::domain::FieldError;
-use crate::http::auth::{bearer, Caller};
+use crate::http::auth::{bearer, Caller, SessionCaller};
 use crate::http::json::ApiJson;
 use crate::http::openapi::tag;
 use crate::http::problem::{ApiResult, Problem, ProblemBody};
@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 pub fn router() -> super::Routes {
     super::Routes::new()
         .routes(routes!(login))
-        .routes(routes!(current))
+        .routes(routes!(current, end_current))
         .routes(routes!(list, revoke_all))
 }
 
@@ -209,4 +209,30 @@ async fn revoke_all(
     Ok(Json(SessionsRevoked {
         sessions_revoked: revoked,
     }))
+}
+
+#[utoipa::path(
+    delete,
+    path = "/v1/sessions/current",
+    tag = tag::NATIVE,
+    operation_id = "endCurrentSession",
+    summary = "Log out (end this session)",
+    description = "Ends the session of the token sent as `Authorization: Bearer`; the user's \
+other sessions stay. Ending an impersonation session is audited as `impersonation_ended`.",
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "No session token, or one that is unknown, expired or revoked",
+            body = ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("session" = [])),
+)]
+async fn end_current(
+    State(state): State<AppState>,
+    caller: SessionCaller,
+) -> ApiResult<StatusCode> {
+    state
+        .services
+        .end_session(&caller.ctx, &caller.token)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

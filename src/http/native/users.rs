@@ -2,7 +2,8 @@
 
 use super::actions::note;
 use super::wire::{
-    decode_cursor, encode_cursor, path_uuid, List, StatusName, UserAnswer, UserBody,
+    decode_cursor, encode_cursor, names_and_phone, path_uuid, List, StatusName, UserAnswer,
+    UserBody,
 };
 use crate::domain::fields::{email_key, Email, ExternalId, GroupKey, Password, PersonName, Phone};
 use crate::domain::user::UserFilter;
@@ -397,6 +398,12 @@ impl PatchUser {
             }
             Some(Some(p)) => errors.take(Password::parse("password", &p)),
         };
+        let (first_name, last_name, phone_number) = names_and_phone(
+            &self.first_name,
+            &self.last_name,
+            &self.phone_number,
+            &mut errors,
+        );
         let patch = UserPatch {
             email: Change::from_member(
                 self.email.as_ref().map(Option::as_deref),
@@ -413,21 +420,9 @@ impl PatchUser {
                 &mut errors,
                 |s| ExternalId::parse("external_id", s),
             ),
-            first_name: Change::from_member(
-                self.first_name.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| PersonName::parse("first_name", s),
-            ),
-            last_name: Change::from_member(
-                self.last_name.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| PersonName::parse("last_name", s),
-            ),
-            phone_number: Change::from_member(
-                self.phone_number.as_ref().map(Option::as_deref),
-                &mut errors,
-                |s| Phone::parse("phone_number", s),
-            ),
+            first_name,
+            last_name,
+            phone_number,
             roles,
             sessions_limit: match self.sessions_limit {
                 None => Change::Keep,

@@ -191,6 +191,10 @@ pub struct EventBody {
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub request_id: Option<String>,
+    /// Who acted as the user (`api_key:<id>`, `user:<id>`), on events made through an
+    /// impersonation session; absent otherwise. `actor` is then the user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl From<Event> for EventBody {
@@ -210,6 +214,7 @@ impl From<Event> for EventBody {
             occurred_at: e.occurred_at,
             recorded_at: e.recorded_at,
             request_id: e.request_id,
+            impersonator: e.impersonator,
         }
     }
 }
@@ -222,6 +227,10 @@ pub struct SessionBody {
     pub user_id: Uuid,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// On an impersonation session: who acts as the user through it (`api_key:<id>`,
+    /// `user:<id>`). Absent on the user's own sessions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impersonator: Option<String>,
 }
 
 impl From<Session> for SessionBody {
@@ -231,6 +240,7 @@ impl From<Session> for SessionBody {
             user_id: s.user_id,
             created_at: s.created_at,
             expires_at: s.expires_at,
+            impersonator: s.impersonator.map(|i| i.actor),
         }
     }
 }
@@ -414,6 +424,36 @@ pub fn path_uuid(raw: &str, what: &'static str) -> Result<Uuid, Problem> {
 
 pub fn path_number(raw: &str, what: &'static str) -> Result<i64, Problem> {
     raw.parse().map_err(|_| Problem::not_found(what))
+}
+
+/// The `first_name`, `last_name` and `phone_number` members of a merge patch (absent keeps,
+/// null clears), parsed; a bad one is recorded in `errors` and keeps.
+pub(super) fn names_and_phone(
+    first_name: &Option<Option<String>>,
+    last_name: &Option<Option<String>>,
+    phone_number: &Option<Option<String>>,
+    errors: &mut crate::domain::FieldErrors,
+) -> (
+    crate::domain::user::Change<crate::domain::fields::PersonName>,
+    crate::domain::user::Change<crate::domain::fields::PersonName>,
+    crate::domain::user::Change<crate::domain::fields::Phone>,
+) {
+    use crate::domain::fields::{PersonName, Phone};
+    use crate::domain::user::Change;
+    fn member(m: &Option<Option<String>>) -> Option<Option<&str>> {
+        m.as_ref().map(|v| v.as_deref())
+    }
+    (
+        Change::from_member(member(first_name), errors, |s| {
+            PersonName::parse("first_name", s)
+        }),
+        Change::from_member(member(last_name), errors, |s| {
+            PersonName::parse("last_name", s)
+        }),
+        Change::from_member(member(phone_number), errors, |s| {
+            Phone::parse("phone_number", s)
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -26,8 +26,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 use error::{ErrorBody, Publica, PublicaError, ValidationError};
 use serde_json::Value;
+use std::collections::HashMap;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use uuid::Uuid;
 use wire::{
     CreateUser, Created, Deactivated, ListUser, LoggedOut, Member, Paginator, Reactivated,
     UpdateUser, UserAnswer, UserList,
@@ -370,12 +372,13 @@ async fn list(
         .saturating_add(1);
     let count = found.items.len() as u64;
     let today = state.services.now().date_naive();
+    let mut links = impersonate_links(&state, &caller.ctx, &headers, &found.items).await?;
     Ok(Json(UserList::from(Paginator {
         current_page: page,
         data: found
             .items
             .iter()
-            .map(|u| ListUser::new(u, today))
+            .map(|u| ListUser::new(u, today).impersonate(links.remove(&u.user.user.id)))
             .collect(),
         first_page_url: url(1),
         from: (count > 0).then_some(from),
@@ -388,6 +391,37 @@ async fn list(
         total,
         path,
     })))
+}
+
+/// The `impersonate` links of these users, by user id: for a caller who may impersonate,
+/// one per active user.
+async fn impersonate_links(
+    state: &AppState,
+    ctx: &Context,
+    headers: &HeaderMap,
+    users: &[UserWithPlans],
+) -> Result<HashMap<Uuid, String>, PublicaError> {
+    let active: Vec<&UserWithPlans> = users
+        .iter()
+        .filter(|u| u.user.user.status.may_log_in())
+        .collect();
+    let ids: Vec<Uuid> = active.iter().map(|u| u.user.user.id).collect();
+    let Some(tickets) = state.services.impersonation_links(ctx, &ids).await? else {
+        return Ok(HashMap::new());
+    };
+    let origin = base_url(headers, "");
+    Ok(active
+        .iter()
+        .zip(tickets)
+        .map(|(u, t)| {
+            let user = &u.user.user;
+            let link = format!(
+                "{origin}/t/{}/impersonate/take/{}?ticket={}",
+                user.tenant_id, user.number, t.ticket
+            );
+            (t.user, link)
+        })
+        .collect())
 }
 
 /// The URL the client called, without its query: its own scheme and host, and the path with
@@ -447,9 +481,13 @@ async fn read(
     State(state): State<AppState>,
     KeyCaller(caller, _): KeyCaller<Publica>,
     Path(UserPath { user }): Path<UserPath>,
+    headers: HeaderMap,
 ) -> Result<Json<UserAnswer>, PublicaError> {
     let u = user_at(&state.services, &caller.ctx, &user).await?;
-    Ok(Json(UserAnswer::new(&u, state.services.now().date_naive())))
+    let mut links =
+        impersonate_links(&state, &caller.ctx, &headers, std::slice::from_ref(&u)).await?;
+    let answer = UserAnswer::new(&u, state.services.now().date_naive());
+    Ok(Json(answer.impersonate(links.remove(&u.user.user.id))))
 }
 
 #[utoipa::path(

@@ -183,7 +183,9 @@ pub struct ListUser {
     email: Option<String>,
     external_id: Option<String>,
     id: i64,
-    /// Always null.
+    /// For a caller holding `impersonate-users` and an active user: a link that opens a
+    /// 30-minute session as the user, marked as impersonated by the caller (once, within 10
+    /// minutes). Null otherwise.
     impersonate: Option<String>,
     /// Always empty.
     #[schema(max_items = 0)]
@@ -213,6 +215,12 @@ pub struct ListUser {
 }
 
 impl ListUser {
+    /// The same user with its `impersonate` link.
+    pub fn impersonate(mut self, link: Option<String>) -> Self {
+        self.impersonate = link;
+        self
+    }
+
     /// A user of the list; `today` decides which plans have expired.
     pub fn new(u: &UserWithPlans, today: NaiveDate) -> Self {
         let user = &u.user.user;
@@ -326,6 +334,12 @@ pub struct UserAnswer {
 }
 
 impl UserAnswer {
+    /// The same answer with the user's `impersonate` link.
+    pub fn impersonate(mut self, link: Option<String>) -> Self {
+        self.data.impersonate = link;
+        self
+    }
+
     pub fn new(user: &UserWithPlans, today: NaiveDate) -> Self {
         Self {
             code: Code::Success,

@@ -6,7 +6,15 @@ mod error;
 mod wire;
 
 use crate::domain::event::{Actor, Channel, Note};
+use crate::domain::external_token::split_name;
+use crate::domain::fields::{PersonName, Phone};
+use crate::domain::profile::{
+    profile_page_first_name, profile_page_last_name, OwnProfile, PASSWORD_CHANGE_LOGS_OUT,
+    PROFILE_UPDATED,
+};
 use crate::domain::session::Session;
+use crate::domain::user::Change;
+use crate::domain::FieldError;
 use crate::http::auth::{header, request_id};
 use crate::http::dialects::kit::{self, Body, Dialect, Member, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
@@ -28,6 +36,7 @@ use uuid::Uuid;
 use wire::{
     rc_username, ActiveStatusAnswer, ActiveStatusUser, InfoAnswer, LoginAnswer, LoginBody,
     LoginData, LogoutAnswer, LogoutData, MeAnswer, RcMe, RcUser, ServerInfo, SetActiveStatusBody,
+    UpdateOwnBasicInfoAnswer, UpdateOwnBasicInfoBody,
 };
 
 /// The envelope of a missing session, which only the common errors name.
@@ -44,6 +53,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
         .routes(routes!(users_info))
         .routes(routes!(set_active_status))
+        .routes(routes!(update_own_basic_info))
 }
 
 pub fn router() -> Router<AppState> {
@@ -68,7 +78,10 @@ impl FromRequestParts<AppState> for RcCaller {
             return Err(RocketChat::unauthenticated());
         };
         let (user_id, token) = (user_id.to_owned(), token.to_owned());
-        let (session, user) = state.services.session_by_token(&token).await?;
+        let (ctx, session, user) = state
+            .services
+            .session_caller(&token, Channel::RocketChat, request_id(parts))
+            .await?;
         if session.user_id.to_string() != user_id {
             return Err(RocketChat::unauthenticated());
         }
@@ -82,15 +95,8 @@ impl FromRequestParts<AppState> for RcCaller {
                 return Err(RocketChat::unknown_tenant());
             }
         }
-        let permissions = state.services.permissions_of(&user.user).await?;
         Ok(RcCaller {
-            ctx: Context::new(
-                session.tenant_id,
-                Actor::User(session.user_id),
-                Authority::User(permissions),
-                Channel::RocketChat,
-                request_id(parts),
-            ),
+            ctx,
             token,
             session,
             user,
@@ -492,6 +498,168 @@ async fn set_active_status(
     }))
 }
 
+/// The changes `users.updateOwnBasicInfo` asks for, read from `data` as the profile page
+/// judges them.
+struct OwnBasicInfo {
+    profile: OwnProfile,
+    /// (current, new)
+    password: Option<(String, String)>,
+}
+
+fn own_basic_info(body: &UpdateOwnBasicInfoBody, ctx: &Context) -> Result<OwnBasicInfo, RcError> {
+    if let Some(extra) = body.unknown.keys().next() {
+        return Err(RcError::invalid_params(format!(
+            "must NOT have additional properties ('{extra}')"
+        )));
+    }
+    let data = match &body.data.0 {
+        None => {
+            return Err(RcError::invalid_params(
+                "must have required property 'data'",
+            ))
+        }
+        Some(Value::Object(data)) => data,
+        Some(_) => return Err(RcError::invalid_params("'data' must be object")),
+    };
+    let text = |name: &str| -> Result<Option<String>, RcError> {
+        match data.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(RcError::invalid_params(format!("'{name}' must be string"))),
+        }
+    };
+    let realname = text("realname")?;
+    let first = text("firstName")?;
+    let last = text("lastName")?;
+    let phone = text("phone")?;
+    let current = text("currentPassword")?;
+    let new = text("newPassword")?;
+    if text("email")?.is_some() {
+        let why = match ctx.impersonator() {
+            Some(_) => "an impersonation session cannot change the email",
+            None => "the email cannot be changed here; ask an administrator",
+        };
+        return Err(RcError::not_allowed(why));
+    }
+    if let Some(other) = data.keys().find(|k| {
+        !matches!(
+            k.as_str(),
+            "realname"
+                | "firstName"
+                | "lastName"
+                | "phone"
+                | "currentPassword"
+                | "newPassword"
+                | "email"
+        )
+    }) {
+        return Err(RcError::invalid_params(format!(
+            "'{other}' cannot be changed through roster"
+        )));
+    }
+    let (first, last) = match (realname, first, last) {
+        (Some(full), None, None) => {
+            let (f, l) = split_name(&full);
+            (Some(f), Some(l.unwrap_or_default()))
+        }
+        (None, f, l) => (f, l),
+        _ => {
+            return Err(RcError::invalid_params(
+                "send 'realname' or 'firstName' and 'lastName', not both",
+            ))
+        }
+    };
+    let rule =
+        |r: Result<PersonName, FieldError>| r.map_err(|e| RcError::invalid_params(e.message));
+    let mut profile = OwnProfile::default();
+    if let Some(f) = first {
+        profile.first_name = Change::Set(rule(profile_page_first_name("firstName", &f))?);
+    }
+    if let Some(l) = last {
+        profile.last_name = Change::Set(rule(profile_page_last_name("lastName", &l))?);
+    }
+    match phone.as_deref().map(str::trim) {
+        None => {}
+        Some("") => profile.phone_number = Change::Clear,
+        Some(p) => {
+            profile.phone_number = Change::Set(
+                Phone::parse("phone", p)
+                    .map_err(|e| RcError::invalid_params(format!("'phone' {}", e.message)))?,
+            )
+        }
+    }
+    let password = match (current, new) {
+        (None, None) => None,
+        (Some(c), Some(n)) => Some((c, n)),
+        (None, Some(_)) => {
+            return Err(RcError::invalid_params(
+                "must have required property 'currentPassword'",
+            ))
+        }
+        (Some(_), None) => {
+            return Err(RcError::invalid_params(
+                "must have required property 'newPassword'",
+            ))
+        }
+    };
+    Ok(OwnBasicInfo { profile, password })
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/users.updateOwnBasicInfo",
+    tag = tag::ROCKETCHAT,
+    operation_id = "rocketchatUpdateOwnBasicInfo",
+    summary = "Edit your own profile",
+    description = "The signed-in user changes their own name (`realname`, or roster's \
+`firstName` and `lastName`), phone (roster's `phone`) and password, under the rules of \
+Rocket.Chat's profile page: `First name must have at least 2 characters. Numbers and special \
+characters are not allowed.`, `Last name must have at least 1 characters.` A new password needs \
+`currentPassword` (in clear: roster keeps no SHA-256 of passwords), must be 8 to 255 characters, \
+and differ from the current one and from the email; then every session of the user ends, this \
+one included (`Changing your password will log you out immediately. Use the new password to log \
+back in.`). The email cannot be changed here; an impersonation session can change neither it \
+nor the password. Audited as done by the user (`profile_updated`, `password_changed`).",
+    request_body = UpdateOwnBasicInfoBody,
+    responses(
+        (status = 200, description = "Saved", body = UpdateOwnBasicInfoAnswer),
+        (status = 400, description = "A rule of the profile page is broken, the current \
+password is wrong, or a field cannot be changed here", body = ErrorBody, example = json!({
+            "success": false,
+            "error": "First name must have at least 2 characters. Numbers and special characters are not allowed. [invalid-params]",
+            "errorType": "invalid-params"
+        })),
+    ),
+    security(("rocketchat_user_id" = [], "rocketchat_auth_token" = [])),
+)]
+async fn update_own_basic_info(
+    State(state): State<AppState>,
+    caller: RcCaller,
+    Body(body, _): Body<RocketChat, UpdateOwnBasicInfoBody>,
+) -> Result<Json<UpdateOwnBasicInfoAnswer>, RcError> {
+    let info = own_basic_info(&body, &caller.ctx)?;
+    let services = &state.services;
+    // The password first: a wrong current password changes nothing.
+    let revoked = match &info.password {
+        Some((current, new)) => Some(
+            services
+                .change_own_password(&caller.ctx, current, new)
+                .await?,
+        ),
+        None => None,
+    };
+    let user = services.edit_own_profile(&caller.ctx, info.profile).await?;
+    Ok(Json(UpdateOwnBasicInfoAnswer {
+        user: RcMe::from(&user),
+        message: match revoked {
+            Some(_) => PASSWORD_CHANGE_LOGS_OUT,
+            None => PROFILE_UPDATED,
+        },
+        sessions_revoked: revoked,
+        success: true,
+    }))
+}
+
 /// This dialect's part of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = routes().into_openapi();
@@ -521,6 +689,9 @@ tenant base URL, another tenant's)",
             Common::UNAVAILABLE,
         ],
     );
-    kit::refuses_unknown_members(&mut doc, &[SetActiveStatusBody::name()]);
+    kit::refuses_unknown_members(
+        &mut doc,
+        &[SetActiveStatusBody::name(), UpdateOwnBasicInfoBody::name()],
+    );
     doc
 }

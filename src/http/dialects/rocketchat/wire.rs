@@ -418,3 +418,67 @@ pub struct ActiveStatusUser {
     /// Whether the user is now `active`.
     pub active: bool,
 }
+
+/// `users.updateOwnBasicInfo`: what the signed-in user changes of themselves, in `data`.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = RocketchatUpdateOwnBasicInfoRequest, example = json!({
+    "data": {"realname": "Ada Lovelace", "phone": "+14155550142"}
+}))]
+pub struct UpdateOwnBasicInfoBody {
+    #[serde(default)]
+    #[schema(value_type = OwnBasicInfo, required = true)]
+    pub data: Member,
+    /// The members Rocket.Chat's validator does not know, to refuse by name.
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: Map<String, Value>,
+}
+
+/// The fields of `data`. Any other (`username`, `nickname`, `statusText`, `bio`,
+/// `customFields`...) is refused (`invalid-params`).
+#[derive(utoipa::ToSchema)]
+#[schema(as = RocketchatOwnBasicInfo)]
+#[allow(dead_code)]
+pub struct OwnBasicInfo {
+    /// The full name: the last word is the last name, the rest the first name.
+    realname: Option<String>,
+    /// roster's: the first name alone (at least 2 letters).
+    #[schema(rename = "firstName")]
+    first_name: Option<String>,
+    /// roster's: the last name alone (at least 1 character).
+    #[schema(rename = "lastName")]
+    last_name: Option<String>,
+    /// roster's: the phone number, in international format; `""` removes it.
+    phone: Option<String>,
+    /// Needed with `newPassword`: the current password, in clear.
+    #[schema(rename = "currentPassword")]
+    current_password: Option<String>,
+    /// 8 to 255 characters, not the current password, not the email. Every session of the
+    /// user ends, the caller's included.
+    #[schema(rename = "newPassword")]
+    new_password: Option<String>,
+    /// Refused: an email changes through those who administer users.
+    email: Option<String>,
+}
+
+/// The answer to `users.updateOwnBasicInfo`: the user as `me` shows them, and what the
+/// profile page says.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = RocketchatUpdateOwnBasicInfo, example = json!({
+    "user": me_example(),
+    "message": "Your profile has been successfully updated.",
+    "success": true
+}))]
+pub struct UpdateOwnBasicInfoAnswer {
+    pub user: RcMe,
+    /// `Your profile has been successfully updated.`, or, after a password change, `Changing
+    /// your password will log you out immediately. Use the new password to log back in.`
+    pub message: &'static str,
+    /// After a password change: how many sessions ended (the caller's included). Absent
+    /// otherwise.
+    #[serde(rename = "sessionsRevoked", skip_serializing_if = "Option::is_none")]
+    #[schema(required = false)]
+    pub sessions_revoked: Option<u64>,
+    #[schema(schema_with = always_true)]
+    pub success: bool,
+}
