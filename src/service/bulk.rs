@@ -613,6 +613,28 @@ impl Services {
     /// tenant's last active admin. One transaction; it cannot be undone.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %id))]
     pub async fn erase_user(&self, ctx: &Context, id: Uuid, reason: &str) -> Result<Erasure> {
+        self.erase(ctx, id, reason, false).await
+    }
+
+    /// Erases a user their identity provider deleted (SCIM's DELETE, when the tenant's
+    /// `scim_delete` setting says `erase`), and records the deletion in the same transaction:
+    /// SCIM no longer finds them.
+    pub async fn erase_deprovisioned(
+        &self,
+        ctx: &Context,
+        id: Uuid,
+        reason: &str,
+    ) -> Result<Erasure> {
+        self.erase(ctx, id, reason, true).await
+    }
+
+    async fn erase(
+        &self,
+        ctx: &Context,
+        id: Uuid,
+        reason: &str,
+        deprovision: bool,
+    ) -> Result<Erasure> {
         ctx.require_one(&[Permission::EditProfiles])?;
         ctx.require_one(&[Permission::ChangeStatus])?;
         let at = self.now();
@@ -639,6 +661,9 @@ impl Services {
         }
         tx.forget_user(ctx.tenant, id, Status::Revoked.as_str(), at)
             .await?;
+        if deprovision {
+            tx.mark_deprovisioned(ctx.tenant, id, at).await?;
+        }
         let mut scrubbed = 0;
         for mut e in events {
             let before = e.clone();

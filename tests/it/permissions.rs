@@ -1128,6 +1128,20 @@ fn every_write(f: &Fixture) -> Vec<Op> {
             format!("/scim/v2/Groups/{}", f.group),
             None,
         ),
+        // One NDJSON line is a JSON object.
+        op(
+            M::POST,
+            "/v1/users/import",
+            "/v1/users/import",
+            Some(json!({"email": "imported@example.com"})),
+        ),
+        // Last: nothing after it needs the erased user.
+        op(
+            M::POST,
+            "/v1/users/{id}/erasure",
+            format!("/v1/users/{}/erasure", f.fay),
+            Some(json!({"confirm": f.fay, "reason": "the matrix"})),
+        ),
     ]
 }
 

@@ -24,6 +24,7 @@ backend_tests!(
     a_key_does_what_its_scopes_allow,
     remove_follows_what_roster_keeps,
     an_inactive_creation_is_one_transaction,
+    delete_erases_when_the_tenant_says_so,
 );
 
 const BASE: &str = "/t/acme/scim/v2";
@@ -1095,4 +1096,53 @@ async fn an_inactive_creation_is_one_transaction(b: Backend) {
         .collect();
     assert!(actions.contains(&"created".to_owned()), "{actions:?}");
     assert!(actions.contains(&"deactivated".to_owned()), "{actions:?}");
+}
+
+/// With the tenant's `scim_delete` set to `erase`, a SCIM DELETE erases the user: gone from SCIM,
+/// no personal datum left in roster, the audit trail kept, the address free again.
+async fn delete_erases_when_the_tenant_says_so(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let r = app
+        .call(
+            Method::PATCH,
+            "/v1/settings",
+            Some(json!({"scim_delete": "erase"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let u = provision(
+        &app,
+        json!({"userName": "gone@example.com", "name": {"givenName": "Gina", "familyName": "Gone"}}),
+    )
+    .await;
+    let id = u["id"].as_str().unwrap();
+    let token = session_of(&app, id, "gone@example.com").await;
+    let r = scim(&app, Method::DELETE, &format!("/Users/{id}"), None).await;
+    assert_eq!(r.status, 204, "{:?}", r.body);
+    assert!(!session_alive(&app, &token).await);
+    assert_eq!(
+        scim(&app, Method::GET, &format!("/Users/{id}"), None)
+            .await
+            .status,
+        404
+    );
+    let native = app.get(&format!("/v1/users/{id}")).await;
+    assert_eq!(native.status, 200, "the id stays: {:?}", native.body);
+    for field in ["email", "username", "first_name", "last_name"] {
+        assert!(native.body[field].is_null(), "{field}: {:?}", native.body);
+    }
+    let events = app.get(&format!("/v1/users/{id}/events")).await.body["data"].clone();
+    let actions: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(
+        actions.contains(&"created") && actions.contains(&"erased"),
+        "{actions:?}"
+    );
+    assert!(!events.to_string().contains("Gina"), "{events}");
+    // The address is free for a new person.
+    provision(&app, json!({"userName": "gone@example.com"})).await;
 }

@@ -15,6 +15,7 @@ mod user;
 
 use crate::domain::event::Note;
 use crate::domain::query::{UserOrder, UserQuery};
+use crate::domain::tenant::ScimDelete;
 use crate::http::auth::{bearer, header};
 use crate::http::dialects::kit::{self, Body, KeyAuth, KeyCaller, Query};
 use crate::http::openapi::{add_common_errors, tag, Common, When};
@@ -724,13 +725,16 @@ async fn patch_user(
 
 #[utoipa::path(delete, path = "/scim/v2/Users/{id}", tag = tag::SCIM,
     operation_id = "scimDeleteUser",
-    summary = "Deprovision a user: deactivates them, and they leave SCIM",
-    description = "roster deactivates the user through the same deactivation every API uses \
-(sessions end, audit event, the last-admin and room rules), and records that the identity \
+    summary = "Deprovision a user: deactivates (or erases) them, and they leave SCIM",
+    description = "What happens is the tenant's `scim_delete` setting (`/v1/settings`). \
+`deactivate` (the default): roster deactivates the user through the same deactivation every API \
+uses (sessions end, audit event, the last-admin and room rules) and records that the identity \
 provider deleted them, in one transaction: SCIM then answers 404 for them, while roster's other \
-APIs still show the deactivated user. (A user deactivated with `active: false` stays readable.)",
+APIs still show the deactivated user. `erase`: the user is erased (every personal datum goes, \
+the audit trail stays scrubbed) and leaves SCIM, in one transaction. (A user deactivated with \
+`active: false` stays readable.)",
     params(("id" = String, Path, description = "The user's id")),
-    responses((status = 204, description = "Deactivated"),
+    responses((status = 204, description = "Deactivated, or erased"),
         (status = 404, description = "No such user", body = error::ErrorBody, content_type = "application/scim+json"),
         (status = 409, description = "A lifecycle rule refused (the last admin, a room's last owner)", body = error::ErrorBody, content_type = "application/scim+json"),
         (status = 412, description = "If-Match is not the current version", body = error::ErrorBody, content_type = "application/scim+json")),
@@ -751,10 +755,18 @@ async fn delete_user(
     if let Some(expected) = if_match(&headers).filter(|v| *v != current) {
         return Err(Error::VersionMismatch { expected, current }.into());
     }
-    state
-        .services
-        .deprovision(&ctx, id, &Note::default())
-        .await?;
+    match state.services.tenant_settings(&ctx).await?.scim_delete {
+        ScimDelete::Deactivate => {
+            state
+                .services
+                .deprovision(&ctx, id, &Note::default())
+                .await?;
+        }
+        ScimDelete::Erase => {
+            let reason = "deleted by the identity provider (SCIM DELETE)";
+            state.services.erase_deprovisioned(&ctx, id, reason).await?;
+        }
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
