@@ -1,6 +1,7 @@
 //! Use cases. Each one runs in ONE transaction: load (and lock), ask the domain, write, and
 //! append the audit event, then commit. HTTP handlers of every API call only this layer.
 
+pub mod console;
 mod error;
 pub mod groups;
 mod idempotency;

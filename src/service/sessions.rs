@@ -55,6 +55,19 @@ impl Services {
         if ctx.is_key() {
             ctx.require_one(&[Permission::SignIn])?;
         }
+        self.login_admitting(ctx, name, password, |u| u.status.may_log_in())
+            .await
+    }
+
+    /// [`Services::login`] for the users `admit` lets in (the console's: its admins); anyone
+    /// else is refused as a wrong password is.
+    pub(crate) async fn login_admitting(
+        &self,
+        ctx: &Context,
+        name: LoginName<'_>,
+        password: &str,
+        admit: fn(&User) -> bool,
+    ) -> Result<Login> {
         let (email_key, username_key) = name.keys();
         let (user, stored) = match self
             .store
@@ -67,7 +80,7 @@ impl Services {
             None => (None, None),
         };
         let matches = self.passwords.verify(password, stored).await?;
-        let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {
+        let Some(user) = user.filter(|u| matches && admit(u)) else {
             return Err(Error::BadCredentials);
         };
         let at = self.now();
@@ -76,7 +89,7 @@ impl Services {
         let user = tx
             .user(ctx.tenant, user.id, true)
             .await?
-            .filter(|u| u.status.may_log_in())
+            .filter(admit)
             .ok_or(Error::BadCredentials)?;
         let login = open_session(&mut tx, &self.settings, user, at).await?;
         tx.commit().await?;

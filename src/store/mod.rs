@@ -7,6 +7,7 @@
 //! `postgres.rs` and `sqlite.rs`. `with_conn!` runs one body against whichever connection the
 //! transaction holds, so each query is written once and type-checked for both.
 
+mod console;
 mod email_keys;
 mod emails;
 mod events;
