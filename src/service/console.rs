@@ -5,11 +5,13 @@
 use super::secrets;
 use super::sessions::{open_session, Login, LoginName};
 use super::users::{insert_user, patch_locked, Creation, OnExisting};
-use super::{Authority, Context, Error, Result, Services, UserView};
+use super::{Authority, Context, Error, Page, Result, Services, UserView};
 use crate::domain::console::{may_sign_in, setup_link_ttl, SetupLink};
 use crate::domain::event::{Actor, Channel, Note};
+use crate::domain::event::{Event, EventCursor};
 use crate::domain::fields::{Email, Password};
 use crate::domain::permission::{BuiltinRole, Permission, Permissions};
+use crate::domain::room::RoomFacts;
 use crate::domain::session::Session;
 use crate::domain::user::{NewUser, Roles, User, UserPatch, UserRef};
 use crate::domain::{Entity, Status};
@@ -237,5 +239,63 @@ impl Services {
             .await?
             .status_counts_capped(ctx.tenant, STATUS_COUNT_CAP)
             .await?)
+    }
+}
+
+impl Services {
+    /// The rooms a user belongs to, with their role in each.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
+    pub async fn rooms_of(&self, ctx: &Context, user: Uuid) -> Result<Vec<RoomFacts>> {
+        ctx.require_one(&[Permission::ViewUsers])?;
+        let mut tx = self.store.read().await?;
+        tx.user(ctx.tenant, user, false)
+            .await?
+            .ok_or(Error::NotFound(Entity::User))?;
+        Ok(tx.room_facts(ctx.tenant, user).await?)
+    }
+
+    /// The tenant's latest events, newest first, optionally of one action; the page after
+    /// `before`. The next page's cursor comes with a full page.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
+    pub async fn latest_events(
+        &self,
+        ctx: &Context,
+        before: Option<EventCursor>,
+        action: Option<&str>,
+        limit: u32,
+    ) -> Result<Page<Event, EventCursor>> {
+        ctx.require_one(&[Permission::ViewAudit])?;
+        let items = self
+            .store
+            .read()
+            .await?
+            .latest_events(ctx.tenant, before, action, limit)
+            .await?;
+        let next = items
+            .last()
+            .filter(|_| items.len() == limit as usize)
+            .map(|e| EventCursor {
+                tx_order: e.tx_order,
+                seq: e.seq,
+            });
+        Ok(Page { items, next })
+    }
+}
+
+impl Services {
+    /// A user's latest events, newest first: the console's timeline.
+    #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
+    pub async fn latest_user_events(
+        &self,
+        ctx: &Context,
+        user: Uuid,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        ctx.require_one(&[Permission::ViewAudit])?;
+        let mut tx = self.store.read().await?;
+        tx.user(ctx.tenant, user, false)
+            .await?
+            .ok_or(Error::NotFound(Entity::User))?;
+        Ok(tx.latest_user_events(ctx.tenant, user, limit).await?)
     }
 }

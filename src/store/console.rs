@@ -1,8 +1,10 @@
 //! The admin console's storage: one-time set-password links (only the token's SHA-256 is
 //! stored) and the per-status counts of the users list.
 
+use super::events::{events, EventRow, EVENT_COLUMNS};
 use super::{with_conn, Result, Tx};
 use crate::domain::console::SetupLink;
+use crate::domain::event::{Event, EventCursor};
 use crate::domain::Status;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -102,5 +104,56 @@ impl Tx {
             counts.push((status, n));
         }
         Ok(counts)
+    }
+}
+
+impl Tx {
+    /// The tenant's latest events, newest first, before `before` when given, of one action
+    /// when given: the console's feed (the API's feed reads forward from a cursor instead).
+    pub async fn latest_events(
+        &mut self,
+        tenant: Uuid,
+        before: Option<EventCursor>,
+        action: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        let before = before.unwrap_or(EventCursor {
+            tx_order: i64::MAX,
+            seq: i64::MAX,
+        });
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events \
+             WHERE tenant_id = $1 AND (tx_order, seq) < ($2, $3) AND ($4 IS NULL OR action = $4) \
+             ORDER BY tx_order DESC, seq DESC LIMIT {limit}"
+        );
+        let rows: Vec<EventRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(before.tx_order)
+            .bind(before.seq)
+            .bind(action)
+            .fetch_all(c)
+            .await?);
+        events(rows)
+    }
+}
+
+impl Tx {
+    /// A user's latest events, newest first.
+    pub async fn latest_user_events(
+        &mut self,
+        tenant: Uuid,
+        user: Uuid,
+        limit: u32,
+    ) -> Result<Vec<Event>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND user_id = $2 \
+             ORDER BY seq DESC LIMIT {limit}"
+        );
+        let rows: Vec<EventRow> = with_conn!(self, |c| sqlx::query_as(&sql)
+            .bind(tenant)
+            .bind(user)
+            .fetch_all(c)
+            .await?);
+        events(rows)
     }
 }

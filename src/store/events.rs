@@ -53,11 +53,12 @@ impl EventRow {
     }
 }
 
-fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
+pub(super) fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
     rows.into_iter().map(EventRow::into_event).collect()
 }
 
-const EVENT_COLUMNS: &str = "seq, tx_order, id, user_id, action, from_status, to_status, actor, \
+pub(super) const EVENT_COLUMNS: &str =
+    "seq, tx_order, id, user_id, action, from_status, to_status, actor, \
     actor_name, channel, reference_id, description, details, occurred_at, recorded_at, request_id";
 
 /// Who and why, as the service knows it for the whole request.
