@@ -6,6 +6,7 @@ mod support;
 
 mod concurrency;
 mod conformance;
+mod console;
 mod contract;
 mod errors;
 mod groups_rooms;
