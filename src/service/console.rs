@@ -36,8 +36,8 @@ pub struct ConsoleAdmin {
 pub enum SetupFor {
     /// The tenant's first admin, who names themselves on the page.
     FirstAdmin,
-    /// This admin.
-    Admin(User),
+    /// The admin with this email.
+    Admin { email: Option<String> },
 }
 
 impl Services {
@@ -111,11 +111,13 @@ impl Services {
             .map_err(|dead| Error::Gone(dead.reason()))?;
         match link.user_id {
             None => Ok(SetupFor::FirstAdmin),
-            Some(id) => Ok(SetupFor::Admin(
-                tx.user(tenant, id, false)
+            Some(id) => Ok(SetupFor::Admin {
+                email: tx
+                    .user(tenant, id, false)
                     .await?
-                    .ok_or(Error::NotFound(Entity::Invite))?,
-            )),
+                    .ok_or(Error::NotFound(Entity::Invite))?
+                    .email,
+            }),
         }
     }
 

@@ -198,7 +198,7 @@ pub async fn setup_page(
     let chrome = Chrome::public(&tenant);
     let email = match state.services.setup_link(tenant.id, &token).await {
         Ok(SetupFor::FirstAdmin) => None,
-        Ok(SetupFor::Admin(user)) => Some(user.email.unwrap_or_default()),
+        Ok(SetupFor::Admin { email }) => Some(email.unwrap_or_default()),
         Err(e) => return dead_link(e),
     };
     render(
