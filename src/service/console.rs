@@ -205,7 +205,8 @@ impl Services {
     }
 
     /// Makes the person with `email` an admin of the tenant: creates them active with the
-    /// `admin` role, or grants the role to the user already holding the email.
+    /// `admin` role, or grants the role to the user already holding the email (an invited one
+    /// joins; a banned or deactivated one stays so until someone lifts it).
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant))]
     pub async fn make_admin(&self, ctx: &Context, email: Email) -> Result<UserView> {
         let existing = match self.user_by_email(ctx, email.as_str()).await {
@@ -215,8 +216,17 @@ impl Services {
         };
         match existing {
             Some(view) => {
-                self.grant_role(ctx, view.user.id, &BuiltinRole::Admin.into())
-                    .await
+                let id = view.user.id;
+                let granted = self.grant_role(ctx, id, &BuiltinRole::Admin.into()).await?;
+                // An invited user could never use their link: they join now.
+                if granted.user.status != Status::Invited {
+                    return Ok(granted);
+                }
+                let note = Note {
+                    reason: Some("made an admin with `roster admin create`".into()),
+                    ..Note::default()
+                };
+                Ok(self.make_active(ctx, id, &note).await?.user)
             }
             None => {
                 let new = NewUser {

@@ -2,7 +2,7 @@
 //! the `console` channel. A refusal (an illegal transition, the last admin, a bad field) is
 //! shown as a message on the page the admin acted from.
 
-use super::page::{base, refusal, render, Chrome, Failure};
+use super::page::{done_url, refusal, render, Chrome, Failure};
 use super::session::{Admin, AdminForm};
 use super::user::{render_user, user_id};
 use super::users::{render_list, ListQuery};
@@ -64,11 +64,7 @@ async fn answer<T>(
     outcome: Result<T, Error>,
 ) -> Result<Response, Failure> {
     match outcome {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "{}/users/{id}?done={done}",
-            base(&admin.tenant.slug)
-        ))
-        .into_response()),
+        Ok(_) => Ok(Redirect::to(&done_url(&admin.tenant.slug, id, done)).into_response()),
         Err(e) => match refusal(&e) {
             Some((status, message)) => {
                 let chrome = Chrome::of(admin).error(Some(message));
@@ -294,10 +290,10 @@ pub async fn invite(
         _ => Err(Error::Invalid(errors)),
     };
     match outcome {
-        Ok(created) => Ok(Redirect::to(&format!(
-            "{}/users/{}?done=invite",
-            base(&admin.tenant.slug),
-            created.user.user.id
+        Ok(created) => Ok(Redirect::to(&done_url(
+            &admin.tenant.slug,
+            created.user.user.id,
+            "invite",
         ))
         .into_response()),
         Err(e) => match refusal(&e) {

@@ -1,6 +1,6 @@
 //! Signing in and out, the set-password links, and `/` pointing a browser to the console.
 
-use super::page::{base, render, Chrome, Failure};
+use super::page::{base, field_messages, render, Chrome, Failure};
 use super::session::{
     cookie, is_https, set_cookie, tokens_match, Admin, AdminForm, ConsoleTenant, SESSION_COOKIE,
     SIGN_IN_COOKIE,
@@ -282,13 +282,7 @@ pub async fn setup(
         Ok(login) => Ok(signed_in(&state, &headers, &tenant.slug, &login)),
         Err(e @ (Error::NotFound(_) | Error::Gone(_))) => dead_link(e),
         Err(Error::Taken(_)) => refused("A user of this tenant already has this email.".into()),
-        Err(Error::Invalid(fields)) => refused(
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
+        Err(Error::Invalid(fields)) => refused(field_messages(&fields)),
         Err(e) => Err(e.into()),
     }
 }

@@ -13,6 +13,25 @@ use serde::Deserialize;
 
 const PAGE: u32 = 50;
 
+/// Actions offered as suggestions in the filter (any action may be typed).
+const KNOWN_ACTIONS: &[&str] = &[
+    "created",
+    "invite_sent",
+    "activated",
+    "profile_updated",
+    "deactivated",
+    "reactivated",
+    "banned",
+    "unbanned",
+    "invite_revoked",
+    "reinvited",
+    "logged_out",
+    "role_granted",
+    "role_revoked",
+    "room_ownership_transferred",
+    "room_removed",
+];
+
 #[derive(Debug, Default, Deserialize)]
 struct FeedQuery {
     #[serde(default)]
@@ -51,6 +70,9 @@ pub async fn page(
     render(
         StatusCode::OK,
         "feed.html",
-        context! { c => Chrome::of(&admin), events, next, action => action.unwrap_or_default() },
+        context! {
+            c => Chrome::of(&admin), events, next, action => action.unwrap_or_default(),
+            known_actions => KNOWN_ACTIONS,
+        },
     )
 }

@@ -4,6 +4,7 @@
 use super::session::Admin;
 use super::templates;
 use crate::domain::tenant::Tenant;
+use crate::domain::FieldError;
 use crate::http::problem::InternalError;
 use crate::service::Error;
 use axum::http::{header, StatusCode};
@@ -11,6 +12,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
+use uuid::Uuid;
 
 /// The frame of a page: what `base.html` shows around it.
 #[derive(Debug, Clone, Serialize)]
@@ -161,19 +163,26 @@ impl IntoResponse for Failure {
     }
 }
 
+/// Bad fields as one line: each field named in words, with what is wrong with it.
+pub fn field_messages(fields: &[FieldError]) -> String {
+    fields
+        .iter()
+        .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Where an action done on a user lands: their page, saying what was done.
+pub fn done_url(tenant_slug: &str, user: Uuid, done: &str) -> String {
+    format!("{}/users/{user}?done={done}", base(tenant_slug))
+}
+
 /// A use case's refusal an admin can act on (an illegal transition, the last admin, a bad
 /// field), shown as a message on the page; None for failures that are not the admin's to fix.
 pub fn refusal(e: &Error) -> Option<(StatusCode, String)> {
     let conflict = |m: String| Some((StatusCode::CONFLICT, m));
     match e {
-        Error::Invalid(fields) => Some((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field.replace('_', " "), f.message))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )),
+        Error::Invalid(fields) => Some((StatusCode::UNPROCESSABLE_ENTITY, field_messages(fields))),
         Error::Transition {
             current,
             transition,
