@@ -13,6 +13,9 @@ backend_tests!(
     a_banned_admins_console_session_stops_at_once,
     deactivate_shows_the_hand_over_and_lands_in_the_timeline,
     a_set_up_link_works_once,
+    invite_and_edit_from_the_console,
+    cookies_are_secure_behind_https,
+    make_admin_creates_or_promotes,
 );
 
 const REFUSED: &str = "Wrong email or password, or this account may not use the console.";
@@ -500,4 +503,200 @@ async fn a_set_up_link_works_once(b: Backend) {
             .status,
         303
     );
+}
+
+async fn invite_and_edit_from_the_console(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    admin(&app, "admin@example.com").await;
+    let mut browser = Browser::new(&app);
+    browser
+        .sign_in("acme", "admin@example.com", "correct horse")
+        .await;
+    let token = csrf(&browser.get("/t/acme/console").await.body);
+    let invited = browser
+        .post(
+            "/t/acme/console/invite",
+            &[
+                ("csrf", &token),
+                ("email", "new@example.com"),
+                ("first_name", "Nova"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, 303);
+    let location = invited.location.unwrap();
+    assert!(location.ends_with("?done=invite"), "{location}");
+    let page = browser.get(&location).await;
+    assert!(page.body.contains("The user is invited"));
+    assert!(
+        page.body.contains("<td>invite</td>"),
+        "the invite email is listed"
+    );
+    let id = location
+        .split('/')
+        .nth(5)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let user = app.get(&format!("/v1/users/{id}")).await;
+    assert_eq!(user.body["status"], "invited");
+    assert_eq!(user.body["first_name"], "Nova");
+    // The same email again is refused on the list page, with a message.
+    let again = browser
+        .post(
+            "/t/acme/console/invite",
+            &[("csrf", &token), ("email", "new@example.com")],
+        )
+        .await;
+    assert_eq!(again.status, 409);
+    assert!(again.body.contains("Invite refused") && again.body.contains("<title>Users"));
+    // A bad phone number is named on the page; nothing changes.
+    let edit = format!("/t/acme/console/users/{id}/edit");
+    let bad = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &token),
+                ("first_name", "Nova"),
+                ("phone_number", "call me"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("phone number:"), "{}", bad.body);
+    let good = browser
+        .post(
+            &edit,
+            &[
+                ("csrf", &token),
+                ("first_name", "Nova"),
+                ("last_name", "Star"),
+                ("phone_number", "+14155550100"),
+            ],
+        )
+        .await;
+    assert_eq!(good.status, 303);
+    let user = app.get(&format!("/v1/users/{id}")).await;
+    assert_eq!(user.body["last_name"], "Star");
+    assert_eq!(user.body["phone_number"], "+14155550100");
+    // Re-send and revoke the invite.
+    for action in ["resend-invite", "revoke-invite"] {
+        let r = browser
+            .post(
+                &format!("/t/acme/console/users/{id}/{action}"),
+                &[("csrf", &token)],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{action}");
+    }
+    assert_eq!(
+        app.get(&format!("/v1/users/{id}")).await.body["status"],
+        "revoked"
+    );
+}
+
+async fn cookies_are_secure_behind_https(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    admin(&app, "admin@example.com").await;
+    let http = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let page = http
+        .get(app.url("/t/acme/console/sign-in"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    let set = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("; Secure"));
+    let signin = set.split(';').next().unwrap().to_owned();
+    let token = csrf(&page.text().await.unwrap());
+    let res = http
+        .post(app.url("/t/acme/console/sign-in"))
+        .header("x-forwarded-proto", "https")
+        .header("cookie", signin)
+        .form(&[
+            ("email", "admin@example.com"),
+            ("password", "correct horse"),
+            ("csrf", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with("roster_console=rss_"))
+        .unwrap()
+        .to_owned();
+    assert!(session.contains("; Path=/t/acme/console;"), "{session}");
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Lax")
+            && session.ends_with("; Secure")
+    );
+    // Over plain http the cookie is not marked Secure (a browser would drop it).
+    let plain = http
+        .get(app.url("/t/acme/console/sign-in"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!plain.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Secure"));
+}
+
+async fn make_admin_creates_or_promotes(b: Backend) {
+    use roster::domain::fields::Email;
+    use roster::service::Context;
+    let app = TestApp::spawn(b).await;
+    let tenant = app.services.tenant("acme").await.unwrap();
+    let ctx = Context::operator(tenant.id);
+    let email = |e: &str| Email::parse("email", e).unwrap();
+    let made = app
+        .services
+        .make_admin(&ctx, email("ops@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(made.user.status.as_str(), "active");
+    assert!(made.user.roles.iter().any(|r| r.as_str() == "admin"));
+    app.create_user(json!({"email": "Invited@example.com"}))
+        .await;
+    let promoted = app
+        .services
+        .make_admin(&ctx, email("invited@example.com"))
+        .await
+        .unwrap();
+    assert_eq!(promoted.user.status.as_str(), "active");
+    assert!(promoted.user.roles.iter().any(|r| r.as_str() == "admin"));
+    // Their link sets the password and signs them in.
+    let token = app
+        .services
+        .issue_setup_link(tenant.id, Some(promoted.user.id))
+        .await
+        .unwrap();
+    let mut browser = Browser::new(&app);
+    let page = browser
+        .get(&format!("/t/acme/console/setup?token={token}"))
+        .await;
+    assert!(page.body.contains("Invited@example.com"));
+    let done = browser
+        .post(
+            "/t/acme/console/setup",
+            &[
+                ("token", &token),
+                ("password", "correct horse"),
+                ("password_again", "correct horse"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert!(browser.signed_in());
 }
