@@ -16,6 +16,7 @@ backend_tests!(
     invite_and_edit_from_the_console,
     cookies_are_secure_behind_https,
     make_admin_creates_or_promotes,
+    sign_in_attempts_are_limited_per_email,
 );
 
 const REFUSED: &str = "Wrong email or password, or this account may not use the console.";
@@ -699,4 +700,35 @@ async fn make_admin_creates_or_promotes(b: Backend) {
         .await;
     assert_eq!(done.status, 303);
     assert!(browser.signed_in());
+}
+
+async fn sign_in_attempts_are_limited_per_email(b: Backend) {
+    // A clock that stands still: every attempt falls in one rate-limit window.
+    let at = "2030-01-01T10:00:10Z".parse().unwrap();
+    let (app, hand) = TestApp::spawn_at(b, at).await;
+    admin(&app, "admin@example.com").await;
+    let mut browser = Browser::new(&app);
+    for _ in 0..10 {
+        let page = browser.sign_in("acme", "admin@example.com", "guess").await;
+        assert_eq!(page.status, 401);
+    }
+    let limited = browser
+        .sign_in("acme", "ADMIN@example.com", "correct horse")
+        .await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.body.contains("Too many sign-in attempts"));
+    assert!(!browser.signed_in());
+    // Another email has its own budget; the next window starts afresh.
+    assert_eq!(
+        browser
+            .sign_in("acme", "other@example.com", "x")
+            .await
+            .status,
+        401
+    );
+    hand.advance(chrono::Duration::seconds(60));
+    let page = browser
+        .sign_in("acme", "admin@example.com", "correct horse")
+        .await;
+    assert_eq!(page.status, 303);
 }

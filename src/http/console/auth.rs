@@ -5,7 +5,7 @@ use super::session::{
     cookie, is_https, set_cookie, tokens_match, Admin, AdminForm, ConsoleTenant, SESSION_COOKIE,
     SIGN_IN_COOKIE,
 };
-use crate::domain::fields::{Email, Password};
+use crate::domain::fields::{email_key, Email, Password};
 use crate::http::auth::request_id;
 use crate::http::problem::Problem;
 use crate::http::AppState;
@@ -20,6 +20,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use minijinja::context;
 use serde::Deserialize;
+
+/// Sign-in attempts per email per minute (the rate-limit window).
+const SIGN_IN_ATTEMPTS: u32 = 10;
+const SIGN_IN_SCOPE: &str = "console-sign-in";
 
 /// The one message for every refused sign-in, whatever the reason.
 pub const SIGN_IN_REFUSED: &str =
@@ -114,6 +118,26 @@ pub async fn sign_in(
     let expected = cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !tokens_match(expected, form.csrf.as_deref()) {
         return Err(Failure::Csrf);
+    }
+    // Guessing one admin's password is bounded per email (whoever the email is: a limit
+    // reached says nothing about whether the account exists).
+    let attempts = format!("{}\n{}", tenant.id, email_key(form.email.trim()));
+    let window = state
+        .services
+        .count_call(SIGN_IN_SCOPE, &attempts, SIGN_IN_ATTEMPTS)
+        .await?;
+    if !window.allowed {
+        let message = format!(
+            "Too many sign-in attempts for this email; try again in {} seconds.",
+            window.retry_after
+        );
+        return sign_in_form(
+            &state,
+            &headers,
+            Chrome::public(&tenant).error(Some(message)),
+            form.email.trim(),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
     }
     match state
         .services
