@@ -39,10 +39,7 @@ impl<'a> Browser<'a> {
     fn new(app: &'a TestApp) -> Self {
         Browser {
             app,
-            http: reqwest::Client::builder()
-                .redirect(Policy::none())
-                .build()
-                .unwrap(),
+            http: no_redirects(),
             cookies: Vec::new(),
         }
     }
@@ -98,6 +95,19 @@ impl<'a> Browser<'a> {
     fn signed_in(&self) -> bool {
         self.cookies.iter().any(|(k, _)| k == "roster_console")
     }
+}
+
+/// A user's status, as the API reads it.
+async fn status_of(app: &TestApp, id: &str) -> serde_json::Value {
+    app.get(&format!("/v1/users/{id}")).await.body["status"].clone()
+}
+
+/// A client that shows redirects instead of following them.
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
 }
 
 /// The CSRF token of the first form on the page.
@@ -218,19 +228,13 @@ async fn a_form_without_its_csrf_token_is_refused(b: Backend) {
     let theirs = csrf(&other.get("/t/acme/console").await.body);
     assert_ne!(theirs, token);
     assert_eq!(browser.post(&ban, &[("csrf", &theirs)]).await.status, 403);
-    assert_eq!(
-        app.get(&format!("/v1/users/{id}")).await.body["status"],
-        "active"
-    );
+    assert_eq!(status_of(&app, &id).await, "active");
 
     let done = browser
         .post(&ban, &[("csrf", &token), ("reason", "spam")])
         .await;
     assert_eq!(done.status, 303);
-    assert_eq!(
-        app.get(&format!("/v1/users/{id}")).await.body["status"],
-        "banned"
-    );
+    assert_eq!(status_of(&app, &id).await, "banned");
 }
 
 async fn an_admin_sees_nothing_of_another_tenant(b: Backend) {
@@ -383,10 +387,7 @@ async fn deactivate_shows_the_hand_over_and_lands_in_the_timeline(b: Backend) {
     assert!(preview.body.contains("<strong>general</strong> passes to"));
     assert!(preview.body.contains("heir@example.com"));
     // The preview changed nothing.
-    assert_eq!(
-        app.get(&format!("/v1/users/{leaver}")).await.body["status"],
-        "active"
-    );
+    assert_eq!(status_of(&app, &leaver).await, "active");
     let token = csrf(&preview.body);
     let done = browser
         .post(
@@ -592,19 +593,13 @@ async fn invite_and_edit_from_the_console(b: Backend) {
             .await;
         assert_eq!(r.status, 303, "{action}");
     }
-    assert_eq!(
-        app.get(&format!("/v1/users/{id}")).await.body["status"],
-        "revoked"
-    );
+    assert_eq!(status_of(&app, &id).await, "revoked");
 }
 
 async fn cookies_are_secure_behind_https(b: Backend) {
     let app = TestApp::spawn(b).await;
     admin(&app, "admin@example.com").await;
-    let http = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
+    let http = no_redirects();
     let page = http
         .get(app.url("/t/acme/console/sign-in"))
         .header("x-forwarded-proto", "https")

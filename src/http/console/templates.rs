@@ -14,6 +14,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("deactivate.html", include_str!("templates/deactivate.html")),
     ("feed.html", include_str!("templates/feed.html")),
     ("events.html", include_str!("templates/events.html")),
+    ("note.html", include_str!("templates/note.html")),
 ];
 
 pub fn env() -> &'static Environment<'static> {
