@@ -572,8 +572,11 @@ def console_points(roster, cookie, deep, duration):
     per-status counts), and a page 90% deep into the active users (keyset, like the API's)."""
     pages = [("console_list", "/t/default/console"),
              ("console_deep", f"/t/default/console?status=active&after={deep}")]
-    return {key: wrk(roster, "console.lua", 8, duration, (0, 0, 0), env={"BENCH_PATH": path, "BENCH_COOKIE": cookie})
-            for key, path in pages}
+    points = {}
+    for key, path in pages:
+        points[key] = wrk(roster, "console.lua", 8, duration, (0, 0, 0), env={"BENCH_PATH": path, "BENCH_COOKIE": cookie})
+        points[key]["loadavg_1m"] = loadavg()
+    return points
 
 
 def run_scaling(cfg, workdir, port, console_only=False):
@@ -606,10 +609,10 @@ def run_scaling(cfg, workdir, port, console_only=False):
             ]
             for key, script, env, pool in api:
                 p[key] = wrk(roster, script, 8, cfg["scale_duration"], (0, 0, pool), env=env)
-            cookie = cookie if size != cfg["scale_sizes"][0] else console_session(roster)
+                p[key]["loadavg_1m"] = loadavg()
+            cookie = cookie or console_session(roster)
             p.update(console_points(roster, cookie, deep, cfg["scale_duration"]))
             for key in [k for k in p if k != "users"]:
-                p[key]["loadavg_1m"] = loadavg()
                 log("scale", size, key, p[key]["p50_ms"], p[key]["p99_ms"], "errors", p[key]["errors"])
             points.append(p)
         return {"points": points, "peak_rss_kib": roster.hwm_kib()}
