@@ -295,12 +295,14 @@ impl Services {
 }
 
 impl Services {
-    /// A user's latest events, newest first: the console's timeline.
+    /// A user's latest events before `before` (a `seq`), newest first: the console's
+    /// timeline.
     #[tracing::instrument(skip_all, fields(tenant = %ctx.tenant, user = %user))]
     pub async fn latest_user_events(
         &self,
         ctx: &Context,
         user: Uuid,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Event>> {
         ctx.require_one(&[Permission::ViewAudit])?;
@@ -308,6 +310,8 @@ impl Services {
         tx.user(ctx.tenant, user, false)
             .await?
             .ok_or(Error::NotFound(Entity::User))?;
-        Ok(tx.latest_user_events(ctx.tenant, user, limit).await?)
+        Ok(tx
+            .latest_user_events(ctx.tenant, user, before, limit)
+            .await?)
     }
 }

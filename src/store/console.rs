@@ -138,20 +138,22 @@ impl Tx {
 }
 
 impl Tx {
-    /// A user's latest events, newest first.
+    /// A user's latest events before `before` (a `seq`), newest first.
     pub async fn latest_user_events(
         &mut self,
         tenant: Uuid,
         user: Uuid,
+        before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<Event>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE tenant_id = $1 AND user_id = $2 \
-             ORDER BY seq DESC LIMIT {limit}"
+             AND seq < $3 ORDER BY seq DESC LIMIT {limit}"
         );
         let rows: Vec<EventRow> = with_conn!(self, |c| sqlx::query_as(&sql)
             .bind(tenant)
             .bind(user)
+            .bind(before.unwrap_or(i64::MAX))
             .fetch_all(c)
             .await?);
         events(rows)

@@ -17,6 +17,7 @@ backend_tests!(
     cookies_are_secure_behind_https,
     make_admin_creates_or_promotes,
     sign_in_attempts_are_limited_per_email,
+    a_long_timeline_pages_back,
 );
 
 const REFUSED: &str = "Wrong email or password, or this account may not use the console.";
@@ -228,13 +229,13 @@ async fn a_form_without_its_csrf_token_is_refused(b: Backend) {
     let theirs = csrf(&other.get("/t/acme/console").await.body);
     assert_ne!(theirs, token);
     assert_eq!(browser.post(&ban, &[("csrf", &theirs)]).await.status, 403);
-    assert_eq!(status_of(&app, &id).await, "active");
+    assert_eq!(status_of(&app, id).await, "active");
 
     let done = browser
         .post(&ban, &[("csrf", &token), ("reason", "spam")])
         .await;
     assert_eq!(done.status, 303);
-    assert_eq!(status_of(&app, &id).await, "banned");
+    assert_eq!(status_of(&app, id).await, "banned");
 }
 
 async fn an_admin_sees_nothing_of_another_tenant(b: Backend) {
@@ -726,4 +727,50 @@ async fn sign_in_attempts_are_limited_per_email(b: Backend) {
         .sign_in("acme", "admin@example.com", "correct horse")
         .await;
     assert_eq!(page.status, 303);
+}
+
+async fn a_long_timeline_pages_back(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    admin(&app, "admin@example.com").await;
+    let id = app
+        .create_user(json!({"email": "busy@example.com", "status": "active"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Names hold letters only: Naa, Nab, … for the i-th edit.
+    let name = |i: u8| format!("N{}{}", (b'a' + i / 26) as char, (b'a' + i % 26) as char);
+    for i in 0..105 {
+        let r = app
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/v1/users/{id}"),
+                Some(json!({"first_name": name(i)})),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    let mut browser = Browser::new(&app);
+    browser
+        .sign_in("acme", "admin@example.com", "correct horse")
+        .await;
+    let page = browser.get(&format!("/t/acme/console/users/{id}")).await;
+    assert_eq!(page.body.matches("<li class=\"event\">").count(), 100);
+    assert!(page.body.contains(&format!("value=\"{}\"", name(104))));
+    let at = page.body.find("?before=").expect("a link to older events") + 8;
+    let before: String = page.body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    let older = browser
+        .get(&format!("/t/acme/console/users/{id}?before={before}"))
+        .await;
+    assert_eq!(older.status, 200);
+    // 105 edits and the creation: 6 older events, the oldest the creation.
+    assert_eq!(older.body.matches("<li class=\"event\">").count(), 6);
+    assert!(older
+        .body
+        .contains("<strong class=\"action\">created</strong>"));
+    assert!(!older.body.contains("?before="));
+    assert!(older.body.contains("Latest events"));
 }

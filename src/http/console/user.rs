@@ -61,15 +61,17 @@ impl From<&Event> for EventRow {
     }
 }
 
-#[derive(Deserialize)]
-struct Done {
+/// The user page's query: what was just done, and where the timeline starts.
+#[derive(Debug, Default, Deserialize)]
+struct UserQuery {
     done: Option<String>,
+    /// Show the events older than this `seq`.
+    before: Option<String>,
 }
 
 /// What a finished action says on the page it lands on; the query names it, the text is ours.
-fn done_message(raw: Option<&str>) -> Option<String> {
-    let done: Done = serde_urlencoded::from_str(raw.unwrap_or_default()).ok()?;
-    let text = match done.done?.as_str() {
+fn done_message(done: Option<&str>) -> Option<String> {
+    let text = match done? {
         "ban" => "The user is banned; their sessions have ended.",
         "unban" => "The user is unbanned.",
         "reactivate" => "The user is active again.",
@@ -92,8 +94,11 @@ pub async fn page(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, Failure> {
     let id = user_id(&id)?;
-    let chrome = Chrome::of(&admin).notice(done_message(raw.as_deref()));
-    render_user(&state, &admin, id, chrome, StatusCode::OK).await
+    let query: UserQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or_default()).unwrap_or_default();
+    let chrome = Chrome::of(&admin).notice(done_message(query.done.as_deref()));
+    let before = query.before.and_then(|b| b.parse().ok());
+    render_timeline(&state, &admin, id, before, chrome, StatusCode::OK).await
 }
 
 /// The user's page, framed by `chrome` (which may carry a refusal from an action).
@@ -101,6 +106,18 @@ pub async fn render_user(
     state: &AppState,
     admin: &Admin,
     id: Uuid,
+    chrome: Chrome,
+    status: StatusCode,
+) -> Result<Response, Failure> {
+    render_timeline(state, admin, id, None, chrome, status).await
+}
+
+/// The user's page with the events before `before` (a `seq`; None: the latest).
+async fn render_timeline(
+    state: &AppState,
+    admin: &Admin,
+    id: Uuid,
+    before: Option<i64>,
     chrome: Chrome,
     status: StatusCode,
 ) -> Result<Response, Failure> {
@@ -136,12 +153,12 @@ pub async fn render_user(
             }
         })
         .collect();
-    let timeline: Vec<EventRow> = s
-        .latest_user_events(ctx, id, TIMELINE)
-        .await?
-        .iter()
-        .map(EventRow::from)
-        .collect();
+    let events = s.latest_user_events(ctx, id, before, TIMELINE).await?;
+    let older = events
+        .last()
+        .filter(|_| events.len() == TIMELINE as usize)
+        .map(|e| e.seq);
+    let timeline: Vec<EventRow> = events.iter().map(EventRow::from).collect();
     let u = &view.user;
     let st = u.status;
     let actions = context! {
@@ -163,7 +180,7 @@ pub async fn render_user(
             username => u.username, external_id => u.external_id,
             has_password => u.has_password, updated => when(u.updated_at),
             status_since => when(u.status_changed_at),
-            sessions, emails, rooms, events => timeline, actions,
+            sessions, emails, rooms, events => timeline, actions, older, newest => before.is_none(),
             title_name => if u.email.is_some() { u.email.clone() } else { Some(format!("user {}", u.number)) },
         },
     )
