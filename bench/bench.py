@@ -10,6 +10,7 @@ import argparse
 import base64
 import datetime
 import glob
+import http.client
 import json
 import os
 import platform
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -30,7 +32,8 @@ ROOT = os.path.dirname(BENCH)
 LUA = os.path.join(BENCH, "lua")
 PGB = os.path.join(BENCH, "pgbench")
 RESULTS = os.path.join(BENCH, "results")
-ROSTER = os.path.join(ROOT, "target", "release", "roster")
+# BENCH_ROSTER: another build (a debug one, to check a scenario at small scale; never for figures).
+ROSTER = os.environ.get("BENCH_ROSTER") or os.path.join(ROOT, "target", "release", "roster")
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgres://postgres:roster-ci@127.0.0.1:5432/postgres")
 CONCURRENCIES = [1, 8, 32]
 RUN_ID = f"{os.getpid()}_{int(time.time())}"
@@ -539,7 +542,48 @@ def run_webhook_points(roster, point, per, slice_, duration, with_plain=True):
 # ---------------------------------------------------------------------------------------------
 # 7. scaling
 
-def run_scaling(cfg, workdir, port):
+def console_session(roster):
+    """An admin of the default tenant signed in to its console: answers the Cookie header
+    value that carries the session (issue 17's list page is measured with it)."""
+    email = f"console-admin-{RUN_ID}@bench.test"
+    status, text, _ = roster.call("POST", "/v1/users", {"email": email, "status": "active",
+                                                         "password": "bench-console-pw", "roles": ["admin"]})
+    if status != 201:
+        raise RuntimeError(f"creating the console admin: {status} {text[:200]}")
+    conn = http.client.HTTPConnection("127.0.0.1", roster.port, timeout=30)
+    conn.request("GET", "/t/default/console/sign-in")
+    res = conn.getresponse()
+    page = res.read().decode()
+    signin = re.search(r"roster_console_signin=([^;]+)", res.getheader("set-cookie") or "").group(1)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"email": email, "password": "bench-console-pw", "csrf": csrf})
+    conn.request("POST", "/t/default/console/sign-in", body=body,
+                 headers={"Content-Type": "application/x-www-form-urlencoded",
+                          "Cookie": f"roster_console_signin={signin}"})
+    res = conn.getresponse()
+    res.read()
+    session = re.search(r"roster_console=(rss_[^;]+)", " ".join(res.headers.get_all("set-cookie") or []))
+    if res.status != 303 or not session:
+        raise RuntimeError(f"console sign-in answered {res.status}")
+    conn.close()
+    return f"roster_console={session.group(1)}"
+
+
+def console_points(roster, cookie, deep, duration):
+    """8. the console's users list as a signed-in admin: the first page (with the five capped
+    per-status counts), and a page 90% deep into the active users (keyset, like the API's)."""
+    pages = [("console_list", "/t/default/console"),
+             ("console_deep", f"/t/default/console?status=active&after={deep}")]
+    points = {}
+    for key, path in pages:
+        points[key] = wrk(roster, "console.lua", 8, duration, (0, 0, 0), env={"BENCH_PATH": path, "BENCH_COOKIE": cookie})
+        points[key]["loadavg_1m"] = loadavg()
+    return points
+
+
+def run_scaling(cfg, workdir, port, console_only=False):
+    """The list, the console's list and one user's GET as the tenant grows (Postgres). With
+    `console_only`, only the console's points."""
     dbname = f"roster_bench_scale_{RUN_ID}"
     psql(PG_ADMIN, f"CREATE DATABASE {dbname}")
     url = db_url(dbname)
@@ -549,6 +593,7 @@ def run_scaling(cfg, workdir, port):
         roster = Roster(url, port, workdir)
         seed = PgSeeder(url)
         have = 0
+        cookie = None
         for size in cfg["scale_sizes"]:
             t = time.time()
             seed.users("s", have + 1, size, fast=True)
@@ -559,14 +604,18 @@ def run_scaling(cfg, workdir, port):
             deep = seed.number_at("active", 0.9)
             # Warm-up, discarded: fills roster's connection pool and the caches after seeding.
             wrk(roster, "get_user.lua", 8, 1, (0, 0, size))
-            for key, script, env, pool in [
+            api = [] if console_only else [
                 ("list_first", "get.lua", {"BENCH_PATH": "/v1/users?status=active"}, 0),
                 ("list_deep", "get.lua", {"BENCH_PATH": f"/v1/users?status=active&cursor={cursor_after(deep)}"}, 0),
                 ("get", "get_user.lua", {}, size),
                 ("scim_username", "scim_username.lua", {}, size),
-            ]:
+            ]
+            for key, script, env, pool in api:
                 p[key] = wrk(roster, script, 8, cfg["scale_duration"], (0, 0, pool), env=env)
                 p[key]["loadavg_1m"] = loadavg()
+            cookie = cookie or console_session(roster)
+            p.update(console_points(roster, cookie, deep, cfg["scale_duration"]))
+            for key in [k for k in p if k != "users"]:
                 log("scale", size, key, p[key]["p50_ms"], p[key]["p99_ms"], "errors", p[key]["errors"])
             points.append(p)
         return {"points": points, "peak_rss_kib": roster.hwm_kib()}
@@ -584,7 +633,10 @@ def plot(scaling, path):
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=110)
     for key, label, style in [("list_first", "list, status=active, first page", "o-"),
                               ("list_deep", "list, status=active, cursor 90% deep", "s-"),
-                              ("get", "GET /v1/users/{id}", "^-")]:
+                              ("get", "GET /v1/users/{id}", "^-"),
+                              ("console_list", "console users page, first page", "d-")]:
+        if key not in scaling["points"][0]:
+            continue
         ax.plot(xs, [p[key]["p50_ms"] for p in scaling["points"]], style, label=f"{label} (p50)")
         ax.plot(xs, [p[key]["p99_ms"] for p in scaling["points"]], style, alpha=0.35, label=f"{label} (p99)")
     ax.set_xscale("log")
@@ -782,16 +834,20 @@ def verdicts(res):
     sc = res.get("scaling")
     if sc and len(sc["points"]) >= 2:
         first, last = sc["points"][0], sc["points"][-1]
-        for key in ("list_first", "list_deep", "get", "scim_username"):
-            if key not in first or key not in last:
-                continue
+        for key in [k for k in ("list_first", "list_deep", "get", "scim_username", "console_list", "console_deep")
+                    if k in first and k in last]:
             ratio = last[key]["p50_ms"] / first[key]["p50_ms"]
             v.append((f"scaling {key}: p50 at {last['users']:,} ≤ 1.5× p50 at {first['users']:,}",
                       f"{ratio:.2f}× ({first[key]['p50_ms']:.2f} → {last[key]['p50_ms']:.2f} ms)", ratio <= 1.5))
-        if "scim_username" in last:
+        if "scim_username" in last and "get" in last:
             ratio = last["scim_username"]["p50_ms"] / last["get"]["p50_ms"]
             v.append((f"scaling: SCIM userName eq p50 at {last['users']:,} ≤ 1.5× the native get's",
                       f"{ratio:.2f}× ({last['get']['p50_ms']:.2f} → {last['scim_username']['p50_ms']:.2f} ms)", ratio <= 1.5))
+    if sc and sc["points"] and "console_list" in sc["points"][-1]:
+        last = sc["points"][-1]
+        for key in ("console_list", "console_deep"):
+            v.append((f"console {key}: p50 < 50 ms at {last['users']:,} users", f"{last[key]['p50_ms']:.2f} ms",
+                      last[key]["p50_ms"] < 50))
     for b in ("postgres", "sqlite"):
         if b in res["backends"]:
             kib = res["backends"][b].get("peak_rss_kib") or 0
@@ -832,13 +888,16 @@ def table(res):
             lines.append(f"| {r['label']} | 1 | — | {r['p50_ms']:.1f} | max {r['max_ms']:.1f} | {r['errors']} | — | |")
     if res.get("scaling"):
         lines.append("\n### Scaling (Postgres, wrk at 8 connections)\n")
-        keys = ("list_first", "list_deep", "get", "scim_username")
-        lines.append("| users | list first p50 / p99 ms | list deep p50 / p99 ms | get p50 / p99 ms | SCIM userName eq p50 / p99 ms | errors |")
-        lines.append("|---:|---:|---:|---:|---:|---:|")
+        cols = [k for k in ("list_first", "list_deep", "get", "scim_username", "console_list", "console_deep")
+                if k in res["scaling"]["points"][0]]
+        names = {"list_first": "list first", "list_deep": "list deep", "get": "get",
+                 "scim_username": "SCIM userName eq", "console_list": "console list", "console_deep": "console deep"}
+        lines.append("| users | " + " | ".join(f"{names[k]} p50 / p99 ms" for k in cols) + " | errors |")
+        lines.append("|---:|" + "---:|" * len(cols) + "---:|")
         for p in res["scaling"]["points"]:
-            cell = lambda k: f"{p[k]['p50_ms']:.2f} / {p[k]['p99_ms']:.2f}" if k in p else "—"
-            e = sum(p[k]["errors"] for k in keys if k in p)
-            lines.append(f"| {p['users']:,} | " + " | ".join(cell(k) for k in keys) + f" | {e} |")
+            e = sum(p[k]["errors"] for k in cols)
+            lines.append(f"| {p['users']:,} | " + " | ".join(f"{p[k]['p50_ms']:.2f} / {p[k]['p99_ms']:.2f}" for k in cols)
+                         + f" | {e} |")
         lines.append("\n![latency against users](bench/results/scaling.png)\n")
     return "\n".join(lines)
 
@@ -873,8 +932,11 @@ def write_report(res):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="a short smoke run (2 s points, small pools)")
-    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling", "webhooks", "import"], action="append",
-                    help="webhooks: on both backends, only the ban without and with a subscribed webhook")
+    ap.add_argument("--only", choices=["postgres", "sqlite", "scaling", "webhooks", "import", "console"], action="append",
+                    help="webhooks: on both backends, only the ban without and with a subscribed webhook; "
+                         "console: only the console's list pages as the tenant grows (Postgres)")
+    ap.add_argument("--scale", type=int, action="append",
+                    help="tenant sizes of the scaling points (default 10,000, 100,000 and 1,000,000; --quick: to 100,000)")
     ap.add_argument("--no-report", action="store_true", help="write results/ only, leave BENCHMARKS.md alone")
     ap.add_argument("--report-only", action="store_true",
                     help="rewrite BENCHMARKS.md's table from bench/results/latest.json; run nothing")
@@ -889,11 +951,13 @@ def main():
     else:
         cfg = dict(duration=10, slow_duration=6, per_thread=30000, pool=10000, relinquish_runs=5,
                    scale_sizes=[10_000, 100_000, 1_000_000], scale_duration=6, import_users=100_000)
+    if a.scale:
+        cfg["scale_sizes"] = sorted(a.scale)
     only = a.only or ["postgres", "sqlite", "scaling"]
     res = {"started": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"), "quick": a.quick, "config": cfg,
            "machine": machine(), "backends": {}}
     login_hash = None
-    if only != ["import"]:
+    if only not in (["import"], ["console"]):
         res["hashrate"], login_hash = hashrate(2 if a.quick else 5)
         log("argon2id", res["hashrate"])
     workdir = tempfile.mkdtemp(prefix="roster-bench-")
@@ -918,6 +982,8 @@ def main():
         if "scaling" in only:
             res["scaling"] = run_scaling(cfg, workdir, port)
             plot(res["scaling"], os.path.join(RESULTS, "scaling.png"))
+        elif "console" in only:
+            res["scaling"] = run_scaling(cfg, workdir, port, console_only=True)
     finally:
         keep = os.environ.get("BENCH_KEEP_LOGS")
         if not keep:
@@ -926,9 +992,10 @@ def main():
             log("logs kept in", workdir)
     res["verdicts"] = [{"target": n, "measured": v, "pass": ok} for n, v, ok in verdicts(res)]
     os.makedirs(RESULTS, exist_ok=True)
-    # A webhook-only, import-only or scaling-only run is a side measurement: it leaves the
-    # full run's results (and BENCHMARKS.md's table) alone.
-    side = {("webhooks",): "webhooks.json", ("import",): "import.json", ("scaling",): "scaling.json"}
+    # A webhook-only, import-only, console-only or scaling-only run is a side measurement: it
+    # leaves the full run's results (and BENCHMARKS.md's table) alone.
+    side = {("webhooks",): "webhooks.json", ("import",): "import.json", ("scaling",): "scaling.json",
+            ("console",): "console.json"}
     name = side.get(tuple(a.only or ()), "latest.json")
     with open(os.path.join(RESULTS, name), "w") as f:
         json.dump(res, f, indent=1)

@@ -74,6 +74,9 @@ pub enum Command {
     Import(ImportArgs),
     /// Export a tenant's users as NDJSON or CSV, in the shape `import` takes.
     Export(ExportArgs),
+    /// Manage the admins who use a tenant's console.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Print the OpenAPI document (or, with --postman, the Postman collection) and exit.
     Openapi {
         /// Print the Postman collection (v2.1) generated from the document instead.
@@ -224,6 +227,29 @@ pub enum TenantCommand {
     },
     /// List tenants as JSON.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Make the person with this email an admin of the tenant (creating them, active, if the
+    /// tenant has no such user) and print a one-time link to the console where they set their
+    /// password; with --password-stdin, set the password read from stdin instead.
+    Create {
+        #[arg(long)]
+        tenant: String,
+        #[arg(long)]
+        email: String,
+        /// Read the password from the first line of stdin (for scripts).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Where people reach roster: the base of the printed link.
+        #[arg(
+            long,
+            env = "ROSTER_PUBLIC_URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,11 +3,12 @@ mod bulk_cli;
 use anyhow::Context as _;
 use clap::Parser;
 use roster::config::{
-    Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand, WebhookCommand,
+    AdminCommand, Cli, Command, DatabaseArgs, KeyCommand, LogFormat, TenantCommand, WebhookCommand,
 };
-use roster::domain::fields::{DisplayName, Slug};
+use roster::domain::fields::{DisplayName, Email, Password, Slug};
 use roster::domain::permission::{Scope, Scopes};
 use roster::domain::user::UserFilter;
+use roster::domain::user::UserPatch;
 use roster::domain::webhook::Endpoint;
 use roster::http::{self, AppState};
 use roster::mail;
@@ -48,6 +49,12 @@ async fn main() -> anyhow::Result<()> {
                     "Created tenant {:?} (id {}). Its API key, shown only now:\n\n    {}\n",
                     tenant.slug, tenant.id, key.secret
                 );
+                let token = services.issue_setup_link(tenant.id, None).await?;
+                println!(
+                    "Open the admin console and create its first admin (this link works once, \
+                     for 24 hours):\n\n    {}\n",
+                    setup_url(&args.mail.public_url, &tenant.slug, &token)
+                );
             }
             let listener = tokio::net::TcpListener::bind(&args.bind)
                 .await
@@ -67,7 +74,8 @@ async fn main() -> anyhow::Result<()> {
                 stopped,
             ));
             let keys = tokio::spawn(services.clone().watch_keys());
-            let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()));
+            let state = AppState::new(services, args.operator_token.as_ref().map(|s| s.expose()))
+                .with_public_url(&args.mail.public_url);
             http::serve(listener, state, async move {
                 shutdown_signal().await;
                 let _ = stop.send(true);
@@ -196,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
                 bulk_cli::export(&services, &ctx, options, format, args.output.as_deref()).await?;
             tracing::info!(users = n, "exported");
         }
+        Command::Admin(cmd) => admin_command(&cli.database, cmd).await?,
     }
     Ok(())
 }
@@ -268,6 +277,64 @@ async fn webhook_command(db: &DatabaseArgs, cmd: WebhookCommand) -> anyhow::Resu
     };
     print_json(&out);
     Ok(())
+}
+
+/// The `admin` subcommands, acting for the tenant as the operator.
+async fn admin_command(db: &DatabaseArgs, cmd: AdminCommand) -> anyhow::Result<()> {
+    let AdminCommand::Create {
+        tenant,
+        email,
+        password_stdin,
+        public_url,
+    } = cmd;
+    let services = services(db).await?;
+    let tenant = services.tenant(&tenant).await?;
+    let ctx = Context::operator(tenant.id);
+    let email = Email::parse("--email", &email)
+        .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+    let admin = services
+        .make_admin(&ctx, email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", field_errors(&e)))?;
+    let mut out = json!({
+        "tenant": tenant.slug, "user_id": admin.user.id, "email": admin.user.email,
+        "status": admin.user.status.as_str(),
+    });
+    if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = Password::parse("password", line.trim_end_matches(['\r', '\n']))
+            .map_err(|e| anyhow::anyhow!("{}: {}", e.field, e.message))?;
+        let patch = UserPatch {
+            password: Some(password),
+            ..UserPatch::default()
+        };
+        services
+            .patch_user(&ctx, admin.user.id, patch, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", field_errors(&e)))?;
+        out["password"] = json!("set");
+        out["console"] = json!(format!(
+            "{}/t/{}/console",
+            public_url.trim_end_matches('/'),
+            tenant.slug
+        ));
+    } else {
+        let token = services
+            .issue_setup_link(tenant.id, Some(admin.user.id))
+            .await?;
+        out["set_password_url"] = json!(setup_url(&public_url, &tenant.slug, &token));
+    }
+    print_json(&out);
+    Ok(())
+}
+
+/// The console page where a set-password link's holder sets their password.
+fn setup_url(public_url: &str, slug: &str, token: &str) -> String {
+    format!(
+        "{}/t/{slug}/console/setup?token={token}",
+        public_url.trim_end_matches('/')
+    )
 }
 
 /// A refusal's fields, one per line, for the terminal.

@@ -2,6 +2,7 @@
 
 pub mod authority;
 pub mod clock;
+pub mod console;
 pub mod error;
 pub mod event;
 pub mod extension;

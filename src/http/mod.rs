@@ -1,6 +1,7 @@
 //! HTTP: router assembly, middleware, and the APIs (native `/v1`; vendor dialects).
 
 pub mod auth;
+mod console;
 mod dialects;
 mod idempotency;
 pub mod json;
@@ -31,6 +32,9 @@ pub struct AppState {
     pub services: Services,
     /// SHA-256 of `ROSTER_OPERATOR_TOKEN`; None disables the operator API.
     pub operator_token_hash: Option<Arc<Vec<u8>>>,
+    /// Browsers reach roster over https (`ROSTER_PUBLIC_URL` is https): console cookies are
+    /// `Secure` whatever the proxy says.
+    pub public_https: bool,
 }
 
 impl AppState {
@@ -40,6 +44,15 @@ impl AppState {
             operator_token_hash: operator_token
                 .filter(|t| !t.is_empty())
                 .map(|t| Arc::new(crate::service::secrets::hash(t))),
+            public_https: false,
+        }
+    }
+
+    /// The same state for a roster whose browsers come through `public_url`.
+    pub fn with_public_url(self, public_url: &str) -> Self {
+        Self {
+            public_https: public_url.starts_with("https://"),
+            ..self
         }
     }
 }
@@ -52,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .merge(native::router(state.clone()))
         .merge(dialects::router(state.clone()))
         .merge(openapi::router())
+        .merge(console::router())
         .fallback(|| async { Problem::not_found("route") })
         .method_not_allowed_fallback(|| async {
             Problem::new(

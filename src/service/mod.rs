@@ -2,6 +2,7 @@
 //! append the audit event, then commit. HTTP handlers of every API call only this layer.
 
 pub mod bulk;
+pub mod console;
 mod error;
 pub mod external_auth;
 pub mod groups;

@@ -57,6 +57,19 @@ impl Services {
         if ctx.is_key() {
             ctx.require_one(&[Permission::SignIn])?;
         }
+        self.login_admitting(ctx, name, password, |u| u.status.may_log_in())
+            .await
+    }
+
+    /// [`Services::login`] for the users `admit` lets in (the console's: its admins); anyone
+    /// else is refused as a wrong password is.
+    pub(crate) async fn login_admitting(
+        &self,
+        ctx: &Context,
+        name: LoginName<'_>,
+        password: &str,
+        admit: fn(&User) -> bool,
+    ) -> Result<Login> {
         let (email_key, username_key) = name.keys();
         let (user, stored) = match self
             .store
@@ -70,7 +83,7 @@ impl Services {
         };
         let legacy = stored.clone().filter(|h| HashScheme::is_legacy(h));
         let matches = self.passwords.verify(password, stored).await?;
-        let Some(user) = user.filter(|u| matches && u.status.may_log_in()) else {
+        let Some(user) = user.filter(|u| matches && admit(u)) else {
             return Err(Error::BadCredentials);
         };
         // An imported bcrypt or scrypt hash is replaced by argon2id now that the password is
@@ -85,7 +98,7 @@ impl Services {
         let user = tx
             .user(ctx.tenant, user.id, true)
             .await?
-            .filter(|u| u.status.may_log_in())
+            .filter(admit)
             .ok_or(Error::BadCredentials)?;
         if let Some((old, new)) = upgrade {
             // Only if the hash is still the one proven: a password changed meanwhile stays.

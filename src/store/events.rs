@@ -55,7 +55,7 @@ impl EventRow {
     }
 }
 
-fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
+pub(super) fn events(rows: Vec<EventRow>) -> Result<Vec<Event>> {
     rows.into_iter().map(EventRow::into_event).collect()
 }
 

@@ -8,6 +8,7 @@
 //! transaction holds, so each query is written once and type-checked for both.
 
 mod bulk;
+mod console;
 mod email_keys;
 mod emails;
 mod erasure;

@@ -8,6 +8,7 @@ mod bulk;
 mod catalog;
 mod concurrency;
 mod conformance;
+mod console;
 mod contract;
 mod errors;
 mod groups_rooms;
