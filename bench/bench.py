@@ -743,15 +743,18 @@ def run_import(cfg, workdir, port):
                     with open(csv_path, "w") as f:
                         for i in range(n):
                             email = f"imp{i}@bench.test"
-                            f.write(f"{uuid.uuid4()},{tenant},{email},{email},ext-{i},Bench,{letters(i)},+14155550142,active,,"
+                            f.write(f"{uuid.uuid4()},{tenant},{email},{email},ext-{i},Bench,{letters(i)},+14155550142,active,\"\","
                                     f"{email}\\nbench,REF{i:07d}X,{now},{now},{now},1\n")
                     t = time.perf_counter()
-                    sh(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
+                    p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c",
                         f"\\copy users (id, tenant_id, email, email_key, external_id, first_name, last_name, phone_number, "
                         f"status, roles, search_text, referral_code, created_at, updated_at, status_changed_at, version) "
-                        f"FROM '{csv_path}' WITH (FORMAT csv)"])
+                        f"FROM '{csv_path}' WITH (FORMAT csv)"], capture_output=True, text=True)
                     took = time.perf_counter() - t
-                    r["copy"] = {"seconds": took, "per_second": n / took}
+                    if p.returncode == 0:
+                        r["copy"] = {"seconds": took, "per_second": n / took}
+                    else:
+                        log("copy failed", p.stderr[-500:])
             finally:
                 if dbname:
                     psql(PG_ADMIN, f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")

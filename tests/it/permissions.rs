@@ -638,6 +638,8 @@ struct Fixture {
     dan: String,
     eve: String,
     fay: String,
+    /// A user only the erasure names.
+    gil: String,
     /// The number Publica.la names pub@example.com by.
     publica: i64,
     group: i64,
@@ -677,6 +679,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         200
     );
     let fay = person("fay@example.com", "active").await;
+    let gil = person("gil@example.com", "active").await;
     let publica = app
         .create_user(json!({"email": "pub@example.com", "external_id": "pl-0", "status": "active"}))
         .await["number"]
@@ -742,6 +745,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         dan,
         eve,
         fay,
+        gil,
         publica,
         group,
         room,
@@ -757,6 +761,18 @@ fn every_write(f: &Fixture) -> Vec<Op> {
     use Method as M;
     let (ada, bob) = (&f.ada, &f.bob);
     vec![
+        op(
+            M::POST,
+            "/v1/users/import",
+            "/v1/users/import",
+            Some(json!({"email": "imported@example.com", "first_name": "Imp"})),
+        ),
+        op(
+            M::POST,
+            "/v1/users/{id}/erasure",
+            format!("/v1/users/{}/erasure", f.gil),
+            Some(json!({"confirm": f.gil, "reason": "asked to be forgotten"})),
+        ),
         op(
             M::POST,
             "/v1/users",
@@ -1127,20 +1143,6 @@ fn every_write(f: &Fixture) -> Vec<Op> {
             "/scim/v2/Groups/{id}",
             format!("/scim/v2/Groups/{}", f.group),
             None,
-        ),
-        // One NDJSON line is a JSON object.
-        op(
-            M::POST,
-            "/v1/users/import",
-            "/v1/users/import",
-            Some(json!({"email": "imported@example.com"})),
-        ),
-        // Last: nothing after it needs the erased user.
-        op(
-            M::POST,
-            "/v1/users/{id}/erasure",
-            format!("/v1/users/{}/erasure", f.fay),
-            Some(json!({"confirm": f.fay, "reason": "the matrix"})),
         ),
     ]
 }

@@ -324,8 +324,8 @@ spaces). Password hashes are never exported through the API. Read a page of 1,00
 the export never holds the whole tenant.",
     params(ExportQuery),
     responses(
-        (status = 200, description = "The users, streamed", body = UserLineBody,
-            content_type = "application/x-ndjson"),
+        (status = 200, description = "The users, streamed: NDJSON, or CSV with `format=csv`",
+            content((UserLineBody = "application/x-ndjson"), (String = "text/csv; charset=utf-8"))),
         (status = 400, description = "An unknown parameter or format", body = ProblemBody,
             content_type = "application/problem+json"),
         (status = 422, description = "`status` is not a status name, or `username` breaks the username rule",
