@@ -494,6 +494,13 @@ async fn a_delivery_is_resent_and_an_endpoint_replayed_with_the_same_ids(b: Back
     eventually(|| async { (receiver.got().len() == 4).then_some(()) }).await;
     assert_eq!(receiver.got()[3].id, id, "a re-send keeps its webhook-id");
     verify(&secret, &receiver.got()[3]);
+    // The receiver has it; the worker records that a moment later. A delivery in the worker's
+    // hands is not queued again, so the replay waits for every delivery to be settled.
+    eventually(|| async {
+        let d = deliveries(&app, &endpoint).await;
+        d.iter().all(|x| x["status"] == "delivered").then_some(())
+    })
+    .await;
 
     // Replay from the cursor taken after the user's creation: the ban and the unban again.
     let r = app
