@@ -264,6 +264,8 @@ Taking `admin` from the tenant's last active admin is refused (409). Needs \
             content_type = "application/problem+json"),
         (status = 409, description = "The last active admin keeps `admin`", body = ProblemBody,
             content_type = "application/problem+json"),
+        (status = 422, description = "No such role in the tenant", body = ProblemBody,
+            content_type = "application/problem+json"),
     ),
     security(("api_key" = [])),
 )]
