@@ -2,7 +2,7 @@
 //! an export's pages.
 
 use super::groups::placeholders;
-use super::users::{UserRecord, UserRow, GROUP_KEYS, USER_COLUMNS};
+use super::users::{bind_record, UserRecord, UserRow, GROUP_KEYS, USER_COLUMNS};
 use super::{with_conn, Result, StoreError, Tx};
 use crate::domain::user::{search_text, User};
 use crate::domain::username::username_key;
@@ -139,32 +139,7 @@ impl Tx {
             with_conn!(self, |c| {
                 let mut q = sqlx::query(&sql);
                 for u in chunk {
-                    let p = &u.profile;
-                    q = q
-                        .bind(u.id)
-                        .bind(u.tenant_id)
-                        .bind(&p.email)
-                        .bind(p.email.as_deref().map(crate::domain::fields::email_key))
-                        .bind(&p.external_id)
-                        .bind(&p.first_name)
-                        .bind(&p.last_name)
-                        .bind(&p.phone_number)
-                        .bind(&u.password_hash)
-                        .bind(u.status.as_str())
-                        .bind(p.roles.to_stored())
-                        .bind(&u.referral_code)
-                        .bind(u.parent_id)
-                        .bind(p.sessions_limit.map(i64::from))
-                        .bind(u.at)
-                        .bind(search_text(
-                            p.email.as_deref(),
-                            p.username.as_deref(),
-                            p.first_name.as_deref(),
-                            p.last_name.as_deref(),
-                        ))
-                        .bind(u.referred_by)
-                        .bind(&p.username)
-                        .bind(p.username.as_deref().map(username_key));
+                    q = bind_record!(q, u);
                 }
                 q.execute(c).await?.rows_affected()
             });

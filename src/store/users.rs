@@ -216,34 +216,7 @@ impl Tx {
              $18, $19) \
              RETURNING {USER_COLUMNS}"
         );
-        let p = &u.profile;
-        let email_key = p.email.as_deref().map(crate::domain::fields::email_key);
-        let username_key = p.username.as_deref().map(username_key);
-        let row: UserRow = with_conn!(self, |c| sqlx::query_as(&sql)
-            .bind(u.id)
-            .bind(u.tenant_id)
-            .bind(&p.email)
-            .bind(&email_key)
-            .bind(&p.external_id)
-            .bind(&p.first_name)
-            .bind(&p.last_name)
-            .bind(&p.phone_number)
-            .bind(&u.password_hash)
-            .bind(u.status.as_str())
-            .bind(p.roles.to_stored())
-            .bind(&u.referral_code)
-            .bind(u.parent_id)
-            .bind(p.sessions_limit.map(i64::from))
-            .bind(u.at)
-            .bind(search_text(
-                p.email.as_deref(),
-                p.username.as_deref(),
-                p.first_name.as_deref(),
-                p.last_name.as_deref(),
-            ))
-            .bind(u.referred_by)
-            .bind(&p.username)
-            .bind(&username_key)
+        let row: UserRow = with_conn!(self, |c| bind_record!(sqlx::query_as(&sql), u)
             .fetch_one(c)
             .await?);
         row.into_user()
@@ -664,6 +637,40 @@ fn filter_clauses(f: &UserFilter, first: usize) -> String {
     }
     sql
 }
+
+/// Binds a new user's columns, in the order of the `INSERT INTO users` column list that
+/// `insert_user` and the import's multi-row insert share.
+macro_rules! bind_record {
+    ($q:expr, $u:expr) => {{
+        let u: &UserRecord = $u;
+        let p = &u.profile;
+        $q.bind(u.id)
+            .bind(u.tenant_id)
+            .bind(p.email.clone())
+            .bind(p.email.as_deref().map(crate::domain::fields::email_key))
+            .bind(p.external_id.clone())
+            .bind(p.first_name.clone())
+            .bind(p.last_name.clone())
+            .bind(p.phone_number.clone())
+            .bind(u.password_hash.clone())
+            .bind(u.status.as_str())
+            .bind(p.roles.to_stored())
+            .bind(u.referral_code.clone())
+            .bind(u.parent_id)
+            .bind(p.sessions_limit.map(i64::from))
+            .bind(u.at)
+            .bind(search_text(
+                p.email.as_deref(),
+                p.username.as_deref(),
+                p.first_name.as_deref(),
+                p.last_name.as_deref(),
+            ))
+            .bind(u.referred_by)
+            .bind(p.username.clone())
+            .bind(p.username.as_deref().map(username_key))
+    }};
+}
+pub(super) use bind_record;
 
 /// Binds the values of the filters present, in [`filter_clauses`]'s order.
 macro_rules! bind_filter {
